@@ -1,0 +1,28 @@
+# Trampoline service image: `docker build -t trampoline .` then `docker run -p 8080:8080 trampoline`.
+# Build stage: install the package and its dependencies into a virtual environment.
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+RUN python -m venv /venv
+COPY pyproject.toml README.md LICENSE ./
+COPY bot ./bot
+RUN /venv/bin/pip install .
+
+# Run stage: the virtual environment, the data folders, and a user without privileges.
+FROM python:3.11-slim
+ENV PATH=/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    TRAMPOLINE_HOST=0.0.0.0 \
+    TRAMPOLINE_PORT=8080
+RUN useradd --create-home --uid 10001 trampoline
+COPY --from=build /venv /venv
+WORKDIR /app
+COPY migrations ./migrations
+COPY conversations ./conversations
+COPY locales ./locales
+RUN mkdir -p /app/var && chown trampoline:trampoline /app/var
+USER trampoline
+VOLUME ["/app/var"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz')"
+CMD ["trampoline", "run"]

@@ -1,0 +1,301 @@
+"""The ``trampoline`` command. Commands are thin: they read the settings, open the database and call a
+service. Commands that create or list things take ``--json`` and then print exactly one JSON object on
+stdout. Any error is one line on stderr (and ``{"error": ...}`` on stdout with ``--json``) and exit code 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from cryptography.fernet import Fernet
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.app import build_app, serve
+from bot.clock import SystemClock
+from bot.db.engine import Database
+from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
+from bot.db.models import Role
+from bot.logs import configure_logging
+from bot.people import DomainError, add_organisation, create_invite, list_organisations, list_people
+from bot.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    name="trampoline",
+    help="Trampoline: a coaching chatbot for participants, buddies and coaches.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+org_cli = typer.Typer(help="Organisations that run a coaching programme.", no_args_is_help=True)
+invite_cli = typer.Typer(help="Invites for coaches, participants and buddies.", no_args_is_help=True)
+people_cli = typer.Typer(help="People: participants, buddies, coaches.", no_args_is_help=True)
+db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
+keys_cli = typer.Typer(help="Encryption keys for data at rest.", no_args_is_help=True)
+cli.add_typer(org_cli, name="org")
+cli.add_typer(invite_cli, name="invite")
+cli.add_typer(people_cli, name="people")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(keys_cli, name="keys")
+
+JsonOption = typer.Option(False, "--json", help="Print exactly one JSON object on stdout.")
+
+
+class InviteRole(enum.StrEnum):
+    COACH = "coach"
+    PARTICIPANT = "participant"
+    BUDDY = "buddy"
+
+
+# -- plumbing ---
+
+
+def fail(message: str, as_json: bool = False) -> NoReturn:
+    if as_json:
+        typer.echo(json.dumps({"error": message}, ensure_ascii=False))
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def settings_or_fail(as_json: bool = False) -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        fail(str(exc), as_json)
+
+
+def emit_json(value: dict[str, Any]) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def run_with_db(settings: Settings, as_json: bool, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database, refuse to work on an outdated schema, run ``work``, close the database. Expected
+    problems (a bad request, an unreachable database) become one line, not a traceback."""
+
+    async def main() -> T:
+        db = Database(settings.database_url)
+        try:
+            if not await is_current(db):
+                raise DomainError("the database schema is not up to date: run `trampoline db upgrade` first")
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        fail(str(exc), as_json)
+    except (OSError, OperationalError, DBAPIError) as exc:
+        fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL", as_json)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        typer.echo("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
+
+
+# -- service ---
+
+
+@cli.command()
+def run() -> None:
+    """Run the service: migrate the database, then serve the web app (health at /healthz) until stopped."""
+    settings = settings_or_fail()
+    configure_logging(settings.log_level)
+    try:
+        asyncio.run(serve(build_app(settings)))
+    except MigrationError as exc:
+        fail(str(exc))
+    except (OperationalError, DBAPIError, ConnectionError) as exc:
+        fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL")
+
+
+@cli.command("config")
+def show_config(as_json: bool = JsonOption) -> None:
+    """Print the effective configuration, secrets masked."""
+    settings = settings_or_fail(as_json)
+    shown = settings.effective()
+    if as_json:
+        emit_json(shown)
+        return
+    width = max(len(name) for name in shown)
+    for name, value in shown.items():
+        typer.echo(f"{name.ljust(width)}  {'' if value is None else value}")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration that has not been applied yet (creates the SQLite file on first run)."""
+    settings = settings_or_fail()
+
+    async def work() -> str | None:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+            return await current_revision(db)
+        finally:
+            await db.dispose()
+
+    try:
+        revision = asyncio.run(work())
+    except MigrationError as exc:
+        fail(str(exc))
+    except (OSError, OperationalError, DBAPIError) as exc:
+        fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL")
+    typer.echo(f"database is at revision {revision} (head {head_revision()})")
+
+
+# -- organisations, invites, people ---
+
+
+@org_cli.command("add")
+def org_add(
+    name: str = typer.Argument(..., help="The organisation's name."),
+    region: str | None = typer.Option(None, help="Where it works, e.g. Antwerpen."),
+    locale: str | None = typer.Option(None, help="Default language of its people (nl, fr, en, ar, ...)."),
+    timezone: str | None = typer.Option(None, help="IANA time zone; default TRAMPOLINE_TIMEZONE."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add an organisation."""
+    settings = settings_or_fail(as_json)
+
+    async def work(db: Database) -> int:
+        async with db.transaction() as session:
+            organisation = await add_organisation(
+                session,
+                SystemClock(),
+                name,
+                region=region,
+                locale=locale or settings.default_locale,
+                timezone=timezone or settings.timezone,
+            )
+            return organisation.id
+
+    organisation_id = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json({"id": organisation_id})
+    else:
+        typer.echo(f"organisation {organisation_id} added")
+
+
+@org_cli.command("list")
+def org_list(as_json: bool = JsonOption) -> None:
+    """List the organisations."""
+    settings = settings_or_fail(as_json)
+
+    async def work(db: Database) -> list[dict[str, Any]]:
+        async with db.reading() as session:
+            return [
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "region": o.region,
+                    "locale": o.default_locale,
+                    "timezone": o.timezone,
+                    "created_at": o.created_at.isoformat(),
+                }
+                for o in await list_organisations(session)
+            ]
+
+    organisations = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json({"organisations": organisations})
+    else:
+        print_table(
+            ["ID", "NAME", "REGION", "LOCALE", "TIMEZONE"],
+            [[o["id"], o["name"], o["region"], o["locale"], o["timezone"]] for o in organisations],
+        )
+
+
+@invite_cli.command("create")
+def invite_create(
+    role: InviteRole = typer.Option(..., help="Who is invited."),
+    org: int = typer.Option(..., "--org", help="The organisation's id."),
+    coach: int | None = typer.Option(None, help="The coach's id (required for a participant)."),
+    name: str | None = typer.Option(None, help="The name she is known by (she can change it)."),
+    locale: str | None = typer.Option(None, help="Her language, if known; default the organisation's."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create a pending person and a single-use invite with links for Telegram and WhatsApp."""
+    settings = settings_or_fail(as_json)
+
+    async def work(db: Database) -> dict[str, Any]:
+        async with db.transaction() as session:
+            created = await create_invite(
+                session,
+                SystemClock(),
+                settings,
+                role=Role(role.value),
+                organisation_id=org,
+                coach_id=coach,
+                name=name,
+                locale=locale,
+            )
+            return created.as_json()
+
+    invite = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json(invite)
+        return
+    typer.echo(
+        f"person {invite['person_id']} invited; code {invite['code']} (valid until {invite['expires_at']})"
+    )
+    for label, key in (("Telegram", "telegram_link"), ("WhatsApp", "whatsapp_link")):
+        if invite[key]:
+            typer.echo(f"{label}: {invite[key]}")
+    if settings.telegram_enabled and not settings.telegram_bot_username:
+        typer.echo("note: set TELEGRAM_BOT_USERNAME to get a Telegram invite link", err=True)
+
+
+@people_cli.command("list")
+def people_list(
+    org: int | None = typer.Option(None, "--org", help="Only this organisation."),
+    role: Role | None = typer.Option(None, help="Only this role."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List people, with their role, status and language."""
+    settings = settings_or_fail(as_json)
+
+    async def work(db: Database) -> list[dict[str, Any]]:
+        async with db.reading() as session:
+            return [
+                {
+                    "id": p.id,
+                    "organisation_id": p.organisation_id,
+                    "role": p.role.value,
+                    "name": p.display_name,
+                    "status": p.status.value,
+                    "locale": p.locale,
+                    "timezone": p.timezone,
+                }
+                for p in await list_people(session, organisation_id=org, role=role)
+            ]
+
+    people = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json({"people": people})
+    else:
+        print_table(
+            ["ID", "ORG", "ROLE", "NAME", "STATUS", "LOCALE"],
+            [[p["id"], p["organisation_id"], p["role"], p["name"], p["status"], p["locale"]] for p in people],
+        )
+
+
+@keys_cli.command("generate")
+def keys_generate() -> None:
+    """Print a new encryption key for TRAMPOLINE_ENCRYPTION_KEYS (put the newest key first)."""
+    typer.echo(Fernet.generate_key().decode())
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    cli()

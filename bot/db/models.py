@@ -1,0 +1,338 @@
+"""The tables. The database is the source of truth: conversation position, answers, schedules, outbox and
+consent all live here, so a restart or a second worker loses and duplicates nothing.
+
+Times are UTC (``UTCDateTime``) and are always set from the injected clock, never by a database default, so
+tests that move the clock see consistent rows. Later issues extend these tables through Alembic migrations;
+``tests/db/test_migrations.py`` fails when the models and the migrations disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.db.types import BigIntId, UTCDateTime, str_enum
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}  # noqa: RUF012
+
+
+class Role(enum.StrEnum):
+    PARTICIPANT = "participant"
+    BUDDY = "buddy"
+    COACH = "coach"
+    ADMIN = "admin"
+
+
+class PersonStatus(enum.StrEnum):
+    INVITED = "invited"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class Channel(enum.StrEnum):
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    SIMULATOR = "simulator"
+
+
+class ConsentKind(enum.StrEnum):
+    DATA_PROCESSING = "data_processing"  # storing and using her answers for the programme
+    MESSAGING = "messaging"  # being messaged by the bot (withdrawn by "stop")
+    SHARE_CONTACT = "share_contact"  # sharing contact details with a buddy match
+
+
+class ConversationStatus(enum.StrEnum):
+    ACTIVE = "active"
+    WAITING = "waiting"  # queued behind another open conversation
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class MatchStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    ENDED = "ended"
+
+
+class ShiftStatus(enum.StrEnum):
+    PLANNED = "planned"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    region: Mapped[str | None] = mapped_column(String(100))
+    default_locale: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+    people: Mapped[list[Person]] = relationship(back_populates="organisation")
+
+
+class Person(Base):
+    """A participant, buddy, coach or admin. Quiet hours and check-in time are in her own time zone."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        Index("ix_people_organisation_role", "organisation_id", "role"),
+        CheckConstraint("checkin_weekday BETWEEN 0 AND 6", name="checkin_weekday_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    locale: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[PersonStatus] = mapped_column(str_enum(PersonStatus, "status"))
+    paused_until: Mapped[datetime | None]
+    quiet_start: Mapped[time] = mapped_column(Time)
+    quiet_end: Mapped[time] = mapped_column(Time)
+    # 0 = Monday, as Python's weekday(); both null until she chooses.
+    checkin_weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    checkin_time: Mapped[time | None] = mapped_column(Time)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="people")
+    identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="person")
+
+
+class ChannelIdentity(Base):
+    """Who a platform account belongs to. ``last_inbound_at`` opens WhatsApp's 24-hour window."""
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    last_inbound_at: Mapped[datetime | None]
+    # Set when the platform says the person blocked the bot: nothing more is sent to this identity.
+    blocked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(back_populates="identities")
+
+
+class Invite(Base):
+    """A single-use, unguessable code that links a pending person to the platform account that uses it."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class CaseloadEntry(Base):
+    """A coach's responsibility for a participant. Every coach query joins through this table."""
+
+    __tablename__ = "caseload"
+    __table_args__ = (UniqueConstraint("coach_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    assigned_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ConsentRecord(Base):
+    """One grant or withdrawal, as evidence: which text (version), when, and through which channel."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ConsentKind] = mapped_column(str_enum(ConsentKind, "kind"))
+    granted: Mapped[bool]
+    version: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    recorded_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    """Where a person is in a flow. The interpreter's whole state is here, never only in memory."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_person_status", "person_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    flow: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[ConversationStatus] = mapped_column(str_enum(ConversationStatus, "status"))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+
+
+class InboundEvent(Base):
+    """A platform update that has been processed; the unique key makes a redelivery a no-op.
+
+    No message text is kept here: only what is needed to drop repeats.
+    """
+
+    __tablename__ = "inbound_events"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxMessage(Base):
+    """A message waiting to be sent, or the record of one that was. Only the dispatcher sends these."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    channel_identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channel_identities.id", ondelete="SET NULL")
+    )
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    kind: Mapped[str] = mapped_column(String(32))  # reply, nudge, alert, summary, ...
+    priority: Mapped[int] = mapped_column(SmallInteger)  # lower goes first: replies before bulk
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "status"))
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    provider_message_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class CheckIn(Base):
+    """One weekly check-in. ``week`` is the ISO week in her time zone, like ``2026-W48``."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("person_id", "week"),
+        CheckConstraint("mood BETWEEN 1 AND 5", name="mood_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(8))
+    mood: Mapped[int | None] = mapped_column(SmallInteger)
+    steps: Mapped[list[Any]] = mapped_column(default=list)
+    obstacles: Mapped[list[Any]] = mapped_column(default=list)
+    wants_contact: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class BuddyMatch(Base):
+    """A proposed or active pairing of a participant with a buddy (double opt-in)."""
+
+    __tablename__ = "buddy_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    buddy_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    status: Mapped[MatchStatus] = mapped_column(str_enum(MatchStatus, "status"))
+    proposed_at: Mapped[datetime]
+    participant_accepted_at: Mapped[datetime | None]
+    buddy_accepted_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class VolunteerShift(Base):
+    """One shift at a volunteer placement, with what happened (attended, no-show, cancelled and why)."""
+
+    __tablename__ = "volunteer_shifts"
+    __table_args__ = (
+        Index("ix_volunteer_shifts_participant_starts", "participant_id", "starts_at"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    place: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[ShiftStatus] = mapped_column(str_enum(ShiftStatus, "status"))
+    cancel_reason: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Who did what to whose data, and when: coach reads of a participant, admin actions, erasures."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,194 @@
+"""Organisations, the people in them, and invites: the services behind ``trampoline org``, ``invite`` and
+``people``. Each function works inside a session it is given and reads the time from the clock it is given.
+
+An invite creates the person at once (status ``invited``), so an organisation's caseloads and programme
+figures include her from the day she is invited; the code links her platform account when she first writes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db.models import CaseloadEntry, Invite, Organisation, Person, PersonStatus, Role
+from bot.i18n import normalise_locale
+from bot.settings import Settings, validate_timezone
+
+DEFAULT_QUIET_START = time(21, 0)
+DEFAULT_QUIET_END = time(8, 0)
+# No 0/O, 1/I/L: a code read aloud or copied from paper survives. 12 characters = 60 bits.
+INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+INVITE_CODE_LENGTH = 12
+
+
+class DomainError(Exception):
+    """A request that cannot be done as asked; the message is one line meant for the person who asked."""
+
+
+@dataclass(frozen=True)
+class CreatedInvite:
+    person_id: int
+    code: str
+    expires_at: datetime
+    telegram_link: str | None
+    whatsapp_link: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "code": self.code,
+            "expires_at": self.expires_at.isoformat(),
+            "telegram_link": self.telegram_link,
+            "whatsapp_link": self.whatsapp_link,
+        }
+
+
+async def add_organisation(
+    session: AsyncSession,
+    clock: Clock,
+    name: str,
+    *,
+    region: str | None = None,
+    locale: str,
+    timezone: str,
+) -> Organisation:
+    clean = " ".join(name.split())
+    if not clean:
+        raise DomainError("the organisation needs a name")
+    if len(clean) > 200:
+        raise DomainError("the organisation's name is longer than 200 characters")
+    existing = await session.scalar(select(Organisation.id).where(Organisation.name == clean))
+    if existing is not None:
+        raise DomainError(f"an organisation named {clean!r} exists already (id {existing})")
+    organisation = Organisation(
+        name=clean,
+        region=(region or "").strip() or None,
+        default_locale=_locale(locale),
+        timezone=_timezone(timezone),
+        created_at=clock.now(),
+    )
+    session.add(organisation)
+    await session.flush()
+    return organisation
+
+
+async def list_organisations(session: AsyncSession) -> list[Organisation]:
+    return list(await session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+async def create_invite(
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    *,
+    role: Role,
+    organisation_id: int,
+    coach_id: int | None = None,
+    name: str | None = None,
+    locale: str | None = None,
+) -> CreatedInvite:
+    """Create a pending person of ``role`` in the organisation and a single-use invite for her.
+
+    A participant belongs to a coach's caseload from the start, so she needs a coach of the same
+    organisation. A coach or admin cannot be invited "under" a coach.
+    """
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise DomainError(f"no organisation with id {organisation_id}")
+    if role is Role.ADMIN:
+        raise DomainError("admins are not invited through the bot; they use the command line")
+    if role is Role.PARTICIPANT and coach_id is None:
+        raise DomainError(
+            "a participant invite needs --coach: every participant belongs to a coach's caseload"
+        )
+    if role is Role.COACH and coach_id is not None:
+        raise DomainError("--coach is for participant and buddy invites, not for a coach")
+    coach: Person | None = None
+    if coach_id is not None:
+        coach = await session.get(Person, coach_id)
+        if coach is None or coach.role is not Role.COACH:
+            raise DomainError(f"no coach with id {coach_id}")
+        if coach.organisation_id != organisation.id:
+            raise DomainError(f"coach {coach_id} belongs to another organisation")
+    display_name = " ".join((name or "").split()) or None
+    if display_name is not None and len(display_name) > 100:
+        raise DomainError("the name is longer than 100 characters")
+
+    now = clock.now()
+    person = Person(
+        organisation_id=organisation.id,
+        role=role,
+        display_name=display_name,
+        locale=_locale(locale) if locale else organisation.default_locale,
+        timezone=organisation.timezone,
+        status=PersonStatus.INVITED,
+        quiet_start=DEFAULT_QUIET_START,
+        quiet_end=DEFAULT_QUIET_END,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(person)
+    await session.flush()
+    if role is Role.PARTICIPANT and coach is not None:
+        session.add(CaseloadEntry(coach_id=coach.id, participant_id=person.id, assigned_at=now))
+    invite = Invite(
+        code=new_invite_code(),
+        person_id=person.id,
+        created_by_id=coach.id if coach is not None else None,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.invite_valid_days),
+    )
+    session.add(invite)
+    await session.flush()
+    telegram, whatsapp = invite_links(settings, invite.code)
+    return CreatedInvite(person.id, invite.code, invite.expires_at, telegram, whatsapp)
+
+
+async def list_people(
+    session: AsyncSession, *, organisation_id: int | None = None, role: Role | None = None
+) -> list[Person]:
+    query = select(Person).order_by(Person.id)
+    if organisation_id is not None:
+        if await session.get(Organisation, organisation_id) is None:
+            raise DomainError(f"no organisation with id {organisation_id}")
+        query = query.where(Person.organisation_id == organisation_id)
+    if role is not None:
+        query = query.where(Person.role == role)
+    return list(await session.scalars(query))
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_CODE_LENGTH))
+
+
+def invite_links(settings: Settings, code: str) -> tuple[str | None, str | None]:
+    """The Telegram deep link and the WhatsApp click-to-chat link for ``code``; None where the channel is not
+    configured (for Telegram: the bot's username must be known to build the link)."""
+    telegram = None
+    if settings.telegram_enabled and settings.telegram_bot_username:
+        telegram = f"https://t.me/{settings.telegram_bot_username}?start={code}"
+    whatsapp = None
+    if settings.whatsapp_enabled and settings.whatsapp_phone_number:
+        whatsapp = f"https://wa.me/{settings.whatsapp_phone_number}?text={quote('START ' + code)}"
+    return telegram, whatsapp
+
+
+def _locale(value: str) -> str:
+    try:
+        return normalise_locale(value)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from None
+
+
+def _timezone(value: str) -> str:
+    try:
+        return validate_timezone(value)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from None

@@ -1,0 +1,136 @@
+"""Shared fixtures: a clean environment for settings, and a fresh, migrated database per test on SQLite
+and, when ``TRAMPOLINE_TEST_POSTGRES_URL`` is set, on PostgreSQL too (each test run creates its own
+PostgreSQL database and drops it at the end)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.migrate import upgrade
+from bot.db.models import Base
+
+POSTGRES_ADMIN_URL = os.environ.get("TRAMPOLINE_TEST_POSTGRES_URL")
+SETTING_PREFIXES = ("TRAMPOLINE_", "TELEGRAM_", "WHATSAPP_")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(not POSTGRES_ADMIN_URL, reason="TRAMPOLINE_TEST_POSTGRES_URL is not set"),
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No setting leaks in from the developer's shell or a .env file; the working directory is empty."""
+    for name in list(os.environ):
+        if name.startswith(SETTING_PREFIXES) and name != "TRAMPOLINE_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    return workdir
+
+
+# -- PostgreSQL: one database per test run ---
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _admin(statement: str) -> None:
+    assert POSTGRES_ADMIN_URL
+    connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_ADMIN_URL))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def create_postgres_database() -> str:
+    """Create an empty database and return its SQLAlchemy URL."""
+    assert POSTGRES_ADMIN_URL
+    name = f"trampoline_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    return (
+        make_url(POSTGRES_ADMIN_URL)
+        .set(drivername="postgresql+asyncpg", database=name)
+        .render_as_string(hide_password=False)
+    )
+
+
+def drop_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _migrate(url: str) -> None:
+    db = Database(url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    url = create_postgres_database()
+    asyncio.run(_migrate(url))
+    yield url
+    drop_postgres_database(url)
+
+
+async def _truncate_all(url: str) -> None:
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    connection = await asyncpg.connect(_asyncpg_dsn(url))
+    try:
+        await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+# -- SQLite: migrate once, copy the file per test ---
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh database with the current schema and no rows."""
+    if request.param == "sqlite":
+        path = tmp_path / "trampoline.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_template")
+    asyncio.run(_truncate_all(url))
+    return url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))

@@ -1,0 +1,103 @@
+"""``trampoline run`` as an operator starts it: a real process that migrates, serves /healthz and stops
+cleanly on SIGINT and SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database
+
+GOOD_TOKEN = "123456:AAFakeTokenForTestsOnly_abcdefghij"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_healthy(process: subprocess.Popen[str], url: str, limit_s: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the service exited early with {process.returncode}")
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("the service did not answer in time")
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'var' / 'trampoline.db'}"
+        return
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_run_serves_health_and_stops_cleanly(
+    fresh_database_url: str, stop_signal: signal.Signals, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "TRAMPOLINE_DATABASE_URL": fresh_database_url,
+        "TRAMPOLINE_PORT": str(port),
+        "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        health = wait_until_healthy(process, f"http://127.0.0.1:{port}/healthz")
+        assert (health.status_code, health.json()) == (200, {"status": "ok"})
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
+        process.send_signal(stop_signal)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, output
+    assert "channel telegram: configured (polling)" in output
+    assert f"received {stop_signal.name}: shutting down" in output
+    assert output.rstrip().endswith("stopped")
+    assert GOOD_TOKEN.split(":")[1] not in output  # the token never reaches the log
+    assert "Traceback" not in output
+
+
+def test_run_with_a_bad_setting_says_which_and_exits(tmp_path: Path) -> None:
+    env = {**os.environ, "TRAMPOLINE_PORT": "99999"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: TRAMPOLINE_PORT: Input should be less than or equal to 65535"
+    ]
