@@ -15,13 +15,46 @@ from dataclasses import dataclass, field
 import uvicorn
 from fastapi import FastAPI
 
+from bot.channels.base import ChannelAdapter
+from bot.channels.simulator import SimulatorChannel
 from bot.clock import Clock, SystemClock
+from bot.conversation.actions import actions
+from bot.conversation.flows import Choice, FlowSet, Vocabulary, load_flows
+from bot.conversation.profile import CONTEXT_NAMES, PROFILE_FIELDS, RECORD_FIELDS
+from bot.conversation.service import REQUIRED_COMMANDS, REQUIRED_TEXTS, ConversationService
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
+from bot.db.models import Channel
+from bot.i18n import AUTONYMS, Catalogs
+from bot.inbox import Inbox
+from bot.outbox import Dispatcher
+from bot.paths import project_root
+from bot.privacy.crypto import load_cipher
 from bot.settings import Settings
 from bot.web import create_web_app
 
 log = logging.getLogger("trampoline")
+
+
+def vocabulary() -> Vocabulary:
+    """What the Python side offers to flows: actions, fields, texts and commands the engine needs."""
+    return Vocabulary(
+        actions=actions.outputs(),
+        profile_fields=PROFILE_FIELDS,
+        record_fields=RECORD_FIELDS,
+        context_names=CONTEXT_NAMES,
+        required_texts=REQUIRED_TEXTS,
+        required_commands=REQUIRED_COMMANDS,
+    )
+
+
+def load_conversations() -> tuple[FlowSet, Catalogs]:
+    """The flows and the catalogs; raises ``FlowError`` with one line when a flow file is broken."""
+    root = project_root()
+    catalogs = Catalogs(root / "locales")
+    # She can choose every language that has a catalog, each named in its own script.
+    languages = [Choice(value=code.lower(), label=AUTONYMS[code], translate=False) for code in catalogs.available()]
+    return load_flows(root / "conversations", vocabulary(), {"languages": languages}), catalogs
 
 
 @dataclass
@@ -30,12 +63,37 @@ class App:
     clock: Clock
     db: Database
     web: FastAPI
+    flows: FlowSet
+    catalogs: Catalogs
+    conversations: ConversationService
+    inbox: Inbox
+    dispatcher: Dispatcher
+    simulator: SimulatorChannel
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> App:
+    """Build everything from the settings. Raises ``FlowError`` or ``SettingsError`` (one line each)."""
+    clock = clock or SystemClock()
     db = Database(settings.database_url)
-    return App(settings=settings, clock=clock or SystemClock(), db=db, web=create_web_app(db))
+    flows, catalogs = load_conversations()
+    conversations = ConversationService(
+        flows, catalogs, actions, load_cipher(settings), lock_rows=db.backend == "postgresql"
+    )
+    simulator = SimulatorChannel(clock)
+    adapters: dict[Channel, ChannelAdapter] = {Channel.SIMULATOR: simulator}
+    return App(
+        settings=settings,
+        clock=clock,
+        db=db,
+        web=create_web_app(db),
+        flows=flows,
+        catalogs=catalogs,
+        conversations=conversations,
+        inbox=Inbox(db, conversations, clock),
+        dispatcher=Dispatcher(db, adapters, clock),
+        simulator=simulator,
+    )
 
 
 class _Server(uvicorn.Server):
@@ -53,7 +111,9 @@ async def serve(app: App) -> None:
     settings = app.settings
     await upgrade(app.db)
     log.info("database %s is up to date", app.db.backend)
+    log.info("%d flows loaded; languages: %s", len(app.flows.flows), ", ".join(app.catalogs.available()))
     _log_channels(settings)
+    app.inbox.start()
 
     server = _Server(
         uvicorn.Config(
@@ -83,6 +143,7 @@ async def serve(app: App) -> None:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+        await app.inbox.stop()
         await app.db.dispose()
         log.info("stopped")
 

@@ -9,6 +9,7 @@ import asyncio
 import enum
 import json
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
@@ -16,13 +17,25 @@ import typer
 from cryptography.fernet import Fernet
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.app import build_app, serve
+from bot.app import App, build_app, load_conversations, serve
+from bot.channels.base import OutboundMessage
 from bot.clock import SystemClock
+from bot.conversation.check import coverage
+from bot.conversation.flows import FlowError
 from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
 from bot.db.models import Role
+from bot.i18n_extract import update_catalogs, write_template
 from bot.logs import configure_logging
-from bot.people import DomainError, add_organisation, create_invite, list_organisations, list_people
+from bot.paths import project_root
+from bot.people import (
+    DomainError,
+    add_organisation,
+    create_invite,
+    demo_invite,
+    list_organisations,
+    list_people,
+)
 from bot.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -39,11 +52,15 @@ invite_cli = typer.Typer(help="Invites for coaches, participants and buddies.", 
 people_cli = typer.Typer(help="People: participants, buddies, coaches.", no_args_is_help=True)
 db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Encryption keys for data at rest.", no_args_is_help=True)
+flows_cli = typer.Typer(help="The conversation flows in conversations/.", no_args_is_help=True)
+i18n_cli = typer.Typer(help="Translations in locales/.", no_args_is_help=True)
 cli.add_typer(org_cli, name="org")
 cli.add_typer(invite_cli, name="invite")
 cli.add_typer(people_cli, name="people")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(flows_cli, name="flows")
+cli.add_typer(i18n_cli, name="i18n")
 
 JsonOption = typer.Option(False, "--json", help="Print exactly one JSON object on stdout.")
 
@@ -106,13 +123,21 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 # -- service ---
 
 
+def app_or_fail(settings: Settings) -> App:
+    try:
+        return build_app(settings)
+    except (FlowError, SettingsError) as exc:
+        fail(str(exc))
+
+
 @cli.command()
 def run() -> None:
     """Run the service: migrate the database, then serve the web app (health at /healthz) until stopped."""
     settings = settings_or_fail()
     configure_logging(settings.log_level)
+    app = app_or_fail(settings)
     try:
-        asyncio.run(serve(build_app(settings)))
+        asyncio.run(serve(app))
     except MigrationError as exc:
         fail(str(exc))
     except (OperationalError, DBAPIError, ConnectionError) as exc:
@@ -246,9 +271,7 @@ def invite_create(
     if as_json:
         emit_json(invite)
         return
-    typer.echo(
-        f"person {invite['person_id']} invited; code {invite['code']} (valid until {invite['expires_at']})"
-    )
+    typer.echo(f"person {invite['person_id']} invited; code {invite['code']} (valid until {invite['expires_at']})")
     for label, key in (("Telegram", "telegram_link"), ("WhatsApp", "whatsapp_link")):
         if invite[key]:
             typer.echo(f"{label}: {invite[key]}")
@@ -288,6 +311,114 @@ def people_list(
             ["ID", "ORG", "ROLE", "NAME", "STATUS", "LOCALE"],
             [[p["id"], p["organisation_id"], p["role"], p["name"], p["status"], p["locale"]] for p in people],
         )
+
+
+# -- conversations ---
+
+
+@cli.command()
+def chat(
+    locale: str | None = typer.Option(None, help="Her phone's language, offered first (ar, nl, fr, en, ...)."),
+    invite: str | None = typer.Option(None, help="An invite code; without one a demo participant is made."),
+) -> None:
+    """Chat with the bot in this terminal, through the same inbox, engine and outbox as the platforms.
+
+    Numbers choose buttons; several numbers ("1 3") answer a multiple-choice question; a line starting
+    with [voice] sends a voice note. When stdin is not a terminal, each line is one answer and every bot
+    message is printed, so a whole conversation can be piped in.
+    """
+    settings = settings_or_fail()
+    configure_logging("WARNING")
+    app = app_or_fail(settings)
+    try:
+        asyncio.run(_chat(app, locale, invite))
+    except (OperationalError, DBAPIError, OSError) as exc:
+        fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL")
+
+
+async def _chat(app: App, locale: str | None, code: str | None) -> None:
+    await upgrade(app.db)
+    if code is None:
+        async with app.db.transaction() as session:
+            code = await demo_invite(session, app.clock, app.settings, None)
+    phone = f"terminal-{code}"
+    last: list[OutboundMessage] = []
+
+    def show(_: str, message: OutboundMessage) -> None:
+        last[:] = [message]
+        typer.echo(f"\nbot: {message.text}")
+        for number, button in enumerate(message.buttons, start=1):
+            typer.echo(f"  {number}. {button.label}")
+
+    app.simulator.listeners.append(show)
+
+    async def say(line: str) -> None:
+        if line.startswith("[voice]"):
+            event = app.simulator.media(phone, "voice", f"terminal-voice-{line[7:].strip() or 'note'}")
+        else:
+            buttons = last[0].buttons if last else ()
+            chosen = line.strip()
+            if chosen.isdigit() and 1 <= int(chosen) <= len(buttons) and not last[0].multiple:
+                event = app.simulator.press(phone, buttons[int(chosen) - 1].id)
+            else:
+                event = app.simulator.text(phone, line, language_hint=locale)
+        await app.inbox.process([event])
+        await app.dispatcher.dispatch_due()
+
+    await say(f"/start {code}")
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            line = await asyncio.to_thread(input, "\n> ") if interactive else sys.stdin.readline()
+        except EOFError:
+            break
+        if not interactive:
+            if not line:
+                break
+            line = line.rstrip("\n")
+            typer.echo(f"\n> {line}")
+        if line.strip():
+            await say(line)
+    await app.db.dispose()
+
+
+@flows_cli.command("check")
+def flows_check() -> None:
+    """Check every flow, action and field they name, and each language's catalog (missing texts,
+    placeholders that differ). Exits non-zero on any problem."""
+    try:
+        flows, catalogs = load_conversations()
+    except FlowError as exc:
+        fail(str(exc))
+    typer.echo(f"{len(flows.flows)} flows: {', '.join(sorted(flows.flows))}")
+    failed = False
+    for report in coverage(flows, catalogs):
+        if not report.shipped:
+            typer.echo(f"{report.locale:6} not translated yet")
+            continue
+        percent = 100 * report.translated // max(report.total, 1)
+        typer.echo(f"{report.locale:6} {report.translated}/{report.total} ({percent}%)")
+        for problem in report.problems[:20]:
+            typer.echo(f"       {problem}")
+        if len(report.problems) > 20:
+            typer.echo(f"       ... and {len(report.problems) - 20} more")
+        failed = failed or not report.ok
+    if failed:
+        fail("some catalogs are incomplete or have placeholder errors")
+
+
+@i18n_cli.command("extract")
+def i18n_extract() -> None:
+    """Collect every text from the flows and the code into locales/messages.pot."""
+    path, count = write_template(project_root())
+    typer.echo(f"{count} texts written to {path}")
+
+
+@i18n_cli.command("update")
+def i18n_update() -> None:
+    """Bring every catalog in locales/ up to date with the texts (new ones arrive untranslated)."""
+    for locale, untranslated in update_catalogs(project_root()):
+        typer.echo(f"{locale:6} {untranslated} untranslated")
 
 
 @keys_cli.command("generate")

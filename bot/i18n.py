@@ -1,14 +1,48 @@
-"""Languages the bot speaks, and the facts about them the rest of the code needs.
+"""Languages: which ones the bot speaks, their catalogs, and formatting for one person's locale.
 
 Every text is rendered for one person's locale, passed in explicitly; there is no process-wide locale.
+Catalogs are read from ``locales/<locale>/LC_MESSAGES/messages.po`` at start and compiled in memory, so
+there is no separate compile step. Message ids are the English texts, so English needs no catalog.
 """
 
 from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.lists import format_list
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
 
 # Dari is ``fa_AF``: Babel has no ``prs`` locale.
 SUPPORTED_LOCALES: tuple[str, ...] = ("nl", "fr", "en", "ar", "tr", "fa_AF", "ps", "ti", "so", "uk", "ru")
 RIGHT_TO_LEFT_LOCALES: frozenset[str] = frozenset({"ar", "fa_AF", "ps"})
 DEFAULT_LOCALE = "nl"
+# How each language is named to the person choosing it: in its own script.
+AUTONYMS: dict[str, str] = {
+    "nl": "Nederlands",
+    "fr": "Français",
+    "en": "English",
+    "ar": "العربية",
+    "tr": "Türkçe",
+    "fa_AF": "دری",
+    "ps": "پښتو",
+    "ti": "ትግርኛ",
+    "so": "Soomaali",
+    "uk": "Українська",
+    "ru": "Русский",
+}
+FIRST_STRONG_ISOLATE = "\u2068"
+POP_DIRECTIONAL_ISOLATE = "\u2069"
+DOMAIN = "messages"
 
 
 def normalise_locale(value: str) -> str:
@@ -20,5 +54,97 @@ def normalise_locale(value: str) -> str:
     raise ValueError(f"unsupported locale {value!r}; use one of: {', '.join(SUPPORTED_LOCALES)}")
 
 
+def locale_from_hint(hint: str | None) -> str | None:
+    """A platform's language code (``ar``, ``nl-BE``, ``fa-AF``, ``prs``) as a supported locale, if any."""
+    if not hint:
+        return None
+    code = hint.strip().replace("-", "_")
+    if code.lower() in ("prs", "fa_af"):
+        return "fa_AF"
+    for candidate in (code, code.split("_")[0]):
+        try:
+            return normalise_locale(candidate)
+        except ValueError:
+            continue
+    return None
+
+
 def is_right_to_left(locale: str) -> bool:
     return locale in RIGHT_TO_LEFT_LOCALES
+
+
+def isolate(fragment: str) -> str:
+    """Wrap a fragment (a name, number, date, code, link) so it keeps its own direction inside
+    right-to-left text, as Telegram and WhatsApp render it."""
+    return f"{FIRST_STRONG_ISOLATE}{fragment}{POP_DIRECTIONAL_ISOLATE}"
+
+
+def babel_locale(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+def number(value: float, locale: str) -> str:
+    return format_decimal(value, locale=babel_locale(locale))
+
+
+def listing(items: Iterable[str], locale: str) -> str:
+    return format_list(list(items), locale=babel_locale(locale))
+
+
+def moment(value: datetime, locale: str, timezone: str) -> str:
+    """A date and time in her locale and her time zone (stored times are UTC)."""
+    return format_datetime(value, format="medium", tzinfo=ZoneInfo(timezone), locale=babel_locale(locale))
+
+
+def day(value: date | datetime, locale: str, timezone: str | None = None) -> str:
+    if isinstance(value, datetime) and timezone:
+        value = value.astimezone(ZoneInfo(timezone))
+    return format_date(value, format="long", locale=babel_locale(locale))
+
+
+def clock_time(value: datetime, locale: str, timezone: str) -> str:
+    return format_time(value, format="short", tzinfo=ZoneInfo(timezone), locale=babel_locale(locale))
+
+
+class Language:
+    """One locale's translations, with plain ``str`` results (message ids are English)."""
+
+    def __init__(self, locale: str, translations: NullTranslations) -> None:
+        self.locale = locale
+        self._translations = translations
+
+    def gettext(self, message: str) -> str:
+        return str(self._translations.gettext(message))
+
+    def pgettext(self, context: str, message: str) -> str:
+        return str(self._translations.pgettext(context, message))
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return str(self._translations.ngettext(singular, plural, count))
+
+
+class Catalogs:
+    """The translations of every locale that has a catalog, compiled once at start."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.catalogs: dict[str, Catalog] = {}
+        self._translations: dict[str, NullTranslations] = {}
+        for locale in SUPPORTED_LOCALES:
+            path = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+            if not path.is_file():
+                continue
+            with path.open("rb") as handle:
+                catalog = read_po(handle, locale=locale, domain=DOMAIN)
+            self.catalogs[locale] = catalog
+            compiled = io.BytesIO()
+            write_mo(compiled, catalog, use_fuzzy=False)
+            compiled.seek(0)
+            self._translations[locale] = Translations(compiled, domain=DOMAIN)
+
+    def available(self) -> list[str]:
+        """Locales she can choose: English (the message ids) and every locale with a catalog."""
+        return [code for code in SUPPORTED_LOCALES if code == "en" or code in self._translations]
+
+    def translations(self, locale: str) -> Language:
+        return Language(locale, self._translations.get(locale) or NullTranslations())

@@ -105,9 +105,7 @@ async def create_invite(
     if role is Role.ADMIN:
         raise DomainError("admins are not invited through the bot; they use the command line")
     if role is Role.PARTICIPANT and coach_id is None:
-        raise DomainError(
-            "a participant invite needs --coach: every participant belongs to a coach's caseload"
-        )
+        raise DomainError("a participant invite needs --coach: every participant belongs to a coach's caseload")
     if role is Role.COACH and coach_id is not None:
         raise DomainError("--coach is for participant and buddy invites, not for a coach")
     coach: Person | None = None
@@ -192,3 +190,42 @@ def _timezone(value: str) -> str:
         return validate_timezone(value)
     except ValueError as exc:
         raise DomainError(str(exc)) from None
+
+
+DEMO_ORGANISATION = "Demo organisation"
+DEMO_COACH = "Coach Demo"
+
+
+async def demo_invite(session: AsyncSession, clock: Clock, settings: Settings, locale: str | None) -> str:
+    """For ``trampoline chat`` without an invite: the demo organisation and coach (made once), and a new
+    participant invite, so a newcomer can try the bot at once."""
+    organisation = await session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
+    if organisation is None:
+        organisation = await add_organisation(
+            session, clock, DEMO_ORGANISATION, locale=settings.default_locale, timezone=settings.timezone
+        )
+    coach = await session.scalar(
+        select(Person).where(
+            Person.organisation_id == organisation.id,
+            Person.role == Role.COACH,
+            Person.display_name == DEMO_COACH,
+        )
+    )
+    if coach is None:
+        coach_id = (
+            await create_invite(
+                session, clock, settings, role=Role.COACH, organisation_id=organisation.id, name=DEMO_COACH
+            )
+        ).person_id
+    else:
+        coach_id = coach.id
+    created = await create_invite(
+        session,
+        clock,
+        settings,
+        role=Role.PARTICIPANT,
+        organisation_id=organisation.id,
+        coach_id=coach_id,
+        locale=locale,
+    )
+    return created.code

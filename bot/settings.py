@@ -49,9 +49,7 @@ class Settings(BaseSettings):
         frozen=True,
     )
 
-    database_url: str = Field(
-        default_factory=default_database_url, validation_alias="TRAMPOLINE_DATABASE_URL"
-    )
+    database_url: str = Field(default_factory=default_database_url, validation_alias="TRAMPOLINE_DATABASE_URL")
     host: str = Field(default="127.0.0.1", validation_alias="TRAMPOLINE_HOST")
     port: int = Field(default=8080, ge=1, le=65535, validation_alias="TRAMPOLINE_PORT")
     public_url: str | None = Field(default=None, validation_alias="TRAMPOLINE_PUBLIC_URL")
@@ -64,18 +62,14 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_bot_username: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_USERNAME")
     telegram_api_base_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE_URL")
-    telegram_webhook_secret: SecretStr | None = Field(
-        default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
-    )
+    telegram_webhook_secret: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
 
     whatsapp_phone_number_id: str | None = Field(default=None, validation_alias="WHATSAPP_PHONE_NUMBER_ID")
     whatsapp_phone_number: str | None = Field(default=None, validation_alias="WHATSAPP_PHONE_NUMBER")
     whatsapp_access_token: SecretStr | None = Field(default=None, validation_alias="WHATSAPP_ACCESS_TOKEN")
     whatsapp_app_secret: SecretStr | None = Field(default=None, validation_alias="WHATSAPP_APP_SECRET")
     whatsapp_verify_token: SecretStr | None = Field(default=None, validation_alias="WHATSAPP_VERIFY_TOKEN")
-    whatsapp_api_base_url: str = Field(
-        default="https://graph.facebook.com", validation_alias="WHATSAPP_API_BASE_URL"
-    )
+    whatsapp_api_base_url: str = Field(default="https://graph.facebook.com", validation_alias="WHATSAPP_API_BASE_URL")
 
     # -- single values ------------------------------------------------------------------------------------
 
@@ -94,9 +88,7 @@ class Settings(BaseSettings):
         elif backend in ("postgresql", "postgres"):
             url = url.set(drivername="postgresql+asyncpg")
         else:
-            raise ValueError(
-                f"unsupported database {backend!r}; use sqlite:///PATH or postgresql://USER@HOST/DB"
-            )
+            raise ValueError(f"unsupported database {backend!r}; use sqlite:///PATH or postgresql://USER@HOST/DB")
         return url.render_as_string(hide_password=False)
 
     @field_validator("host")
@@ -254,9 +246,7 @@ class Settings(BaseSettings):
     def configured_channels(self) -> list[str]:
         """Names of the channels this configuration turns on; the simulator when no platform is set."""
         channels = [
-            name
-            for name, on in (("telegram", self.telegram_enabled), ("whatsapp", self.whatsapp_enabled))
-            if on
+            name for name, on in (("telegram", self.telegram_enabled), ("whatsapp", self.whatsapp_enabled)) if on
         ]
         return channels or ["simulator"]
 

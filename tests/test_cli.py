@@ -51,9 +51,7 @@ def trampoline(database_url: str) -> Trampoline:
 
 def test_org_add_and_list(trampoline: Trampoline) -> None:
     first = trampoline.json("org", "add", "Foyer Anderlecht", "--region", "Brussel")
-    second = trampoline.json(
-        "org", "add", "Vrouwenhuis Lier", "--locale", "fr", "--timezone", "Europe/Brussels"
-    )
+    second = trampoline.json("org", "add", "Vrouwenhuis Lier", "--locale", "fr", "--timezone", "Europe/Brussels")
     assert set(first) == {"id"} and isinstance(first["id"], int)
     assert second["id"] != first["id"]
     listed = trampoline.json("org", "list")
@@ -66,9 +64,7 @@ def test_org_add_and_list(trampoline: Trampoline) -> None:
 
 
 def test_org_add_takes_the_defaults_from_the_settings(trampoline: Trampoline) -> None:
-    org = trampoline.json(
-        "org", "add", "Antwerp", TRAMPOLINE_TIMEZONE="Asia/Kabul", TRAMPOLINE_DEFAULT_LOCALE="fa-AF"
-    )
+    org = trampoline.json("org", "add", "Antwerp", TRAMPOLINE_TIMEZONE="Asia/Kabul", TRAMPOLINE_DEFAULT_LOCALE="fa-AF")
     (listed,) = trampoline.json("org", "list")["organisations"]
     assert (listed["id"], listed["timezone"], listed["locale"]) == (org["id"], "Asia/Kabul", "fa_AF")
 
@@ -155,9 +151,7 @@ def test_invite_errors_are_one_clear_line_and_create_nothing(
     ids = {
         "org": org,
         "coach": trampoline.json("invite", "create", "--role", "coach", "--org", str(org))["person_id"],
-        "other_coach": trampoline.json("invite", "create", "--role", "coach", "--org", str(other_org))[
-            "person_id"
-        ],
+        "other_coach": trampoline.json("invite", "create", "--role", "coach", "--org", str(other_org))["person_id"],
         "buddy": trampoline.json("invite", "create", "--role", "buddy", "--org", str(org))["person_id"],
     }
     before = trampoline.json("people", "list")
@@ -205,6 +199,4 @@ def test_every_command_has_help(trampoline: Trampoline) -> None:
 
 def test_keys_generate_prints_a_usable_key(trampoline: Trampoline) -> None:
     key = trampoline("keys", "generate").stdout.strip()
-    assert (
-        trampoline.json("config", TRAMPOLINE_ENCRYPTION_KEYS=key)["TRAMPOLINE_ENCRYPTION_KEYS"] == "********"
-    )
+    assert trampoline.json("config", TRAMPOLINE_ENCRYPTION_KEYS=key)["TRAMPOLINE_ENCRYPTION_KEYS"] == "********"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database
 
@@ -60,6 +61,8 @@ def test_run_serves_health_and_stops_cleanly(
         "TRAMPOLINE_PORT": str(port),
         "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
     }
+    if not fresh_database_url.startswith("sqlite"):
+        env["TRAMPOLINE_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         env=env,
@@ -98,6 +101,34 @@ def test_run_with_a_bad_setting_says_which_and_exits(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [
-        "error: TRAMPOLINE_PORT: Input should be less than or equal to 65535"
-    ]
+    assert done.stderr.strip().splitlines() == ["error: TRAMPOLINE_PORT: Input should be less than or equal to 65535"]
+
+
+def test_run_on_postgresql_without_encryption_keys_refuses_to_start(tmp_path: Path) -> None:
+    env = {**os.environ, "TRAMPOLINE_DATABASE_URL": "postgresql://bot@127.0.0.1:5432/none"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: TRAMPOLINE_ENCRYPTION_KEYS: required with PostgreSQL")
+
+
+def test_run_on_sqlite_makes_a_key_file_and_says_so(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "TRAMPOLINE_PORT": str(port)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        wait_until_healthy(process, f"http://127.0.0.1:{port}/healthz")
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    key_file = tmp_path / "var" / "encryption.key"
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert "created an encryption key" in output

@@ -85,9 +85,7 @@ def test_telegram_without_public_url_polls(monkeypatch: pytest.MonkeyPatch) -> N
         ("WHATSAPP_PHONE_NUMBER", "call me"),
     ],
 )
-def test_a_bad_value_gives_one_line_naming_the_setting(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str
-) -> None:
+def test_a_bad_value_gives_one_line_naming_the_setting(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as caught:
         load_settings()
@@ -133,12 +131,9 @@ def test_effective_configuration_masks_secrets_and_passwords() -> None:
 
 def test_the_command_line_reports_a_bad_setting_without_a_traceback(clean_environment: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "TRAMPOLINE_TIMEZONE": "Europe/Atlantis"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "config"], env=env, capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run([sys.executable, "-m", "bot", "config"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.strip().splitlines() == [
-        "error: TRAMPOLINE_TIMEZONE: unknown time zone 'Europe/Atlantis';"
-        " use an IANA name such as Europe/Brussels"
+        "error: TRAMPOLINE_TIMEZONE: unknown time zone 'Europe/Atlantis'; use an IANA name such as Europe/Brussels"
     ]

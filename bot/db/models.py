@@ -145,6 +145,26 @@ class Person(Base):
     identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="person")
 
 
+class Profile(Base):
+    """What a participant chose to tell in the onboarding intake. Every field may stay unknown (null):
+    each intake question can be skipped. These fields feed the programme figures, never with names."""
+
+    __tablename__ = "profiles"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    age_group: Mapped[str | None] = mapped_column(String(16))
+    has_children: Mapped[bool | None]
+    needs_childcare: Mapped[bool | None]
+    single_parent: Mapped[bool | None]
+    schooling: Mapped[str | None] = mapped_column(String(16))
+    ever_paid_job: Mapped[bool | None]
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    local_language_level: Mapped[str | None] = mapped_column(String(16))
+    interests: Mapped[list[Any]] = mapped_column(default=list)
+    availability: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime]
+
+
 class ChannelIdentity(Base):
     """Who a platform account belongs to. ``last_inbound_at`` opens WhatsApp's 24-hour window."""
 
@@ -235,6 +255,8 @@ class InboundEvent(Base):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
+    # processed, or failed (the event raised; it is kept so a redelivery does not loop on it).
+    outcome: Mapped[str] = mapped_column(String(16), default="processed")
 
 
 class OutboxMessage(Base):
@@ -245,10 +267,11 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    channel_identity_id: Mapped[int | None] = mapped_column(
-        ForeignKey("channel_identities.id", ondelete="SET NULL")
-    )
+    # Null only for a short answer to a stranger (someone without a valid invite): then the platform's id
+    # of the sender is in ``recipient``.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    channel_identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id", ondelete="SET NULL"))
+    recipient: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
     kind: Mapped[str] = mapped_column(String(32))  # reply, nudge, alert, summary, ...
     priority: Mapped[int] = mapped_column(SmallInteger)  # lower goes first: replies before bulk
@@ -281,6 +304,9 @@ class CheckIn(Base):
     steps: Mapped[list[Any]] = mapped_column(default=list)
     obstacles: Mapped[list[Any]] = mapped_column(default=list)
     wants_contact: Mapped[bool] = mapped_column(default=False)
+    # Her note for the coach, encrypted (bot/privacy/crypto.py): typed text, or a voice/photo reference.
+    note_ciphertext: Mapped[str | None] = mapped_column(Text)
+    note_kind: Mapped[str | None] = mapped_column(String(16))  # text, voice, audio, photo
     started_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
 
@@ -323,6 +349,19 @@ class VolunteerShift(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """Something a coach must see: she asked to be contacted, needs help, can't come to a shift."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # contact_request, stuck, need_help, cant_come, ...
+    created_at: Mapped[datetime]
+    seen_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

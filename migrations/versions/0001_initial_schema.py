@@ -395,9 +395,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_shifts")),
     )
     with op.batch_alter_table("volunteer_shifts", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_volunteer_shifts_participant_starts", ["participant_id", "starts_at"], unique=False
-        )
+        batch_op.create_index("ix_volunteer_shifts_participant_starts", ["participant_id", "starts_at"], unique=False)
 
     op.create_table(
         "outbox",
@@ -461,9 +459,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_person_id"), ["person_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_outbox_provider_message_id"), ["provider_message_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_outbox_provider_message_id"), ["provider_message_id"], unique=False)
         batch_op.create_index("ix_outbox_status_due_at", ["status", "due_at"], unique=False)
 
 

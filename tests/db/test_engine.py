@@ -57,9 +57,7 @@ async def _count_then_insert(
         if hold:
             # Let the other transaction start while this one is between its read and its write.
             await asyncio.sleep(0.3)
-        session.add(
-            Organisation(name=f"org {count}", default_locale="nl", timezone="UTC", created_at=clock.now())
-        )
+        session.add(Organisation(name=f"org {count}", default_locale="nl", timezone="UTC", created_at=clock.now()))
 
 
 async def _race(sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
@@ -72,9 +70,7 @@ async def _race(sessions: async_sessionmaker[AsyncSession], clock: FakeClock) ->
     await asyncio.gather(_count_then_insert(sessions, clock, first_read, hold=True), second())
 
 
-async def test_concurrent_read_then_write_transactions_both_succeed(
-    sqlite_db_url: str, clock: FakeClock
-) -> None:
+async def test_concurrent_read_then_write_transactions_both_succeed(sqlite_db_url: str, clock: FakeClock) -> None:
     db = Database(sqlite_db_url)
     try:
         await _race(async_sessionmaker(db.engine, expire_on_commit=False), clock)
@@ -89,9 +85,7 @@ async def test_concurrent_read_then_write_transactions_both_succeed(
 async def test_without_begin_immediate_the_same_race_fails(sqlite_db_url: str, clock: FakeClock) -> None:
     """The counterfactual that shows why writers use BEGIN IMMEDIATE (and that the test above can fail)."""
     db = Database(sqlite_db_url)
-    deferred = async_sessionmaker(
-        db.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}), expire_on_commit=False
-    )
+    deferred = async_sessionmaker(db.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}), expire_on_commit=False)
     try:
         with pytest.raises(OperationalError, match="locked"):
             await _race(deferred, clock)
@@ -103,14 +97,10 @@ async def test_readers_are_not_blocked_by_a_writer(sqlite_db_url: str, clock: Fa
     db = Database(sqlite_db_url)
     try:
         async with db.transaction() as writer:
-            writer.add(
-                Organisation(name="pending", default_locale="nl", timezone="UTC", created_at=clock.now())
-            )
+            writer.add(Organisation(name="pending", default_locale="nl", timezone="UTC", created_at=clock.now()))
             await writer.flush()
             async with db.reading() as reader:
-                seen = await asyncio.wait_for(
-                    reader.scalar(select(func.count()).select_from(Organisation)), timeout=5
-                )
+                seen = await asyncio.wait_for(reader.scalar(select(func.count()).select_from(Organisation)), timeout=5)
             assert seen == 0
     finally:
         await db.dispose()

@@ -30,13 +30,9 @@ from bot.db.models import (
 )
 
 
-async def add_org_and_person(
-    db: Database, clock: FakeClock, role: Role = Role.PARTICIPANT
-) -> tuple[int, int]:
+async def add_org_and_person(db: Database, clock: FakeClock, role: Role = Role.PARTICIPANT) -> tuple[int, int]:
     async with db.transaction() as session:
-        org = Organisation(
-            name="Foyer", default_locale="nl", timezone="Europe/Brussels", created_at=clock.now()
-        )
+        org = Organisation(name="Foyer", default_locale="nl", timezone="Europe/Brussels", created_at=clock.now())
         session.add(org)
         await session.flush()
         person = Person(
@@ -60,9 +56,7 @@ async def test_a_person_and_her_records_round_trip(db: Database, clock: FakeCloc
     org_id, person_id = await add_org_and_person(db, clock)
     async with db.transaction() as session:
         session.add(
-            ChannelIdentity(
-                person_id=person_id, channel=Channel.TELEGRAM, external_id="555", created_at=clock.now()
-            )
+            ChannelIdentity(person_id=person_id, channel=Channel.TELEGRAM, external_id="555", created_at=clock.now())
         )
         session.add(
             ConsentRecord(
@@ -172,9 +166,7 @@ async def test_a_platform_account_belongs_to_one_person(db: Database, clock: Fak
     _, person_id = await add_org_and_person(db, clock)
     async with db.transaction() as session:
         session.add(
-            ChannelIdentity(
-                person_id=person_id, channel=Channel.WHATSAPP, external_id="32470", created_at=clock.now()
-            )
+            ChannelIdentity(person_id=person_id, channel=Channel.WHATSAPP, external_id="32470", created_at=clock.now())
         )
     with pytest.raises(IntegrityError):
         async with db.transaction() as session:
@@ -186,23 +178,17 @@ async def test_a_platform_account_belongs_to_one_person(db: Database, clock: Fak
     # The same external id on another channel is another account.
     async with db.transaction() as session:
         session.add(
-            ChannelIdentity(
-                person_id=person_id, channel=Channel.TELEGRAM, external_id="32470", created_at=clock.now()
-            )
+            ChannelIdentity(person_id=person_id, channel=Channel.TELEGRAM, external_id="32470", created_at=clock.now())
         )
 
 
 async def test_dedupe_and_idempotency_keys_are_unique(db: Database, clock: FakeClock) -> None:
     _, person_id = await add_org_and_person(db, clock)
     async with db.transaction() as session:
-        session.add(
-            InboundEvent(dedupe_key="telegram:1:100", channel=Channel.TELEGRAM, received_at=clock.now())
-        )
+        session.add(InboundEvent(dedupe_key="telegram:1:100", channel=Channel.TELEGRAM, received_at=clock.now()))
     with pytest.raises(IntegrityError):
         async with db.transaction() as session:
-            session.add(
-                InboundEvent(dedupe_key="telegram:1:100", channel=Channel.TELEGRAM, received_at=clock.now())
-            )
+            session.add(InboundEvent(dedupe_key="telegram:1:100", channel=Channel.TELEGRAM, received_at=clock.now()))
     with pytest.raises(IntegrityError):
         async with db.transaction() as session:
             for _ in range(2):
@@ -232,14 +218,10 @@ async def test_deleting_a_person_removes_what_is_hers(db: Database, clock: FakeC
     async with db.transaction() as session:
         session.add(Invite(code="CODE1", person_id=person_id, created_at=clock.now(), expires_at=clock.now()))
         session.add(
-            ChannelIdentity(
-                person_id=person_id, channel=Channel.TELEGRAM, external_id="9", created_at=clock.now()
-            )
+            ChannelIdentity(person_id=person_id, channel=Channel.TELEGRAM, external_id="9", created_at=clock.now())
         )
         session.add(
-            InboundEvent(
-                dedupe_key="k", channel=Channel.TELEGRAM, person_id=person_id, received_at=clock.now()
-            )
+            InboundEvent(dedupe_key="k", channel=Channel.TELEGRAM, person_id=person_id, received_at=clock.now())
         )
     async with db.transaction() as session:
         await session.execute(text("DELETE FROM people WHERE id = :id"), {"id": person_id})
@@ -287,6 +269,4 @@ async def test_a_participant_is_in_a_coach_caseload_once(db: Database, clock: Fa
         session.add(CaseloadEntry(coach_id=coach_id, participant_id=participant_id, assigned_at=clock.now()))
     with pytest.raises(IntegrityError):
         async with db.transaction() as session:
-            session.add(
-                CaseloadEntry(coach_id=coach_id, participant_id=participant_id, assigned_at=clock.now())
-            )
+            session.add(CaseloadEntry(coach_id=coach_id, participant_id=participant_id, assigned_at=clock.now()))

@@ -1,0 +1,1 @@
+"""Channel adapters: one module per platform, all of the same shape (see base.py)."""

@@ -1,0 +1,174 @@
+"""Named side effects that flows call (``action: checkin.complete``). Each runs inside the inbox transaction
+with an ``ActionContext`` and returns values that the texts after it may use (``{steps_total}``).
+
+A coordinator can call these from any flow; ``trampoline flows check`` refuses a name that is not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Channel,
+    CheckIn,
+    ConsentKind,
+    ConsentRecord,
+    Conversation,
+    Person,
+    PersonStatus,
+)
+from bot.privacy.consent import CONSENT_VERSION
+
+if TYPE_CHECKING:
+    from bot.conversation.service import ConversationService
+
+NO_STEP = "none"
+
+
+@dataclass
+class ActionContext:
+    session: AsyncSession
+    now: datetime
+    person: Person
+    conversation: Conversation | None
+    state: dict[str, Any]
+    args: Mapping[str, Any]
+    channel: Channel
+    service: ConversationService
+
+
+ActionFunction = Callable[[ActionContext], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    run: ActionFunction
+    outputs: frozenset[str]
+
+
+class ActionRegistry:
+    def __init__(self) -> None:
+        self._actions: dict[str, Action] = {}
+
+    def register(self, name: str, outputs: frozenset[str] = frozenset()) -> Callable[[ActionFunction], ActionFunction]:
+        def add(function: ActionFunction) -> ActionFunction:
+            if name in self._actions:
+                raise ValueError(f"action {name!r} is registered twice")
+            self._actions[name] = Action(name, function, outputs)
+            return function
+
+        return add
+
+    def outputs(self) -> dict[str, frozenset[str]]:
+        return {name: action.outputs for name, action in self._actions.items()}
+
+    async def run(self, name: str, context: ActionContext) -> dict[str, Any]:
+        return await self._actions[name].run(context)
+
+
+actions = ActionRegistry()
+
+
+async def _record_consent(context: ActionContext, kinds: list[ConsentKind], granted: bool) -> None:
+    for kind in kinds:
+        context.session.add(
+            ConsentRecord(
+                person_id=context.person.id,
+                kind=kind,
+                granted=granted,
+                version=CONSENT_VERSION,
+                locale=context.person.locale,
+                channel=context.channel,
+                recorded_at=context.now,
+            )
+        )
+
+
+@actions.register("consent.grant")
+async def consent_grant(context: ActionContext) -> dict[str, Any]:
+    """She agreed: record it, with the consent text's version, the time and the channel."""
+    kinds = [ConsentKind(k) for k in context.args.get("kinds", ["data_processing", "messaging"])]
+    await _record_consent(context, kinds, granted=True)
+    return {}
+
+
+@actions.register("consent.decline")
+async def consent_decline(context: ActionContext) -> dict[str, Any]:
+    """She said no: keep only the refusal (to honour it) and stop all messages."""
+    await _record_consent(context, [ConsentKind.DATA_PROCESSING, ConsentKind.MESSAGING], granted=False)
+    context.person.status = PersonStatus.STOPPED
+    context.person.updated_at = context.now
+    return {}
+
+
+@actions.register("onboarding.complete")
+async def onboarding_complete(context: ActionContext) -> dict[str, Any]:
+    if context.person.status is PersonStatus.INVITED:
+        context.person.status = PersonStatus.ACTIVE
+        context.person.updated_at = context.now
+    return {}
+
+
+@actions.register("checkin.complete", outputs=frozenset({"steps_total", "steps_count"}))
+async def checkin_complete(context: ActionContext) -> dict[str, Any]:
+    """Close this week's check-in; count her steps this week and since she started; alert the coach when
+    she asked to be contacted."""
+    checkin = await context.session.get(CheckIn, context.state.get("record_id"))
+    if checkin is None:
+        return {"steps_total": 0, "steps_count": 0}
+    checkin.completed_at = context.now
+    all_steps = await context.session.scalars(
+        select(CheckIn.steps).where(CheckIn.person_id == context.person.id, CheckIn.completed_at.is_not(None))
+    )
+    total = sum(len([s for s in steps if s != NO_STEP]) for steps in all_steps)
+    if checkin.wants_contact:
+        await context.service.alert_coach(context.session, context.person, "contact_request", context.now)
+    return {"steps_total": total, "steps_count": len([s for s in checkin.steps if s != NO_STEP])}
+
+
+@actions.register("coach.contact_request")
+async def coach_contact_request(context: ActionContext) -> dict[str, Any]:
+    """She wants her coach to get in touch (the ``coach`` command, or after three misses)."""
+    kind = str(context.args.get("reason", "contact_request"))
+    await context.service.alert_coach(context.session, context.person, kind, context.now)
+    return {}
+
+
+@actions.register("person.pause", outputs=frozenset({"paused_until"}))
+async def person_pause(context: ActionContext) -> dict[str, Any]:
+    """No nudges for the number of weeks she chose (``var.weeks``); she can still write any time."""
+    weeks = int(context.state.get("vars", {}).get("weeks", context.args.get("weeks", 1)))
+    person = context.person
+    person.status = PersonStatus.PAUSED
+    person.paused_until = context.now + timedelta(weeks=weeks)
+    person.updated_at = context.now
+    return {"paused_until": person.paused_until}
+
+
+@actions.register("person.resume")
+async def person_resume(context: ActionContext) -> dict[str, Any]:
+    person = context.person
+    if person.status is PersonStatus.STOPPED:
+        await _record_consent(context, [ConsentKind.MESSAGING], granted=True)
+    if person.status in (PersonStatus.PAUSED, PersonStatus.STOPPED):
+        person.status = PersonStatus.ACTIVE
+    person.paused_until = None
+    person.updated_at = context.now
+    return {}
+
+
+@actions.register("person.stop")
+async def person_stop(context: ActionContext) -> dict[str, Any]:
+    """Stop all nudges: withdraw the consent to be messaged and close every open conversation."""
+    await _record_consent(context, [ConsentKind.MESSAGING], granted=False)
+    context.person.status = PersonStatus.STOPPED
+    context.person.updated_at = context.now
+    await context.service.close_other_conversations(context.session, context.person.id, context.conversation)
+    return {}

@@ -1,0 +1,413 @@
+"""The pure interpreter of flows.
+
+Given a flow, the saved position (step and state) and what she just did, it returns the new position, the
+messages to send, the values to save and the actions to run. It touches no database and no channel, so it is
+tested alone; ``bot/conversation/service.py`` runs it inside the inbox transaction and carries out the result.
+
+Texts are not rendered here: messages carry message ids and the renderer fills them in her language, after
+the actions have run (so a closing message can name what an action counted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.conversation import answers
+from bot.conversation.flows import Choice, Condition, Flow, FlowSet, Step, Text
+
+MAX_STEPS_PER_RUN = 200  # a flow that loops without asking anything stops here instead of hanging
+MISSES_BEFORE_HELP = 3
+HELP_STEP = "_help"
+SKIP_VALUE = "_skip"
+FREE_TEXT_GIVEN = "given"  # what the state keeps of a free-text answer: that she gave one, not what she said
+
+
+class Translator(Protocol):
+    """Her language's catalog (``babel.support.Translations`` fits)."""
+
+    def gettext(self, message: str) -> str: ...
+
+    def pgettext(self, context: str, message: str) -> str: ...
+
+
+class English:
+    """The identity translation: message ids are English."""
+
+    def gettext(self, message: str) -> str:
+        return message
+
+    def pgettext(self, context: str, message: str) -> str:
+        return message
+
+
+class FlowLoopError(Exception):
+    """A flow ran more than ``MAX_STEPS_PER_RUN`` steps without waiting for an answer."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What she did, stripped of platform details."""
+
+    text: str | None = None
+    choice: str | None = None  # a button id: "step|value"
+    choices: tuple[str, ...] = ()  # several button ids at once
+    media_kind: str | None = None
+    media_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to send, not yet in her language."""
+
+    text: Text
+    lead: Text | None = None  # said before the text, in the same message ("Sorry, I did not understand.")
+    step: str | None = None  # set for a question: button ids are "step|value"
+    choices: tuple[Choice, ...] = ()
+    multiple: bool = False
+    skippable: bool = False
+    suggested: str | None = None  # the value offered first, marked
+
+
+@dataclass(frozen=True)
+class Save:
+    target: str  # profile.FIELD, record.FIELD or var.NAME
+    value: Any
+
+
+@dataclass(frozen=True)
+class ActionCall:
+    name: str
+    args: Mapping[str, Any]
+
+
+@dataclass
+class Outcome:
+    flow: str
+    step: str | None  # the question she is now asked; None when the flow has finished
+    state: dict[str, Any]
+    messages: list[Message] = field(default_factory=list)
+    saves: list[Save] = field(default_factory=list)
+    actions: list[ActionCall] = field(default_factory=list)
+    next_flow: str | None = None  # a start_flow step hands over to this flow
+
+    @property
+    def finished(self) -> bool:
+        return self.step is None
+
+
+def new_state() -> dict[str, Any]:
+    return {"answers": {}, "vars": {}, "misses": 0}
+
+
+class Interpreter:
+    def __init__(self, flows: FlowSet) -> None:
+        self.flows = flows
+
+    # -- entry points ---
+
+    def start(self, flow_name: str, context: Mapping[str, Any]) -> Outcome:
+        flow = self.flows.flow(flow_name)
+        outcome = Outcome(flow.flow, None, new_state())
+        return self._run(flow, flow.steps[0].id, outcome, dict(context))
+
+    def resume(
+        self,
+        flow_name: str,
+        step_id: str,
+        state: Mapping[str, Any],
+        reply: Reply,
+        context: Mapping[str, Any],
+        tr: Translator | None = None,
+    ) -> Outcome:
+        """Her reply to the question at ``step_id``. ``tr`` is her language, so typed labels are understood."""
+        tr = tr or English()
+        flow = self.flows.flow(flow_name)
+        outcome = Outcome(flow.flow, step_id, _copy_state(state))
+        if outcome.state.get("help_offered"):
+            return self._answer_help_offer(flow, step_id, outcome, reply, dict(context), tr)
+        step = flow.step(step_id)
+        if reply.choice and _button_step(reply.choice) not in (step.id, None):
+            # A button of an earlier question: not her mistake, so not a miss. Ask the current one again.
+            outcome.messages.append(self._question(step, context, lead=self.flows.texts["not_current"]))
+            return outcome
+        understood, value = self._understand(step, reply, context, tr)
+        if not understood:
+            return self._missed(flow, step, outcome, dict(context))
+        outcome.state["misses"] = 0
+        local = dict(context)
+        self._record(step, value, outcome, local)
+        return self._run(flow, step.next or flow.following(step.id), outcome, local)
+
+    def ask_again(
+        self,
+        flow_name: str,
+        step_id: str,
+        state: Mapping[str, Any],
+        context: Mapping[str, Any],
+        lead: Text | None = None,
+    ) -> Outcome:
+        """The current question once more (after a nested flow, or when she needs to finish this first)."""
+        flow = self.flows.flow(flow_name)
+        outcome = Outcome(flow.flow, step_id, _copy_state(state))
+        outcome.messages.append(self._question(flow.step(step_id), context, lead=lead))
+        return outcome
+
+    # -- running ---
+
+    def _run(self, flow: Flow, step_id: str | None, outcome: Outcome, context: dict[str, Any]) -> Outcome:
+        ran = 0
+        while step_id is not None:
+            ran += 1
+            if ran > MAX_STEPS_PER_RUN:
+                raise FlowLoopError(f"flow {flow.flow!r} ran {MAX_STEPS_PER_RUN} steps without asking anything")
+            step = flow.step(step_id)
+            if step.when is not None and not self._holds(step.when, outcome.state, context):
+                step_id = step.next or flow.following(step.id)
+                continue
+            if step.say is not None:
+                outcome.messages.append(Message(step.say))
+            elif step.ask is not None:
+                outcome.step = step.id
+                outcome.messages.append(self._question(step, context))
+                return outcome
+            elif step.action is not None:
+                outcome.actions.append(ActionCall(step.action, dict(step.args)))
+            elif step.branch is not None:
+                target = next(
+                    (r.goto for r in step.branch if r.when is None or self._holds(r.when, outcome.state, context)),
+                    None,
+                )
+                if target is not None:
+                    step_id = target
+                    continue
+            elif step.start_flow is not None:
+                outcome.next_flow = step.start_flow
+                break
+            if step.end:
+                break
+            step_id = step.next or flow.following(step.id)
+        outcome.step = None
+        return outcome
+
+    def _ordered(self, step: Step, context: Mapping[str, Any]) -> tuple[tuple[Choice, ...], str | None]:
+        """The choices in the order she sees them (a suggested one first) and the suggested value."""
+        choices = tuple(self.flows.choices(step))
+        if step.suggest is not None:
+            wanted = context.get(step.suggest)
+            first = [c for c in choices if c.value == wanted]
+            if first:
+                return (first[0], *(c for c in choices if c.value != wanted)), first[0].value
+        return choices, None
+
+    def _question(self, step: Step, context: Mapping[str, Any], lead: Text | None = None) -> Message:
+        assert step.text is not None
+        choices, suggested = self._ordered(step, context)
+        return Message(
+            text=step.text,
+            lead=lead,
+            step=step.id,
+            choices=choices,
+            multiple=step.ask == "multi",
+            skippable=step.optional,
+            suggested=suggested,
+        )
+
+    # -- understanding ---
+
+    def _understand(self, step: Step, reply: Reply, context: Mapping[str, Any], tr: Translator) -> tuple[bool, Any]:
+        if step.optional and _is_skip(reply, self.flows.texts["skip"], tr):
+            return True, None
+        ordered, _ = self._ordered(step, context)
+        options = options_for(ordered, tr)
+        by_value = {c.value: c for c in ordered}
+        if step.ask in ("choice", "yesno"):
+            value = _button_value(reply.choice) if reply.choice else None
+            if value is None and reply.text is not None:
+                value = answers.match_choice(reply.text, options)
+            if value in by_value:
+                return True, value
+            return False, None
+        if step.ask == "multi":
+            values: list[str] | None = None
+            if reply.choices:
+                values = [v for v in (_button_value(c) for c in reply.choices) if v is not None]
+            elif reply.choice:
+                single = _button_value(reply.choice)
+                values = [single] if single else None
+            elif reply.text is not None:
+                values = answers.match_choices(reply.text, options)
+            if not values or any(v not in by_value for v in values):
+                return False, None
+            if len(values) > 1:
+                # "none" together with real steps means the real steps.
+                values = [v for v in values if v not in step.exclusive] or values[:1]
+            return True, values
+        if step.ask == "text":
+            if reply.media_kind and reply.media_ref:
+                return True, {"media": reply.media_kind, "ref": reply.media_ref}
+            if reply.text is not None and reply.text.strip():
+                return True, {"text": reply.text.strip()}
+            return False, None
+        if reply.text is None:
+            return False, None
+        if step.ask == "number":
+            number = answers.parse_number(reply.text)
+            if (
+                number is None
+                or (step.min is not None and number < step.min)
+                or (step.max is not None and number > step.max)
+            ):
+                return False, None
+            return True, int(number) if number.is_integer() else number
+        if step.ask == "time":
+            moment = answers.parse_time(reply.text)
+            return (moment is not None), (moment.strftime("%H:%M") if moment else None)
+        if step.ask == "date":
+            day = answers.parse_date(reply.text)
+            return (day is not None), (day.isoformat() if day else None)
+        return False, None
+
+    def _record(self, step: Step, value: Any, outcome: Outcome, context: dict[str, Any]) -> None:
+        """Keep the answer in the state (free text only as 'given') and queue its save."""
+        if value is None:  # skipped
+            outcome.state["answers"][step.id] = None
+            return
+        choices = {c.value: c for c in self.flows.choices(step)}
+        if step.ask in ("choice", "yesno"):
+            kept: Any = value
+            saved = choices[value].saved
+        elif step.ask == "multi":
+            kept = value
+            saved = [choices[v].saved for v in value]
+        elif step.ask == "text":
+            kept = FREE_TEXT_GIVEN
+            saved = value
+        else:
+            kept = saved = value
+        outcome.state["answers"][step.id] = kept
+        if step.save is None:
+            return
+        outcome.saves.append(Save(step.save, saved))
+        scope, _, name = step.save.partition(".")
+        if scope == "var":
+            outcome.state["vars"][name] = saved
+        elif scope == "profile" and step.ask != "text":
+            context[name] = saved  # later conditions in this run see the new value
+
+    def _missed(self, flow: Flow, step: Step, outcome: Outcome, context: dict[str, Any]) -> Outcome:
+        misses = int(outcome.state.get("misses", 0)) + 1
+        outcome.state["misses"] = misses
+        if misses < MISSES_BEFORE_HELP:
+            lead = self.flows.texts[
+                "reprompt_choice" if step.ask in ("choice", "multi", "yesno") else f"reprompt_{step.ask}"
+            ]
+            outcome.messages.append(self._question(step, context, lead=lead))
+            return outcome
+        # Three misses: offer a person instead of looping.
+        outcome.state["help_offered"] = True
+        outcome.messages.append(
+            Message(
+                text=self.flows.texts["help_offer"],
+                step=HELP_STEP,
+                choices=tuple(self.flows.choice_lists["yesno"]),
+            )
+        )
+        return outcome
+
+    def _answer_help_offer(
+        self,
+        flow: Flow,
+        step_id: str,
+        outcome: Outcome,
+        reply: Reply,
+        context: dict[str, Any],
+        tr: Translator,
+    ) -> Outcome:
+        outcome.state["help_offered"] = False
+        outcome.state["misses"] = 0
+        value = _button_value(reply.choice) if reply.choice and _button_step(reply.choice) == HELP_STEP else None
+        if value is None and reply.text is not None:
+            value = answers.match_choice(reply.text, options_for(self.flows.choice_lists["yesno"], tr))
+        lead = None
+        if value == "yes":
+            outcome.actions.append(ActionCall("coach.contact_request", {"reason": "stuck"}))
+            lead = self.flows.texts["help_requested"]
+        outcome.messages.append(self._question(flow.step(step_id), context, lead=lead))
+        return outcome
+
+    # -- conditions ---
+
+    def _holds(self, condition: Condition, state: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+        if condition.all is not None:
+            return all(self._holds(c, state, context) for c in condition.all)
+        if condition.any is not None:
+            return any(self._holds(c, state, context) for c in condition.any)
+        if condition.answer is not None:
+            value = state["answers"].get(condition.answer)
+        elif condition.profile is not None:
+            value = context.get(condition.profile)
+        else:
+            value = state["vars"].get(condition.var or "")
+        if condition.is_set is not None:
+            return (value not in (None, [], "")) == condition.is_set
+        if condition.equals is not None:
+            return bool(value == condition.equals)
+        if condition.not_equals is not None:
+            return bool(value != condition.not_equals)
+        if condition.in_ is not None:
+            return value in condition.in_
+        if condition.contains is not None:
+            return isinstance(value, list) and condition.contains in value
+        if not isinstance(value, int | float):
+            return False
+        if condition.gte is not None:
+            return value >= condition.gte
+        return condition.lte is not None and value <= condition.lte
+
+
+def options_for(choices: tuple[Choice, ...] | list[Choice], tr: Translator) -> list[answers.Option]:
+    """How she can name each choice: its label in her language, in English, its extra words in both."""
+    options = []
+    for choice in choices:
+        label = tr.gettext(choice.label) if choice.translate else choice.label
+        words = [choice.label, choice.value.replace("_", " ")]
+        if choice.words:
+            words += tr.pgettext("words", choice.words).split("|") + choice.words.split("|")
+        options.append(answers.Option(choice.value, label, tuple(words), choice.emoji))
+    return options
+
+
+def _is_skip(reply: Reply, skip_label: Text, tr: Translator) -> bool:
+    if _button_value(reply.choice) == SKIP_VALUE:
+        return True
+    if reply.text is None or not isinstance(skip_label, str):
+        return False
+    said = answers.simplify(reply.text)
+    return bool(said) and said in {answers.simplify(tr.gettext(skip_label)), answers.simplify(skip_label)}
+
+
+def button_id(step: str, value: str) -> str:
+    return f"{step}|{value}"
+
+
+def _button_step(button: str | None) -> str | None:
+    if not button or "|" not in button:
+        return None
+    return button.split("|", 1)[0]
+
+
+def _button_value(button: str | None) -> str | None:
+    if not button:
+        return None
+    return button.split("|", 1)[1] if "|" in button else button
+
+
+def _copy_state(state: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "answers": dict(state.get("answers", {})),
+        "vars": dict(state.get("vars", {})),
+        "misses": int(state.get("misses", 0)),
+        **({"help_offered": True} if state.get("help_offered") else {}),
+    }

@@ -1,0 +1,112 @@
+"""From the interpreter's ``Message`` (message ids) to an ``OutboundMessage`` in one person's language.
+
+Placeholders are filled from the context: numbers and dates formatted by Babel for her locale; in a
+right-to-left language each filled-in fragment is wrapped in directional isolates so names, numbers and
+dates stay in place.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from bot import i18n
+from bot.channels.base import Button, OutboundMessage
+from bot.conversation.flows import Flow, FlowSet, PluralText, Text
+from bot.conversation.interpreter import SKIP_VALUE, Message, button_id, options_for
+
+SUGGESTED_MARK = "✓"
+SKIP_EMOJI = "⏭️"
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+class Renderer:
+    def __init__(self, flows: FlowSet, catalogs: i18n.Catalogs) -> None:
+        self.flows = flows
+        self.catalogs = catalogs
+
+    def text(self, text: Text, locale: str, context: Mapping[str, Any], timezone: str = "UTC") -> str:
+        tr = self.catalogs.translations(locale)
+        if isinstance(text, PluralText):
+            count = context.get(text.count, 0)
+            template = tr.ngettext(text.singular, text.plural, int(count) if isinstance(count, int | float) else 0)
+        else:
+            template = tr.gettext(text)
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        values = _Blank({name: self._value(context.get(name), locale, timezone) for name in names})
+        try:
+            return template.format_map(values)
+        except (ValueError, IndexError, KeyError):
+            # A translation with a broken placeholder must not silence the bot: fall back to English.
+            source = text.singular if isinstance(text, PluralText) else text
+            return source.format_map(values)
+
+    def _value(self, value: Any, locale: str, timezone: str) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            shown = str(value)
+        elif isinstance(value, int | float):
+            shown = i18n.number(value, locale)
+        elif isinstance(value, datetime):
+            shown = i18n.day(value, locale, timezone)
+        elif isinstance(value, date):
+            shown = i18n.day(value, locale)
+        elif isinstance(value, list | tuple):
+            shown = i18n.listing([str(v) for v in value], locale)
+        else:
+            shown = str(value)
+        return i18n.isolate(shown) if i18n.is_right_to_left(locale) and shown else shown
+
+    def message(
+        self, message: Message, locale: str, context: Mapping[str, Any], timezone: str = "UTC"
+    ) -> OutboundMessage:
+        tr = self.catalogs.translations(locale)
+        body = self.text(message.text, locale, context, timezone)
+        if message.lead is not None:
+            body = f"{self.text(message.lead, locale, context, timezone)}\n\n{body}"
+        buttons: list[Button] = []
+        if message.step is not None:
+            for choice, option in zip(message.choices, options_for(message.choices, tr), strict=True):
+                label = f"{choice.emoji} {option.label}" if choice.emoji else option.label
+                if choice.value == message.suggested:
+                    label = f"{label} {SUGGESTED_MARK}"
+                buttons.append(Button(button_id(message.step, choice.value), label))
+            if message.skippable:
+                skip = self.text(self.flows.texts["skip"], locale, {}, timezone)
+                buttons.append(Button(button_id(message.step, SKIP_VALUE), f"{SKIP_EMOJI} {skip}"))
+        return OutboundMessage(
+            text=body,
+            locale=locale,
+            buttons=tuple(buttons),
+            multiple=message.multiple,
+            skippable=message.skippable,
+            right_to_left=i18n.is_right_to_left(locale),
+        )
+
+    def answer_labels(self, flow: Flow, answers: Mapping[str, Any], locale: str) -> dict[str, list[str]]:
+        """``{step}_labels`` for every answered choice question: the chosen labels in her language, with
+        their emoji, for texts like "This week you did: {steps_labels}"."""
+        tr = self.catalogs.translations(locale)
+        labels: dict[str, list[str]] = {}
+        for step in flow.steps:
+            if step.ask not in ("choice", "multi", "yesno") or answers.get(step.id) is None:
+                continue
+            chosen = answers[step.id]
+            chosen = chosen if isinstance(chosen, list) else [chosen]
+            by_value = {c.value: c for c in self.flows.choices(step)}
+            shown = []
+            for value in chosen:
+                choice = by_value.get(value)
+                if choice is None:
+                    continue
+                label = tr.gettext(choice.label) if choice.translate else choice.label
+                shown.append(f"{choice.emoji} {label}" if choice.emoji else label)
+            labels[f"{step.id}_labels"] = shown
+        return labels

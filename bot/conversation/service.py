@@ -1,0 +1,573 @@
+"""Runs the interpreter for one inbound event inside the inbox's transaction: identify her, decide what her
+message means (an invite code, a global command, an answer), run the flow step, save answers, run actions,
+keep the position in ``conversations`` and write the replies as outbox rows. It never sends anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+
+from bot import i18n
+from bot.channels.base import EventKind, InboundEvent, OutboundMessage
+from bot.conversation.actions import ActionContext, ActionRegistry
+from bot.conversation.answers import simplify
+from bot.conversation.flows import FlowSet, Text
+from bot.conversation.interpreter import Interpreter, Message, Outcome, Reply, Translator
+from bot.conversation.profile import (
+    PERSON_FIELDS,
+    context_for,
+    save_to_checkin,
+    save_to_person,
+    save_to_profile,
+)
+from bot.conversation.render import Renderer
+from bot.db.models import (
+    Alert,
+    CaseloadEntry,
+    ChannelIdentity,
+    CheckIn,
+    Conversation,
+    ConversationStatus,
+    Invite,
+    Organisation,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    PersonStatus,
+    Profile,
+)
+from bot.people import INVITE_ALPHABET, INVITE_CODE_LENGTH
+from bot.privacy.crypto import Cipher
+
+log = logging.getLogger(__name__)
+
+REPLY_PRIORITY = 0
+ALERT_PRIORITY = 1
+NUDGE_PRIORITY = 10
+ONBOARDING_FLOW = "onboarding"
+MENU_FLOW = "menu"
+STOPPED_FLOW = "stopped"
+# Commands a stopped person can still use; anything else offers to resume.
+COMMANDS_WHILE_STOPPED = frozenset({"resume", "start", "help", "language", "stop"})
+_CODE = re.compile(rf"^[{INVITE_ALPHABET}]{{{INVITE_CODE_LENGTH}}}$")
+REQUIRED_TEXTS = frozenset(
+    {
+        "reprompt_choice",
+        "reprompt_text",
+        "reprompt_number",
+        "reprompt_date",
+        "reprompt_time",
+        "not_current",
+        "skip",
+        "done",
+        "help_offer",
+        "help_requested",
+        "finish_first",
+        "stranger",
+        "invite_invalid",
+        "coach_alert_contact_request",
+        "coach_alert_stuck",
+    }
+)
+REQUIRED_COMMANDS = frozenset({"start", "help", "menu", "language", "checkin", "pause", "resume", "stop", "coach"})
+
+
+@dataclass
+class Turn:
+    """Everything one inbound event leads to for one person."""
+
+    session: AsyncSession
+    now: datetime
+    person: Person
+    identity: ChannelIdentity
+    event: InboundEvent
+    organisation: str
+    coach: str | None
+    profile: Profile | None
+    outgoing: list[OutboundMessage] = field(default_factory=list)
+
+    def context(self) -> dict[str, Any]:
+        return context_for(
+            self.person,
+            self.profile,
+            organisation=self.organisation,
+            coach=self.coach,
+            language_hint=i18n.locale_from_hint(self.event.language_hint),
+        )
+
+
+class ConversationService:
+    def __init__(
+        self,
+        flows: FlowSet,
+        catalogs: i18n.Catalogs,
+        actions: ActionRegistry,
+        cipher: Cipher,
+        *,
+        lock_rows: bool = False,
+    ) -> None:
+        """``lock_rows``: take a row lock on her identity while handling her event (PostgreSQL, where
+        several workers may handle events at once; SQLite has one writer anyway)."""
+        self.lock_rows = lock_rows
+        self.flows = flows
+        self.catalogs = catalogs
+        self.actions = actions
+        self.cipher = cipher
+        self.interpreter = Interpreter(flows)
+        self.renderer = Renderer(flows, catalogs)
+        self._command_words = {locale: self._words_for(locale) for locale in i18n.SUPPORTED_LOCALES}
+
+    def _words_for(self, locale: str) -> dict[str, str]:
+        tr = self.catalogs.translations(locale)
+        words: dict[str, str] = {}
+        for command in self.flows.commands:
+            for word in [*tr.pgettext("command", command.words).split("|"), *command.words.split("|")]:
+                simple = simplify(word)
+                if simple:
+                    words.setdefault(simple, command.name)
+        return words
+
+    def translator(self, locale: str) -> Translator:
+        return self.catalogs.translations(locale)
+
+    # -- one inbound event ---
+
+    async def handle(self, session: AsyncSession, event: InboundEvent, now: datetime) -> int | None:
+        """Process one event; return the person's id (None for a stranger)."""
+        found = await self._identify(session, event)
+        if found is None:
+            return await self._stranger(session, event, now)
+        identity, person = found
+        identity.last_inbound_at = now
+        turn = await self._turn(session, event, now, person, identity)
+        await self._route(turn)
+        self._queue(turn)
+        return person.id
+
+    async def _identify(self, session: AsyncSession, event: InboundEvent) -> tuple[ChannelIdentity, Person] | None:
+        query = (
+            select(ChannelIdentity, Person)
+            .join(Person, Person.id == ChannelIdentity.person_id)
+            .where(ChannelIdentity.channel == event.channel, ChannelIdentity.external_id == event.external_id)
+        )
+        if self.lock_rows:
+            # One person's events are handled strictly in order, also across workers.
+            query = query.with_for_update(of=ChannelIdentity)
+        row = (await session.execute(query)).first()
+        return None if row is None else (row[0], row[1])
+
+    async def _turn(
+        self,
+        session: AsyncSession,
+        event: InboundEvent,
+        now: datetime,
+        person: Person,
+        identity: ChannelIdentity,
+    ) -> Turn:
+        organisation = await session.scalar(select(Organisation.name).where(Organisation.id == person.organisation_id))
+        coach = await session.scalar(
+            select(Person.display_name)
+            .join(CaseloadEntry, CaseloadEntry.coach_id == Person.id)
+            .where(CaseloadEntry.participant_id == person.id, CaseloadEntry.ended_at.is_(None))
+            .limit(1)
+        )
+        profile = await session.get(Profile, person.id)
+        return Turn(session, now, person, identity, event, organisation or "", coach, profile)
+
+    async def _route(self, turn: Turn) -> None:
+        person = turn.person
+        active = await self._active(turn.session, person.id)
+        if active is not None and active.expires_at is not None and active.expires_at <= turn.now:
+            active.status = ConversationStatus.EXPIRED
+            active.updated_at = turn.now
+            active = None
+        command = self._command(turn.event, person.locale)
+        if command == "start":
+            # An invite link used again, or "start" typed: carry on where she is.
+            if active is not None:
+                self._ask_again(turn, active)
+                return
+            command = None if person.status is PersonStatus.INVITED else "menu"
+        stopped = person.status is PersonStatus.STOPPED and command not in COMMANDS_WHILE_STOPPED
+        if stopped and (active is None or active.flow != STOPPED_FLOW):
+            await self.start_flow(turn, STOPPED_FLOW, explicit=True, mode="interrupt")
+            return
+        if command is not None:
+            flow_name = next(c.flow for c in self.flows.commands if c.name == command)
+            if active is not None and active.flow == flow_name:
+                self._ask_again(turn, active)
+                return
+            await self.start_flow(turn, flow_name, explicit=True)
+            return
+        if active is not None:
+            outcome = self.interpreter.resume(
+                active.flow,
+                active.step,
+                active.state,
+                self._reply(turn.event),
+                turn.context(),
+                self.translator(person.locale),
+            )
+            await self._apply(turn, active, outcome)
+            return
+        if person.status is PersonStatus.INVITED:
+            await self.start_flow(turn, ONBOARDING_FLOW, explicit=True)
+        else:
+            await self.start_flow(turn, MENU_FLOW, explicit=True)
+
+    def _command(self, event: InboundEvent, locale: str) -> str | None:
+        if event.kind is not EventKind.TEXT or not event.text:
+            return None
+        text = event.text.strip()
+        if text.startswith("/"):
+            name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+            return name if name in {c.name for c in self.flows.commands} else None
+        words = self._command_words.get(locale, {})
+        simple = simplify(text)
+        if simple in words:
+            return words[simple]
+        first = simple.split(" ", 1)[0] if simple else ""
+        if first and words.get(first) == "start":
+            return "start"
+        return None
+
+    @staticmethod
+    def _reply(event: InboundEvent) -> Reply:
+        return Reply(
+            text=event.text,
+            choice=event.choice,
+            choices=event.choices,
+            media_kind=event.media_kind,
+            media_ref=event.media_ref,
+        )
+
+    # -- starting, applying, continuing ---
+
+    async def start_flow(
+        self,
+        turn: Turn,
+        flow_name: str,
+        *,
+        explicit: bool,
+        mode: str | None = None,
+    ) -> bool:
+        """Start ``flow_name`` for her, honouring its start mode when another flow is open. ``explicit``:
+        she asked for it (she is told to finish the open one first, rather than it being queued silently)."""
+        flow = self.flows.flow(flow_name)
+        mode = mode or flow.start_mode
+        session, now = turn.session, turn.now
+        active = await self._active(session, turn.person.id)
+        if active is not None:
+            if mode == "interrupt":
+                active.status = ConversationStatus.CANCELLED
+                active.updated_at = now
+            elif mode == "nest":
+                active.status = ConversationStatus.WAITING
+                active.state = {**active.state, "suspended": True}
+                active.updated_at = now
+            elif mode == "wait" and not explicit:
+                session.add(
+                    Conversation(
+                        person_id=turn.person.id,
+                        flow=flow_name,
+                        step="",
+                        state={},
+                        status=ConversationStatus.WAITING,
+                        started_at=now,
+                        updated_at=now,
+                        expires_at=None,
+                    )
+                )
+                return False
+            else:  # skip, or she asked for something while in the middle of another flow
+                if explicit:
+                    self._ask_again(turn, active, lead=self.flows.texts["finish_first"])
+                return False
+        row = Conversation(
+            person_id=turn.person.id,
+            flow=flow_name,
+            step="",
+            state={},
+            status=ConversationStatus.ACTIVE,
+            started_at=now,
+            updated_at=now,
+            expires_at=now + flow.expires_after if flow.expires_after else None,
+        )
+        session.add(row)
+        await session.flush()
+        outcome = self.interpreter.start(flow_name, turn.context())
+        if flow.record == "checkin":
+            outcome.state["record_id"] = await self._open_checkin(turn)
+        await self._apply(turn, row, outcome)
+        return True
+
+    async def _apply(self, turn: Turn, row: Conversation, outcome: Outcome) -> None:
+        for save in outcome.saves:
+            await self._save(turn, row, outcome.state, save.target, save.value)
+        results: dict[str, Any] = {}
+        for call in outcome.actions:
+            context = ActionContext(
+                session=turn.session,
+                now=turn.now,
+                person=turn.person,
+                conversation=row,
+                state=outcome.state,
+                args=call.args,
+                channel=turn.identity.channel,
+                service=self,
+            )
+            results |= await self.actions.run(call.name, context)
+        row.step = outcome.step or row.step
+        row.state = outcome.state
+        flag_modified(row, "state")
+        row.updated_at = turn.now
+        if outcome.finished and row.status is ConversationStatus.ACTIVE:
+            row.status = ConversationStatus.COMPLETED
+        self._render(turn, row.flow, outcome.state, outcome.messages, results)
+        if outcome.next_flow is not None:
+            await self.start_flow(turn, outcome.next_flow, explicit=True, mode="interrupt")
+        elif outcome.finished:
+            await self._continue_waiting(turn)
+
+    async def _continue_waiting(self, turn: Turn) -> None:
+        """After a flow ends: go back to a flow it interrupted, or start one that was waiting its turn."""
+        if turn.person.status is PersonStatus.STOPPED:
+            return
+        waiting = list(
+            await turn.session.scalars(
+                select(Conversation)
+                .where(
+                    Conversation.person_id == turn.person.id,
+                    Conversation.status == ConversationStatus.WAITING,
+                )
+                .order_by(Conversation.id)
+            )
+        )
+        suspended = [c for c in waiting if c.state.get("suspended")]
+        if suspended:
+            row = suspended[-1]
+            if row.expires_at is not None and row.expires_at <= turn.now:
+                row.status = ConversationStatus.EXPIRED
+                return
+            row.status = ConversationStatus.ACTIVE
+            row.state = {k: v for k, v in row.state.items() if k != "suspended"}
+            row.updated_at = turn.now
+            self._ask_again(turn, row)
+            return
+        if waiting:
+            queued = waiting[0]
+            queued.status = ConversationStatus.CANCELLED  # replaced by the row start_flow makes
+            await self.start_flow(turn, queued.flow, explicit=False)
+
+    def _ask_again(self, turn: Turn, row: Conversation, lead: Text | None = None) -> None:
+        outcome = self.interpreter.ask_again(row.flow, row.step, row.state, turn.context(), lead=lead)
+        self._render(turn, row.flow, row.state, outcome.messages, {})
+
+    async def _active(self, session: AsyncSession, person_id: int) -> Conversation | None:
+        result = await session.scalars(
+            select(Conversation)
+            .where(Conversation.person_id == person_id, Conversation.status == ConversationStatus.ACTIVE)
+            .order_by(Conversation.id.desc())
+            .limit(1)
+        )
+        return result.first()
+
+    async def close_other_conversations(self, session: AsyncSession, person_id: int, keep: Conversation | None) -> None:
+        rows = await session.scalars(
+            select(Conversation).where(
+                Conversation.person_id == person_id,
+                Conversation.status.in_([ConversationStatus.ACTIVE, ConversationStatus.WAITING]),
+            )
+        )
+        for row in rows:
+            if keep is None or row.id != keep.id:
+                row.status = ConversationStatus.CANCELLED
+
+    # -- saving ---
+
+    async def _save(self, turn: Turn, row: Conversation, state: dict[str, Any], target: str, value: Any) -> None:
+        scope, _, name = target.partition(".")
+        if scope == "profile":
+            if name in PERSON_FIELDS:
+                save_to_person(turn.person, name, value)
+                turn.person.updated_at = turn.now
+            else:
+                if turn.profile is None:
+                    turn.profile = Profile(person_id=turn.person.id, languages=[], interests=[], availability=[])
+                    turn.session.add(turn.profile)
+                save_to_profile(turn.profile, name, value)
+                turn.profile.updated_at = turn.now
+        elif scope == "record":
+            checkin = await turn.session.get(CheckIn, state.get("record_id"))
+            if checkin is not None:
+                save_to_checkin(checkin, name, value, self.cipher)
+
+    async def _open_checkin(self, turn: Turn) -> int:
+        """This week's check-in (the ISO week in her time zone); doing it again updates the same one."""
+        year, week, _ = turn.now.astimezone(ZoneInfo(turn.person.timezone)).isocalendar()
+        label = f"{year}-W{week:02d}"
+        checkin = await turn.session.scalar(
+            select(CheckIn).where(CheckIn.person_id == turn.person.id, CheckIn.week == label)
+        )
+        if checkin is None:
+            checkin = CheckIn(person_id=turn.person.id, week=label, steps=[], obstacles=[], started_at=turn.now)
+            turn.session.add(checkin)
+            await turn.session.flush()
+        return checkin.id
+
+    # -- messages ---
+
+    def _render(
+        self,
+        turn: Turn,
+        flow_name: str,
+        state: dict[str, Any],
+        messages: list[Message],
+        results: dict[str, Any],
+    ) -> None:
+        locale = turn.person.locale
+        context = turn.context()
+        answers = state.get("answers", {})
+        context |= {k: v for k, v in answers.items() if k not in context}
+        context |= state.get("vars", {})
+        context |= self.renderer.answer_labels(self.flows.flow(flow_name), answers, locale)
+        context |= results
+        for message in messages:
+            turn.outgoing.append(self.renderer.message(message, locale, context, turn.person.timezone))
+
+    def _queue(self, turn: Turn) -> None:
+        if turn.identity.blocked_at is not None:
+            return
+        for number, message in enumerate(turn.outgoing):
+            turn.session.add(
+                OutboxMessage(
+                    idempotency_key=f"reply:{turn.event.dedupe_key}:{number}",
+                    person_id=turn.person.id,
+                    channel_identity_id=turn.identity.id,
+                    channel=turn.identity.channel,
+                    kind="reply",
+                    priority=REPLY_PRIORITY,
+                    payload=message.to_payload(),
+                    status=OutboxStatus.PENDING,
+                    due_at=turn.now,
+                    attempts=0,
+                    created_at=turn.now,
+                )
+            )
+
+    async def alert_coach(self, session: AsyncSession, participant: Person, kind: str, now: datetime) -> Alert:
+        """Record an alert for her coach and, when the coach is on a channel, tell her at once."""
+        coach = await session.scalar(
+            select(Person)
+            .join(CaseloadEntry, CaseloadEntry.coach_id == Person.id)
+            .where(CaseloadEntry.participant_id == participant.id, CaseloadEntry.ended_at.is_(None))
+            .limit(1)
+        )
+        alert = Alert(participant_id=participant.id, coach_id=coach.id if coach else None, kind=kind, created_at=now)
+        session.add(alert)
+        await session.flush()
+        log.info("alert %s for person %s (coach %s)", kind, participant.id, coach.id if coach else None)
+        if coach is None:
+            return alert
+        identity = await session.scalar(
+            select(ChannelIdentity)
+            .where(ChannelIdentity.person_id == coach.id, ChannelIdentity.blocked_at.is_(None))
+            .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last())
+            .limit(1)
+        )
+        text_key = f"coach_alert_{kind}" if f"coach_alert_{kind}" in self.flows.texts else "coach_alert_contact_request"
+        if identity is not None:
+            text = self.renderer.text(
+                self.flows.texts[text_key],
+                coach.locale,
+                {"name": participant.display_name or f"#{participant.id}"},
+            )
+            message = OutboundMessage(text=text, locale=coach.locale, right_to_left=i18n.is_right_to_left(coach.locale))
+            session.add(
+                OutboxMessage(
+                    idempotency_key=f"alert:{alert.id}",
+                    person_id=coach.id,
+                    channel_identity_id=identity.id,
+                    channel=identity.channel,
+                    kind="alert",
+                    priority=ALERT_PRIORITY,
+                    payload=message.to_payload(),
+                    status=OutboxStatus.PENDING,
+                    due_at=now,
+                    attempts=0,
+                    created_at=now,
+                )
+            )
+        return alert
+
+    # -- someone the bot does not know yet ---
+
+    async def _stranger(self, session: AsyncSession, event: InboundEvent, now: datetime) -> int | None:
+        """A first message: an invite code links her account and starts onboarding; anything else gets a
+        short answer and nothing about her is kept."""
+        code = self._invite_code(event)
+        hint = i18n.locale_from_hint(event.language_hint)
+        if code is not None:
+            invite = await session.scalar(select(Invite).where(Invite.code == code))
+            if invite is not None and invite.used_at is None and invite.expires_at > now:
+                person = await session.get(Person, invite.person_id)
+                if person is not None:
+                    invite.used_at = now
+                    identity = ChannelIdentity(
+                        person_id=person.id,
+                        channel=event.channel,
+                        external_id=event.external_id,
+                        last_inbound_at=now,
+                        created_at=now,
+                    )
+                    session.add(identity)
+                    await session.flush()
+                    log.info("invite used: person %s linked on %s", person.id, event.channel.value)
+                    turn = await self._turn(session, event, now, person, identity)
+                    if hint is not None and person.status is PersonStatus.INVITED:
+                        person.locale = hint if hint in self.catalogs.available() else person.locale
+                    await self.start_flow(turn, ONBOARDING_FLOW, explicit=False, mode="interrupt")
+                    self._queue(turn)
+                    return person.id
+            text_key = "invite_invalid"
+        else:
+            text_key = "stranger"
+        locale = hint if hint in self.catalogs.available() else i18n.DEFAULT_LOCALE
+        text = self.renderer.text(self.flows.texts[text_key], locale, {})
+        message = OutboundMessage(text=text, locale=locale, right_to_left=i18n.is_right_to_left(locale))
+        session.add(
+            OutboxMessage(
+                idempotency_key=f"reply:{event.dedupe_key}:0",
+                person_id=None,
+                recipient=event.external_id,
+                channel=event.channel,
+                kind="reply",
+                priority=REPLY_PRIORITY,
+                payload=message.to_payload(),
+                status=OutboxStatus.PENDING,
+                due_at=now,
+                attempts=0,
+                created_at=now,
+            )
+        )
+        return None
+
+    def _invite_code(self, event: InboundEvent) -> str | None:
+        if event.kind is not EventKind.TEXT or not event.text:
+            return None
+        words = event.text.strip().split()
+        candidates = [words[-1]] if words else []
+        for candidate in candidates:
+            code = candidate.upper().strip("/")
+            if _CODE.match(code):
+                return code
+        return None

@@ -1,0 +1,151 @@
+"""The inbound transaction: every platform event goes through here.
+
+For each event: dedupe on its key, identify the person, run the conversation step, store the new position
+and write the replies to the outbox, all committed together or not at all. Events that arrive together are
+committed as a group: one transaction, one savepoint per event, so one bad event cannot spoil the others.
+A group is whatever has arrived while the previous commit ran; nothing waits for a group to fill, so a lone
+message at night is committed at once and a Monday-morning burst is committed in large groups. One worker
+takes events in arrival order, so one person's events are handled strictly in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.base import InboundEvent
+from bot.clock import Clock
+from bot.conversation.service import ConversationService
+from bot.db.engine import Database
+from bot.db.models import InboundEvent as InboundEventRow
+
+log = logging.getLogger(__name__)
+MAX_GROUP = 200
+
+
+class Handled(enum.StrEnum):
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Result:
+    handled: Handled
+    person_id: int | None = None
+
+
+class Inbox:
+    def __init__(
+        self, db: Database, conversations: ConversationService, clock: Clock, max_group: int = MAX_GROUP
+    ) -> None:
+        self.db = db
+        self.conversations = conversations
+        self.clock = clock
+        self.max_group = max_group
+        self._queue: asyncio.Queue[tuple[InboundEvent, asyncio.Future[Result]]] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self.groups_committed = 0
+
+    # -- the group-commit worker ---
+
+    def start(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._run(), name="inbox")
+
+    async def stop(self) -> None:
+        """Finish what is queued, then stop."""
+        if self._worker is None:
+            return
+        await self._queue.join()
+        self._worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._worker
+        self._worker = None
+
+    async def submit(self, event: InboundEvent) -> Result:
+        """Hand over one event; returns once it is committed (or raises if the commit failed, so that a
+        webhook can answer 5xx and the platform delivers again)."""
+        if self._worker is None:
+            raise RuntimeError("the inbox is not started")
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        await self._queue.put((event, future))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self.max_group and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                results = await self.process([event for event, _ in batch])
+            except Exception as exc:  # the commit failed: nothing of the group was kept
+                log.error("inbox group of %d failed: %s", len(batch), type(exc).__name__)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    # -- one group, one transaction ---
+
+    async def process(self, events: Sequence[InboundEvent]) -> list[Result]:
+        """Process ``events`` in order in one transaction, a savepoint each; commit once."""
+        results: list[Result] = []
+        async with self.db.transaction() as session:
+            for event in events:
+                results.append(await self._one(session, event))
+        self.groups_committed += 1
+        return results
+
+    async def _one(self, session: AsyncSession, event: InboundEvent) -> Result:
+        now = self.clock.now()
+        try:
+            async with session.begin_nested():
+                if not await self._first_time(session, event):
+                    return Result(Handled.DUPLICATE)
+                person_id = await self.conversations.handle(session, event, now)
+                if person_id is not None:
+                    await session.execute(
+                        update(InboundEventRow)
+                        .where(InboundEventRow.dedupe_key == event.dedupe_key)
+                        .values(person_id=person_id)
+                    )
+                return Result(Handled.PROCESSED, person_id)
+        except Exception:
+            # Logged without the message text; the event is kept as failed so a redelivery does not loop.
+            log.exception("event %s on %s failed", event.dedupe_key, event.channel.value)
+            async with session.begin_nested():
+                await session.execute(
+                    insert(InboundEventRow).values(
+                        dedupe_key=event.dedupe_key, channel=event.channel, received_at=now, outcome="failed"
+                    )
+                )
+            return Result(Handled.FAILED)
+
+    async def _first_time(self, session: AsyncSession, event: InboundEvent) -> bool:
+        """Record the event's key; False if it was recorded before (a redelivery)."""
+        values = {
+            "dedupe_key": event.dedupe_key,
+            "channel": event.channel,
+            "received_at": self.clock.now(),
+            "outcome": "processed",
+        }
+        insert_ = pg_insert if self.db.backend == "postgresql" else sqlite_insert
+        statement = insert_(InboundEventRow).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        result = await session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))

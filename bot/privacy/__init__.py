@@ -1,0 +1,1 @@
+"""Privacy by construction: consent, encryption at rest (and, later, export, erasure, retention)."""
