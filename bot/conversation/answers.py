@@ -35,10 +35,9 @@ def simplify(text: str) -> str:
     kept = []
     for char in normal:
         category = unicodedata.category(char)
-        if category[0] in "SPC" or category == "Mn" or char == "\u0640":  # symbols, punctuation, controls, tatweel
-            kept.append(" ")
-        else:
-            kept.append(char)
+        if category == "Mn" or char == "\u0640":
+            continue  # vowel marks and tatweel: نَعَم and نعـم are نعم
+        kept.append(" " if category[0] in "SPC" else char)  # symbols (emoji), punctuation, controls
     return " ".join("".join(kept).split())
 
 

@@ -405,9 +405,9 @@ def _button_value(button: str | None) -> str | None:
 
 
 def _copy_state(state: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "answers": dict(state.get("answers", {})),
-        "vars": dict(state.get("vars", {})),
-        "misses": int(state.get("misses", 0)),
-        **({"help_offered": True} if state.get("help_offered") else {}),
-    }
+    """A copy the run may change; keys the service keeps there (the record's id) are carried along."""
+    copied = dict(state)
+    copied["answers"] = dict(state.get("answers", {}))
+    copied["vars"] = dict(state.get("vars", {}))
+    copied["misses"] = int(state.get("misses", 0))
+    return copied

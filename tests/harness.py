@@ -1,0 +1,165 @@
+"""A bot built the way ``bot/app.py`` builds it, on a test database, with a fake clock and simulated phones.
+
+Tests talk to it as people do: type text, press buttons, send voice notes, and read what comes back.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from functools import cache
+
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from bot.app import load_conversations
+from bot.channels.base import InboundEvent, OutboundMessage
+from bot.channels.simulator import SimulatorChannel
+from bot.clock import FakeClock
+from bot.conversation.actions import actions
+from bot.conversation.flows import FlowSet
+from bot.conversation.service import ConversationService
+from bot.db.engine import Database
+from bot.db.models import Channel, Organisation, Person, Role
+from bot.i18n import Catalogs, Language
+from bot.inbox import Inbox, Result
+from bot.outbox import Dispatcher
+from bot.people import add_organisation, create_invite
+from bot.privacy.crypto import Cipher
+from bot.settings import Settings
+
+TEST_KEY = Fernet.generate_key().decode()
+
+
+@cache
+def conversations() -> tuple[FlowSet, Catalogs]:
+    return load_conversations()
+
+
+@dataclass
+class Bot:
+    db: Database
+    clock: FakeClock
+    cipher: Cipher = field(default_factory=lambda: Cipher([TEST_KEY]))
+    phones: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        self.flows, self.catalogs = conversations()
+        self.service = ConversationService(
+            self.flows, self.catalogs, actions, self.cipher, lock_rows=self.db.backend == "postgresql"
+        )
+        self.simulator = SimulatorChannel(self.clock)
+        self.inbox = Inbox(self.db, self.service, self.clock)
+        self.dispatcher = Dispatcher(self.db, {Channel.SIMULATOR: self.simulator}, self.clock)
+        self.settings = Settings(database_url=str(self.db.url.render_as_string(hide_password=False)))
+
+    def language(self, locale: str) -> Language:
+        return self.catalogs.translations(locale)
+
+    async def organisation(self) -> int:
+        async with self.db.transaction() as session:
+            existing = await session.scalar(select(Organisation.id).where(Organisation.name == "Foyer"))
+            if existing is not None:
+                return existing
+            org = await add_organisation(session, self.clock, "Foyer", locale="nl", timezone="Europe/Brussels")
+            return org.id
+
+    async def coach(self, name: str = "Sara") -> int:
+        org = await self.organisation()
+        async with self.db.transaction() as session:
+            existing = await session.scalar(select(Person.id).where(Person.display_name == name))
+            if existing is not None:
+                return existing
+            invite = await create_invite(
+                session, self.clock, self.settings, role=Role.COACH, organisation_id=org, name=name
+            )
+            return invite.person_id
+
+    async def invite(self, locale: str | None = None, coach: str = "Sara") -> tuple[int, str]:
+        coach_id = await self.coach(coach)
+        org = await self.organisation()
+        async with self.db.transaction() as session:
+            invite = await create_invite(
+                session,
+                self.clock,
+                self.settings,
+                role=Role.PARTICIPANT,
+                organisation_id=org,
+                coach_id=coach_id,
+                locale=locale,
+            )
+            return invite.person_id, invite.code
+
+    def phone(self, language_hint: str | None = None) -> Phone:
+        return Phone(self, f"phone-{next(self.phones)}", language_hint)
+
+
+@dataclass
+class Phone:
+    bot: Bot
+    external_id: str
+    language_hint: str | None = None
+    seen: int = 0
+
+    @property
+    def inbox(self) -> list[OutboundMessage]:
+        return self.bot.simulator.transcripts.get(self.external_id, [])
+
+    @property
+    def last(self) -> OutboundMessage:
+        return self.inbox[-1]
+
+    async def deliver(self, event: InboundEvent) -> list[OutboundMessage]:
+        await self.bot.inbox.process([event])
+        await self.bot.dispatcher.dispatch_due()
+        new = self.inbox[self.seen :]
+        self.seen = len(self.inbox)
+        return new
+
+    async def send(self, text: str) -> list[OutboundMessage]:
+        return await self.deliver(self.bot.simulator.text(self.external_id, text, self.language_hint))
+
+    async def press(self, which: int | str) -> list[OutboundMessage]:
+        """Press a button of the last message: by position (1-based) or by the start of its label."""
+        buttons = self.last.buttons
+        if isinstance(which, int):
+            button = buttons[which - 1]
+        else:
+            matches = [b for b in buttons if which in b.label]
+            assert matches, f"no button with {which!r} in {[b.label for b in buttons]}"
+            button = matches[0]
+        return await self.deliver(self.bot.simulator.press(self.external_id, button.id))
+
+    async def voice(self, ref: str = "voice-file-1") -> list[OutboundMessage]:
+        return await self.deliver(self.bot.simulator.media(self.external_id, "voice", ref))
+
+    async def submit(self, text: str) -> Result:
+        """Through the group-commit worker (the inbox must be started)."""
+        return await self.bot.inbox.submit(self.bot.simulator.text(self.external_id, text, self.language_hint))
+
+
+def texts(messages: list[OutboundMessage]) -> str:
+    return "\n---\n".join(m.text for m in messages)
+
+
+async def onboarded(bot: Bot, locale: str = "en", coach: str = "Sara") -> tuple[int, Phone]:
+    """A participant who has finished onboarding (made directly in the database), with her phone."""
+    from bot.db.models import ChannelIdentity, PersonStatus
+
+    person_id, _ = await bot.invite(locale=locale, coach=coach)
+    phone = bot.phone()
+    async with bot.db.transaction() as session:
+        person = await session.get(Person, person_id)
+        assert person is not None
+        person.status = PersonStatus.ACTIVE
+        person.display_name = "Amina"
+        session.add(
+            ChannelIdentity(
+                person_id=person_id,
+                channel=Channel.SIMULATOR,
+                external_id=phone.external_id,
+                created_at=bot.clock.now(),
+                last_inbound_at=bot.clock.now(),
+            )
+        )
+    return person_id, phone

@@ -1,0 +1,82 @@
+"""``trampoline chat`` with a scripted conversation piped in: onboarding and a check-in, end to end, through
+the same inbox, engine and outbox as the platforms, on the configured database."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.harness import conversations
+
+FLOWS, CATALOGS = conversations()
+
+
+def checkin_word(locale: str) -> str:
+    source = next(c.words for c in FLOWS.commands if c.name == "checkin")
+    return CATALOGS.translations(locale).pgettext("command", source).split("|")[0]
+
+
+ONBOARDING = [
+    "1",  # her phone's language, offered first
+    "1",  # consent: yes
+    "{name}",
+    "2",  # 25-40
+    "1",  # children: yes
+    "2",  # childcare: no
+    "1",  # raising them alone: yes
+    "2",  # primary school
+    "2",  # never had a paid job
+    "1 10",  # speaks Arabic and Dutch
+    "2",  # a little Dutch or French
+    "1 3",  # cooking, caring for people
+    "1",  # mornings
+    "3",  # Wednesday
+    "1",  # morning
+    "1",  # quiet 21:00-08:00
+]
+CHECKIN = ["4", "2 3", "1", "{note}", "2"]
+
+
+@pytest.mark.parametrize(("locale", "name", "note"), [("ar", "أمينة", "سأبدأ دورة"), ("nl", "Amina", "Ik start een cursus")])
+def test_a_piped_conversation_runs_onboarding_and_a_checkin(
+    tmp_path: Path, locale: str, name: str, note: str
+) -> None:
+    if locale not in CATALOGS.available():
+        pytest.skip(f"no {locale} catalog")
+    lines = [line.format(name=name, note=note) for line in [*ONBOARDING, checkin_word(locale), *CHECKIN]]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--locale", locale],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    tr = CATALOGS.translations(locale)
+    out = done.stdout
+    assert tr.gettext("Hello! 👋 Which language do you want to use?") in out
+    assert tr.gettext("Do you want your coach to contact you?") in out
+    assert "Sorry" not in out and tr.gettext(FLOWS.texts["reprompt_choice"]) not in out  # type: ignore[arg-type]
+    with sqlite3.connect(tmp_path / "var" / "trampoline.db") as database:
+        person = database.execute(
+            "SELECT id, status, locale, display_name FROM people WHERE role = 'participant'"
+        ).fetchone()
+        checkin = database.execute(
+            "SELECT mood, steps, obstacles, wants_contact, completed_at, note_ciphertext FROM checkins"
+        ).fetchone()
+        profile = database.execute(
+            "SELECT age_group, has_children, single_parent, schooling, ever_paid_job, languages FROM profiles"
+        ).fetchone()
+    assert person[1:] == ("active", locale, name)
+    mood, steps, obstacles, wants_contact, completed_at, note_ciphertext = checkin
+    assert (mood, steps, obstacles, wants_contact) == (4, '["volunteer", "job"]', '["language"]', 0)
+    assert completed_at is not None
+    assert note not in note_ciphertext
+    assert profile == ("25_40", 1, 1, "primary", 0, '["ar", "nl"]')
