@@ -42,10 +42,10 @@ ONBOARDING = [
 CHECKIN = ["4", "2 3", "1", "{note}", "2"]
 
 
-@pytest.mark.parametrize(("locale", "name", "note"), [("ar", "أمينة", "سأبدأ دورة"), ("nl", "Amina", "Ik start een cursus")])
-def test_a_piped_conversation_runs_onboarding_and_a_checkin(
-    tmp_path: Path, locale: str, name: str, note: str
-) -> None:
+@pytest.mark.parametrize(
+    ("locale", "name", "note"), [("ar", "أمينة", "سأبدأ دورة"), ("nl", "Amina", "Ik start een cursus")]
+)
+def test_a_piped_conversation_runs_onboarding_and_a_checkin(tmp_path: Path, locale: str, name: str, note: str) -> None:
     if locale not in CATALOGS.available():
         pytest.skip(f"no {locale} catalog")
     lines = [line.format(name=name, note=note) for line in [*ONBOARDING, checkin_word(locale), *CHECKIN]]

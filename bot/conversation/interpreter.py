@@ -140,6 +140,22 @@ class Interpreter:
         self._record(step, value, outcome, local)
         return self._run(flow, step.next or flow.following(step.id), outcome, local)
 
+    def is_choice_answer(
+        self,
+        flow_name: str,
+        step_id: str,
+        reply: Reply,
+        context: Mapping[str, Any],
+        tr: Translator | None = None,
+    ) -> bool:
+        """True when ``reply`` names a choice of the open question: then a typed word that is also a
+        command ("Language" among the obstacles) is her answer, not the command."""
+        step = self.flows.flow(flow_name).step(step_id)
+        if step.ask not in ("choice", "multi", "yesno") or reply.text is None:
+            return False
+        understood, _ = self._understand(step, reply, context, tr or English())
+        return understood
+
     def ask_again(
         self,
         flow_name: str,

@@ -33,6 +33,7 @@ from bot.conversation.render import Renderer
 from bot.db.models import (
     Alert,
     CaseloadEntry,
+    Channel,
     ChannelIdentity,
     CheckIn,
     Conversation,
@@ -79,6 +80,40 @@ REQUIRED_TEXTS = frozenset(
     }
 )
 REQUIRED_COMMANDS = frozenset({"start", "help", "menu", "language", "checkin", "pause", "resume", "stop", "coach"})
+
+
+def outbox_row(
+    key: str,
+    message: OutboundMessage,
+    now: datetime,
+    *,
+    person_id: int | None = None,
+    identity: ChannelIdentity | None = None,
+    recipient: tuple[Channel, str] | None = None,
+    kind: str = "reply",
+    priority: int = REPLY_PRIORITY,
+) -> OutboxMessage:
+    """A message for the dispatcher: to a person's identity, or (a stranger) to a platform id."""
+    if identity is not None:
+        channel, external = identity.channel, None
+    elif recipient is not None:
+        channel, external = recipient
+    else:
+        raise ValueError("an outbox row needs an identity or a recipient")
+    return OutboxMessage(
+        idempotency_key=key,
+        person_id=person_id,
+        channel_identity_id=identity.id if identity is not None else None,
+        recipient=external,
+        channel=channel,
+        kind=kind,
+        priority=priority,
+        payload=message.to_payload(),
+        status=OutboxStatus.PENDING,
+        due_at=now,
+        attempts=0,
+        created_at=now,
+    )
 
 
 @dataclass
@@ -191,6 +226,15 @@ class ConversationService:
             active.updated_at = turn.now
             active = None
         command = self._command(turn.event, person.locale)
+        if (
+            command is not None
+            and active is not None
+            and not active.state.get("help_offered")
+            and self.interpreter.is_choice_answer(
+                active.flow, active.step, self._reply(turn.event), turn.context(), self.translator(person.locale)
+            )
+        ):
+            command = None  # the word is one of the choices she is being offered: it is her answer
         if command == "start":
             # An invite link used again, or "start" typed: carry on where she is.
             if active is not None:
@@ -449,18 +493,12 @@ class ConversationService:
             return
         for number, message in enumerate(turn.outgoing):
             turn.session.add(
-                OutboxMessage(
-                    idempotency_key=f"reply:{turn.event.dedupe_key}:{number}",
+                outbox_row(
+                    f"reply:{turn.event.dedupe_key}:{number}",
+                    message,
+                    turn.now,
                     person_id=turn.person.id,
-                    channel_identity_id=turn.identity.id,
-                    channel=turn.identity.channel,
-                    kind="reply",
-                    priority=REPLY_PRIORITY,
-                    payload=message.to_payload(),
-                    status=OutboxStatus.PENDING,
-                    due_at=turn.now,
-                    attempts=0,
-                    created_at=turn.now,
+                    identity=turn.identity,
                 )
             )
 
@@ -493,20 +531,11 @@ class ConversationService:
             )
             message = OutboundMessage(text=text, locale=coach.locale, right_to_left=i18n.is_right_to_left(coach.locale))
             session.add(
-                OutboxMessage(
-                    idempotency_key=f"alert:{alert.id}",
-                    person_id=coach.id,
-                    channel_identity_id=identity.id,
-                    channel=identity.channel,
-                    kind="alert",
+                outbox_row(
+                    f"alert:{alert.id}", message, now, person_id=coach.id, identity=identity, kind="alert",
                     priority=ALERT_PRIORITY,
-                    payload=message.to_payload(),
-                    status=OutboxStatus.PENDING,
-                    due_at=now,
-                    attempts=0,
-                    created_at=now,
                 )
-            )
+            )  # fmt: skip
         return alert
 
     # -- someone the bot does not know yet ---
@@ -545,19 +574,7 @@ class ConversationService:
         text = self.renderer.text(self.flows.texts[text_key], locale, {})
         message = OutboundMessage(text=text, locale=locale, right_to_left=i18n.is_right_to_left(locale))
         session.add(
-            OutboxMessage(
-                idempotency_key=f"reply:{event.dedupe_key}:0",
-                person_id=None,
-                recipient=event.external_id,
-                channel=event.channel,
-                kind="reply",
-                priority=REPLY_PRIORITY,
-                payload=message.to_payload(),
-                status=OutboxStatus.PENDING,
-                due_at=now,
-                attempts=0,
-                created_at=now,
-            )
+            outbox_row(f"reply:{event.dedupe_key}:0", message, now, recipient=(event.channel, event.external_id))
         )
         return None
 

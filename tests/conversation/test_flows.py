@@ -40,20 +40,65 @@ def test_the_shipped_flows_load(flows_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "old", "new", "expected"),
     [
-        ("checkin.yaml", "action: checkin.complete", "action: checkin.finish", "step 'complete': unknown action 'checkin.finish'"),
-        ("checkin.yaml", "goto: quiet_week", "goto: nowhere", "step 'how_it_went': goes to 'nowhere', which is not a step"),
-        ("checkin.yaml", "save: record.mood", "save: record.happiness", "step 'mood': a checkin has no field 'happiness'"),
-        ("onboarding.yaml", "save: profile.age_group", "save: profile.shoe_size", "step 'age_group': save to unknown profile field 'shoe_size'"),
-        ("checkin.yaml", "ask: multi\n    text: \"Was", "ask: sometimes\n    text: \"Was", "step 'obstacles': ask: Input should be"),
-        ("checkin.yaml", "  - id: contact\n    ask: yesno", "  - id: contact\n    ask: choice", "step 'contact': ask: choice needs choices"),
-        ("menu.yaml", "text: \"Hello {name}! What", "text: \"Hello {nmae}! What", "step 'choose': unknown placeholder {nmae}"),
+        (
+            "checkin.yaml",
+            "action: checkin.complete",
+            "action: checkin.finish",
+            "step 'complete': unknown action 'checkin.finish'",
+        ),
+        (
+            "checkin.yaml",
+            "goto: quiet_week",
+            "goto: nowhere",
+            "step 'how_it_went': goes to 'nowhere', which is not a step",
+        ),
+        (
+            "checkin.yaml",
+            "save: record.mood",
+            "save: record.happiness",
+            "step 'mood': a checkin has no field 'happiness'",
+        ),
+        (
+            "onboarding.yaml",
+            "save: profile.age_group",
+            "save: profile.shoe_size",
+            "step 'age_group': save to unknown profile field 'shoe_size'",
+        ),
+        (
+            "checkin.yaml",
+            'ask: multi\n    text: "Was',
+            'ask: sometimes\n    text: "Was',
+            "step 'obstacles': ask: Input should be",
+        ),
+        (
+            "checkin.yaml",
+            "  - id: contact\n    ask: yesno",
+            "  - id: contact\n    ask: choice",
+            "step 'contact': ask: choice needs choices",
+        ),
+        (
+            "menu.yaml",
+            'text: "Hello {name}! What',
+            'text: "Hello {nmae}! What',
+            "step 'choose': unknown placeholder {nmae}",
+        ),
         ("checkin.yaml", "- id: note", "- id: mood", "step id 'mood' is used twice"),
-        ("menu.yaml", "start_flow: checkin", "start_flow: chekin", "step 'to_checkin': start_flow 'chekin' is not a flow"),
+        (
+            "menu.yaml",
+            "start_flow: checkin",
+            "start_flow: chekin",
+            "step 'to_checkin': start_flow 'chekin' is not a flow",
+        ),
         ("checkin.yaml", "expires_after: 3d", "expires_after: three days", "expires_after: use a number and a unit"),
         ("pause.yaml", "save: var.weeks", "save: weeks", "save must be profile.FIELD, record.FIELD or var.NAME"),
-        ("checkin.yaml", "when: {answer: contact, equals: \"yes\"}", "when: {answer: contactt, equals: \"yes\"}", "condition on 'contactt', which is not a question"),
+        (
+            "checkin.yaml",
+            'when: {answer: contact, equals: "yes"}',
+            'when: {answer: contactt, equals: "yes"}',
+            "condition on 'contactt', which is not a question",
+        ),
         ("_commands.yaml", "flow: coach", "flow: coaching", "command 'coach': no flow 'coaching'"),
-        ("_texts.yaml", "  skip: \"Skip\"\n", "", "missing texts: skip"),
+        ("_texts.yaml", '  skip: "Skip"\n', "", "missing texts: skip"),
     ],
 )
 def test_a_broken_flow_names_file_step_and_problem(
@@ -70,7 +115,7 @@ def test_a_broken_flow_names_file_step_and_problem(
 
 def test_yaml_syntax_errors_name_the_line(flows_dir: Path) -> None:
     path = flows_dir / "help.yaml"
-    path.write_text("flow: help\nsteps:\n  - id: explain\n    say: \"unclosed\n")
+    path.write_text('flow: help\nsteps:\n  - id: explain\n    say: "unclosed\n')
     with pytest.raises(FlowError, match=r"help.yaml: line \d+"):
         load(flows_dir)
 

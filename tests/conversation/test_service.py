@@ -108,7 +108,7 @@ async def test_a_voice_note_is_an_answer_to_a_free_text_question(bot: Bot) -> No
 
 
 async def test_the_same_event_twice_is_processed_once(bot: Bot) -> None:
-    person_id, phone = await onboarded(bot)
+    _, phone = await onboarded(bot)
     await phone.send("check-in")
     event = bot.simulator.text(phone.external_id, "4")
     first = await bot.inbox.process([event])
@@ -148,8 +148,7 @@ async def test_one_group_keeps_each_persons_order_and_survives_a_bad_event(bot: 
     assert [r.handled.value for r in results] == ["processed", "failed", "processed", "processed"]
     async with bot.db.reading() as session:
         rows = {
-            c.person_id: c
-            for c in await session.scalars(select(Conversation).where(Conversation.flow == "checkin"))
+            c.person_id: c for c in await session.scalars(select(Conversation).where(Conversation.flow == "checkin"))
         }
         checkins = {c.person_id: c for c in await session.scalars(select(CheckIn))}
     assert rows[first_id].step == "obstacles" and checkins[first_id].steps == ["volunteer"]
@@ -267,7 +266,9 @@ async def test_contact_my_coach_reaches_the_coach_on_her_phone(bot: Bot) -> None
     await phone.send("coach")
     replies = await phone.press("Yes")
     assert "Your coach will contact you soon" in replies[-1].text
-    assert [m.text for m in coach_phone.inbox] == ["📞 Amina asks you to contact her."]
+    # The coach reads it in her own language (the organisation's default, Dutch).
+    expected = bot.language("nl").gettext("📞 {name} asks you to contact her.").format(name="Amina")
+    assert [m.text for m in coach_phone.inbox] == [expected]
 
 
 async def test_someone_without_an_invite_gets_one_answer_and_nothing_is_kept(bot: Bot) -> None:
@@ -307,3 +308,15 @@ async def test_right_to_left_replies_isolate_names(bot: Bot) -> None:
 
 def test_the_test_key_is_not_a_real_secret() -> None:
     assert len(TEST_KEY) == 44
+
+
+async def test_a_choice_that_is_also_a_command_word_is_her_answer(bot: Bot) -> None:
+    person_id, phone = await onboarded(bot)
+    await phone.send("check-in")
+    await phone.send("4")
+    await phone.send("2")
+    replies = await phone.send("Language")  # an obstacle, and also the command to change language
+    assert "tell your coach something" in replies[-1].text
+    async with bot.db.reading() as session:
+        checkin = await session.scalar(select(CheckIn).where(CheckIn.person_id == person_id))
+    assert checkin is not None and checkin.obstacles == ["language"]
