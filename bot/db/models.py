@@ -284,8 +284,44 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None]
     provider_message_id: Mapped[str | None] = mapped_column(String(128), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A nudge that is no longer useful after this moment (a shift reminder once the shift started) is
+    # dropped, with the reason recorded, instead of being sent late.
+    stale_after: Mapped[datetime | None]
+    # Set just before the platform is called: a claim that expires after this may have been delivered,
+    # so it is not sent again; one that expires before it is simply claimed again.
+    send_started_at: Mapped[datetime | None]
+    # Why it was deferred, skipped or retried: [{"at": ISO time, "event": ..., "reason": ...}, ...]
+    history: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class NudgeStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class Nudge(Base):
+    """Something the bot will start at a moment: a check-in invitation, its reminder, a shift reminder.
+
+    The schedule lives here, not in APScheduler: the planner inserts rows with unique keys (so planning twice
+    plans once), and the runner starts what has come due, records what it skipped and why.
+    """
+
+    __tablename__ = "nudges"
+    __table_args__ = (Index("ix_nudges_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # checkin, checkin_reminder, ...
+    due_at: Mapped[datetime]
+    status: Mapped[NudgeStatus] = mapped_column(str_enum(NudgeStatus, "status"))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
 
 
 class CheckIn(Base):
