@@ -11,6 +11,7 @@ import logging
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import uvicorn
 from fastapi import FastAPI
@@ -27,9 +28,11 @@ from bot.db.migrate import upgrade
 from bot.db.models import Channel
 from bot.i18n import AUTONYMS, Catalogs
 from bot.inbox import Inbox
-from bot.outbox import Dispatcher
+from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy
 from bot.paths import project_root
 from bot.privacy.crypto import load_cipher
+from bot.scheduling.planner import NudgeRunner
+from bot.scheduling.runner import Ticks, start_scheduler
 from bot.settings import Settings
 from bot.web import create_web_app
 
@@ -69,6 +72,7 @@ class App:
     inbox: Inbox
     dispatcher: Dispatcher
     simulator: SimulatorChannel
+    nudges: NudgeRunner
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -82,6 +86,9 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
     simulator = SimulatorChannel(clock)
     adapters: dict[Channel, ChannelAdapter] = {Channel.SIMULATOR: simulator}
+    dispatcher = Dispatcher(db, adapters, clock, dispatch_policy(settings))
+    inbox = Inbox(db, conversations, clock)
+    inbox.after_commit = dispatcher.wake.set
     return App(
         settings=settings,
         clock=clock,
@@ -90,9 +97,22 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         flows=flows,
         catalogs=catalogs,
         conversations=conversations,
-        inbox=Inbox(db, conversations, clock),
-        dispatcher=Dispatcher(db, adapters, clock),
+        inbox=inbox,
+        dispatcher=dispatcher,
         simulator=simulator,
+        nudges=NudgeRunner(db, conversations, timedelta(hours=settings.checkin_reminder_hours)),
+    )
+
+
+def dispatch_policy(settings: Settings) -> DispatchPolicy:
+    return DispatchPolicy(
+        max_attempts=settings.max_send_attempts,
+        max_nudges_per_day=settings.max_nudges_per_day,
+        rates={
+            Channel.TELEGRAM: ChannelRate(settings.rate_telegram, 1.0 / settings.rate_telegram_per_chat),
+            Channel.WHATSAPP: ChannelRate(settings.rate_whatsapp, 1.0),
+            Channel.SIMULATOR: ChannelRate(1000.0),
+        },
     )
 
 
@@ -106,14 +126,16 @@ class _Server(uvicorn.Server):
 
 
 async def serve(app: App) -> None:
-    """Run the service until SIGINT or SIGTERM: migrate, then serve HTTP (and, later, the channels,
-    the dispatcher and the scheduler), then shut down cleanly."""
+    """Run the service until SIGINT or SIGTERM: migrate, then serve HTTP, run the inbox worker, the outbox
+    dispatcher and the scheduler's ticks; on a signal stop claiming, finish what is in flight, and exit."""
     settings = app.settings
     await upgrade(app.db)
     log.info("database %s is up to date", app.db.backend)
     log.info("%d flows loaded; languages: %s", len(app.flows.flows), ", ".join(app.catalogs.available()))
     _log_channels(settings)
     app.inbox.start()
+    dispatching = asyncio.create_task(app.dispatcher.run(app.stopping), name="dispatcher")
+    scheduler = start_scheduler(Ticks(app.db, app.nudges, app.clock, app.dispatcher.wake.set))
 
     server = _Server(
         uvicorn.Config(
@@ -143,6 +165,10 @@ async def serve(app: App) -> None:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+        # Stop claiming new work, let what is in flight finish, then close the database.
+        scheduler.shutdown(wait=False)
+        app.stopping.set()
+        await dispatching
         await app.inbox.stop()
         await app.db.dispose()
         log.info("stopped")

@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -20,13 +21,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.app import App, build_app, load_conversations, serve
 from bot.channels.base import OutboundMessage
 from bot.clock import SystemClock
-from bot.conversation.check import coverage
+from bot.conversation.check import MACHINE_DRAFTED, coverage
 from bot.conversation.flows import FlowError
 from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
 from bot.db.models import Role
+from bot.i18n import Catalogs
 from bot.i18n_extract import update_catalogs, write_template
 from bot.logs import configure_logging
+from bot.outbox import outbox_row, outbox_status
 from bot.paths import project_root
 from bot.people import (
     DomainError,
@@ -59,6 +62,8 @@ cli.add_typer(invite_cli, name="invite")
 cli.add_typer(people_cli, name="people")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(keys_cli, name="keys")
+outbox_cli = typer.Typer(help="Messages waiting to be sent, and what happened to them.", no_args_is_help=True)
+cli.add_typer(outbox_cli, name="outbox")
 cli.add_typer(flows_cli, name="flows")
 cli.add_typer(i18n_cli, name="i18n")
 
@@ -383,13 +388,22 @@ async def _chat(app: App, locale: str | None, code: str | None) -> None:
 
 
 @flows_cli.command("check")
-def flows_check() -> None:
+def flows_check(
+    locales: Path | None = typer.Option(
+        None, "--locales", help="Check the catalogs in this folder instead of locales/.", show_default=False
+    ),
+) -> None:
     """Check every flow, action and field they name, and each language's catalog (missing texts,
-    placeholders that differ). Exits non-zero on any problem."""
+    placeholders that differ, button labels too long for WhatsApp, the plural rule, command words) and how
+    far it is reviewed. Exits non-zero on any problem."""
     try:
         flows, catalogs = load_conversations()
     except FlowError as exc:
         fail(str(exc))
+    if locales is not None:
+        if not locales.is_dir():
+            fail(f"{locales}: no such folder")
+        catalogs = Catalogs(locales)
     typer.echo(f"{len(flows.flows)} flows: {', '.join(sorted(flows.flows))}")
     failed = False
     for report in coverage(flows, catalogs):
@@ -398,13 +412,18 @@ def flows_check() -> None:
             continue
         percent = 100 * report.translated // max(report.total, 1)
         typer.echo(f"{report.locale:6} {report.translated}/{report.total} ({percent}%)")
+        if report.review is not None:
+            status = report.review_note if report.review == "reviewed" else report.review
+            if report.review == "unknown":
+                status = f"unknown ({report.review_note})"
+            typer.echo(f"       review: {status}; {report.machine_drafted} entries still marked {MACHINE_DRAFTED}")
         for problem in report.problems[:20]:
             typer.echo(f"       {problem}")
         if len(report.problems) > 20:
             typer.echo(f"       ... and {len(report.problems) - 20} more")
         failed = failed or not report.ok
     if failed:
-        fail("some catalogs are incomplete or have placeholder errors")
+        fail("some catalogs are incomplete, have placeholder errors, over-long button labels or wrong plural forms")
 
 
 @i18n_cli.command("extract")
@@ -419,6 +438,44 @@ def i18n_update() -> None:
     """Bring every catalog in locales/ up to date with the texts (new ones arrive untranslated)."""
     for locale, untranslated in update_catalogs(project_root()):
         typer.echo(f"{locale:6} {untranslated} untranslated")
+
+
+@outbox_cli.command("status")
+def outbox_status_command(as_json: bool = JsonOption) -> None:
+    """Counts by status and the oldest message still waiting."""
+    settings = settings_or_fail(as_json)
+
+    async def work(db: Database) -> dict[str, Any]:
+        return await outbox_status(db, SystemClock().now())
+
+    status = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json(status)
+        return
+    print_table(["STATUS", "COUNT"], [[name, number] for name, number in status["counts"].items()])
+    typer.echo(f"due now: {status['due_now']}; oldest waiting since: {status['oldest_pending_due_at'] or '-'}")
+
+
+@outbox_cli.command("show")
+def outbox_show(row_id: int = typer.Argument(..., help="The outbox row's id."), as_json: bool = JsonOption) -> None:
+    """One message's delivery record: status, attempts, and every deferral or skip with its reason (never
+    the message text)."""
+    settings = settings_or_fail(as_json)
+
+    async def work(db: Database) -> dict[str, Any] | None:
+        return await outbox_row(db, row_id)
+
+    row = run_with_db(settings, as_json, work)
+    if row is None:
+        fail(f"no outbox row {row_id}", as_json)
+    if as_json:
+        emit_json(row)
+        return
+    for name, value in row.items():
+        if name != "history":
+            typer.echo(f"{name:20} {'' if value is None else value}")
+    for entry in row["history"]:
+        typer.echo(f"  {entry['at']}  {entry['event']:9} {entry['reason']}")
 
 
 @keys_cli.command("generate")

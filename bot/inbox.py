@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import insert, update
@@ -55,6 +55,7 @@ class Inbox:
         self._queue: asyncio.Queue[tuple[InboundEvent, asyncio.Future[Result]]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self.groups_committed = 0
+        self.after_commit: Callable[[], None] | None = None  # the dispatcher's wake-up: replies go out at once
 
     # -- the group-commit worker ---
 
@@ -110,6 +111,8 @@ class Inbox:
             for event in events:
                 results.append(await self._one(session, event))
         self.groups_committed += 1
+        if self.after_commit is not None:
+            self.after_commit()
         return results
 
     async def _one(self, session: AsyncSession, event: InboundEvent) -> Result:

@@ -1,28 +1,46 @@
 """The dispatcher: the only code that takes rows from the outbox and hands them to a channel adapter.
 
-It claims due rows with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers share the
-work; on SQLite the write lock makes one claimer at a time), replies before bulk, sends, and records the
-platform's answer. A row marked sent is never sent again; a send whose request may have reached the platform
-is not resent blindly. Rate limits, quiet hours and the WhatsApp window are added here by the scheduling
-issue; this is the part every channel needs from the start.
+It claims due rows with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers share the work;
+on SQLite the write lock makes one claimer at a time), sends replies before bulk, and applies the rules for
+messages the bot starts itself (nudges): never in her quiet hours (deferred to their end), nothing while she
+has paused or stopped, at most a set number a day, and nothing that has gone stale. Every deferral or skip is
+recorded with its reason in the row's history (``trampoline outbox show ID``).
+
+Delivery is at most once per row: a row marked sent is never sent again, and a row whose send may have
+reached the platform (its worker died mid-request, or the request timed out) is marked failed rather than
+resent, because a duplicate reminder is worse than a late one. Throttling and connection failures are retried
+with growing back-off, up to a set number of attempts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time as monotonic_time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from bot.channels.base import ChannelAdapter, OutboundMessage, SendOutcome, SendResult
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import Channel, ChannelIdentity, OutboxMessage, OutboxStatus
+from bot.db.models import Channel, ChannelIdentity, OutboxMessage, OutboxStatus, Person, PersonStatus
+from bot.scheduling.timing import in_quiet_hours, local_day_bounds, next_local_day, quiet_hours_end
 
 log = logging.getLogger(__name__)
+
+# Messages the bot starts on its own; replies to her (and coach alerts) are not held back.
+NUDGE_KINDS = frozenset({"nudge", "reminder"})
+
+
+@dataclass(frozen=True)
+class ChannelRate:
+    per_second: float  # for the whole channel (the bot, or the WhatsApp number)
+    per_recipient_interval: float = 0.0  # seconds between two messages to the same chat
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,59 @@ class DispatchPolicy:
     lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 5
     first_retry: timedelta = timedelta(seconds=5)
+    max_nudges_per_day: int = 3
+    rates: Mapping[Channel, ChannelRate] = field(
+        default_factory=lambda: {
+            Channel.TELEGRAM: ChannelRate(30.0, 1.0),
+            Channel.WHATSAPP: ChannelRate(80.0, 1.0),
+            Channel.SIMULATOR: ChannelRate(1000.0),
+        }
+    )
+
+
+class RateLimiter:
+    """Spaces sends evenly at ``per_second`` overall and ``per_recipient_interval`` per chat. The wait is
+    real time (the platform counts real seconds), but the clock and the sleep can be replaced in tests."""
+
+    def __init__(
+        self,
+        rate: ChannelRate,
+        monotonic: Callable[[], float] = monotonic_time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate.per_second if rate.per_second > 0 else 0.0
+        self.per_recipient = rate.per_recipient_interval
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next = 0.0
+        self._recipients: dict[str, float] = {}
+
+    async def wait(self, recipient: str) -> None:
+        now = self._monotonic()
+        slot = max(now, self._next, self._recipients.get(recipient, 0.0))
+        self._next = slot + self.interval
+        if self.per_recipient:
+            self._recipients[recipient] = slot + self.per_recipient
+            if len(self._recipients) > 10_000:
+                self._recipients = {k: v for k, v in self._recipients.items() if v > now}
+        if slot > now:
+            await self._sleep(slot - now)
+
+    def back_off(self, seconds: float) -> None:
+        """The platform said "too many": pause the whole channel for that long."""
+        self._next = max(self._next, self._monotonic() + seconds)
+
+
+@dataclass
+class Claimed:
+    row_id: int
+    channel: Channel
+    recipient: str
+    payload: dict[str, Any]
+
+
+def _note(row: OutboxMessage, now: datetime, event: str, reason: str) -> None:
+    row.history = [*(row.history or []), {"at": now.isoformat(), "event": event, "reason": reason}]
 
 
 class Dispatcher:
@@ -41,34 +112,60 @@ class Dispatcher:
         clock: Clock,
         policy: DispatchPolicy | None = None,
         worker: str | None = None,
+        limiters: Mapping[Channel, RateLimiter] | None = None,
     ) -> None:
         self.db = db
         self.adapters = adapters
         self.clock = clock
         self.policy = policy or DispatchPolicy()
         self.worker = worker or f"worker-{uuid.uuid4().hex[:8]}"
+        self.limiters = dict(limiters or {})
+        for channel in adapters:
+            if channel not in self.limiters:
+                self.limiters[channel] = RateLimiter(self.policy.rates.get(channel, ChannelRate(30.0)))
+        self.wake = asyncio.Event()
+
+    # -- the loop ---
+
+    async def run(self, stopping: asyncio.Event, idle_wait: float = 1.0) -> None:
+        """Dispatch until ``stopping`` is set; between empty rounds, wait for ``wake`` or ``idle_wait``."""
+        while not stopping.is_set():
+            try:
+                handled = await self.dispatch_due()
+            except Exception as exc:  # the database went away: try again shortly, never die
+                log.error("dispatch round failed: %s", type(exc).__name__)
+                handled = 0
+            if handled == 0:
+                self.wake.clear()
+                waiter = asyncio.ensure_future(self.wake.wait())
+                stopper = asyncio.ensure_future(stopping.wait())
+                await asyncio.wait({waiter, stopper}, timeout=idle_wait, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                stopper.cancel()
 
     async def dispatch_due(self) -> int:
-        """Send what is due now, one claimed batch at a time; return how many rows were handled."""
+        """Send what is due now, one claimed batch at a time; return how many rows were sent or settled."""
         handled = 0
         while True:
-            claimed = await self._claim()
+            claimed, settled = await self._claim()
+            handled += settled
             if not claimed:
                 return handled
-            for row_id, channel, external_id, payload in claimed:
-                result = await self._send(channel, external_id, payload)
-                await self._record(row_id, result)
+            for item in claimed:
+                await self._deliver(item)
                 handled += 1
 
-    async def _claim(self) -> list[tuple[int, Channel, str | None, dict[str, object]]]:
+    # -- claiming, with the rules for nudges ---
+
+    async def _claim(self) -> tuple[list[Claimed], int]:
         now = self.clock.now()
-        channels = list(self.adapters)
         async with self.db.transaction() as session:
             query = (
-                select(OutboxMessage, ChannelIdentity.external_id, ChannelIdentity.blocked_at)
+                select(OutboxMessage, ChannelIdentity.external_id, ChannelIdentity.blocked_at, Person)
                 .outerjoin(ChannelIdentity, ChannelIdentity.id == OutboxMessage.channel_identity_id)
+                .outerjoin(Person, Person.id == OutboxMessage.person_id)
                 .where(
-                    OutboxMessage.channel.in_(channels),
+                    OutboxMessage.channel.in_(list(self.adapters)),
                     OutboxMessage.due_at <= now,
                     or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
                     or_(
@@ -81,32 +178,118 @@ class Dispatcher:
             )
             if self.db.backend == "postgresql":
                 query = query.with_for_update(of=OutboxMessage, skip_locked=True)
-            claimed: list[tuple[int, Channel, str | None, dict[str, object]]] = []
-            for row, external_id, blocked_at in (await session.execute(query)).all():
-                if row.status is OutboxStatus.CLAIMED:
-                    # Its worker died holding it: the request may or may not have gone out.
+            rows = (await session.execute(query)).all()
+            sent_today = await self._nudges_sent_today(session, [r[3] for r in rows if r[0].kind in NUDGE_KINDS], now)
+            claimed: list[Claimed] = []
+            settled = 0
+            for row, external_id, blocked_at, person in rows:
+                if row.status is OutboxStatus.CLAIMED and row.send_started_at is not None:
                     row.status = OutboxStatus.FAILED
-                    row.last_error = "lease expired while sending; not resent to avoid a duplicate"
+                    row.last_error = "its worker stopped while sending; not resent, it may have arrived"
+                    _note(row, now, "failed", row.last_error)
+                    settled += 1
                     continue
                 recipient = external_id or row.recipient
                 if blocked_at is not None or recipient is None:
-                    row.status = OutboxStatus.SKIPPED
-                    row.last_error = "recipient blocked the bot" if blocked_at else "no recipient"
+                    self._skip(row, now, "she blocked the bot" if blocked_at else "no one to send to")
+                    settled += 1
+                    continue
+                if (
+                    row.kind in NUDGE_KINDS
+                    and person is not None
+                    and not self._nudge_allowed(row, person, now, sent_today)
+                ):
+                    settled += 1
                     continue
                 row.status = OutboxStatus.CLAIMED
                 row.claimed_by = self.worker
                 row.lease_until = now + self.policy.lease
+                row.send_started_at = None
                 row.attempts += 1
-                claimed.append((row.id, row.channel, recipient, dict(row.payload)))
-            return claimed
+                claimed.append(Claimed(row.id, row.channel, recipient, dict(row.payload)))
+                if row.kind in NUDGE_KINDS and person is not None:
+                    sent_today[person.id] = sent_today.get(person.id, 0) + 1
+            return claimed, settled
 
-    async def _send(self, channel: Channel, external_id: str | None, payload: dict[str, object]) -> SendResult:
-        adapter = self.adapters[channel]
+    async def _nudges_sent_today(self, session: Any, people: list[Person | None], now: datetime) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for person in {p.id: p for p in people if p is not None}.values():
+            start, end = local_day_bounds(now, person.timezone)
+            counts[person.id] = int(
+                await session.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(
+                        OutboxMessage.person_id == person.id,
+                        OutboxMessage.kind.in_(NUDGE_KINDS),
+                        OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ]),
+                        OutboxMessage.sent_at >= start,
+                        OutboxMessage.sent_at < end,
+                    )
+                )
+                or 0
+            )
+        return counts
+
+    def _nudge_allowed(self, row: OutboxMessage, person: Person, now: datetime, sent_today: dict[int, int]) -> bool:
+        """Apply the rules for a message the bot starts; defer or skip it (with the reason) when one says no."""
+        if row.stale_after is not None and now > row.stale_after:
+            self._skip(row, now, "no longer useful: its moment has passed")
+            return False
+        if person.status is PersonStatus.STOPPED:
+            self._skip(row, now, "she stopped all messages")
+            return False
+        if person.status is PersonStatus.PAUSED and (person.paused_until is None or person.paused_until > now):
+            self._skip(row, now, "she paused her reminders")
+            return False
+        if in_quiet_hours(now, person.timezone, person.quiet_start, person.quiet_end):
+            until = quiet_hours_end(now, person.timezone, person.quiet_start, person.quiet_end)
+            self._defer(row, now, until, "her quiet hours")
+            return False
+        if sent_today.get(person.id, 0) >= self.policy.max_nudges_per_day:
+            until = quiet_hours_end(
+                next_local_day(now, person.timezone, person.quiet_end),
+                person.timezone,
+                person.quiet_start,
+                person.quiet_end,
+            )
+            self._defer(row, now, until, f"already {self.policy.max_nudges_per_day} messages today")
+            return False
+        return True
+
+    def _skip(self, row: OutboxMessage, now: datetime, reason: str) -> None:
+        row.status = OutboxStatus.SKIPPED
+        row.last_error = reason
+        row.lease_until = None
+        _note(row, now, "skipped", reason)
+        log.info("outbox %s skipped: %s", row.id, reason)
+
+    def _defer(self, row: OutboxMessage, now: datetime, until: datetime, reason: str) -> None:
+        row.status = OutboxStatus.PENDING
+        row.due_at = until
+        row.lease_until = None
+        if row.stale_after is not None and until > row.stale_after:
+            self._skip(row, now, f"{reason} last until after it is useful")
+            return
+        _note(row, now, "deferred", f"{reason}, until {until.isoformat()}")
+
+    # -- sending ---
+
+    async def _deliver(self, item: Claimed) -> None:
+        async with self.db.transaction() as session:
+            row = await session.get(OutboxMessage, item.row_id)
+            if row is None or row.status is not OutboxStatus.CLAIMED or row.claimed_by != self.worker:
+                return  # someone else took it after our lease ran out
+            row.send_started_at = self.clock.now()
+        await self.limiters[item.channel].wait(item.recipient)
         try:
-            return await adapter.send(external_id or "", OutboundMessage.from_payload(payload))
+            result = await self.adapters[item.channel].send(item.recipient, OutboundMessage.from_payload(item.payload))
         except Exception as exc:  # an adapter bug must not stop the dispatcher
-            log.exception("send on %s raised", channel.value)
-            return SendResult(SendOutcome.UNCERTAIN, error=type(exc).__name__)
+            log.exception("send on %s raised", item.channel.value)
+            result = SendResult(SendOutcome.UNCERTAIN, error=type(exc).__name__)
+        if result.outcome is SendOutcome.THROTTLED and result.retry_after:
+            self.limiters[item.channel].back_off(result.retry_after)
+        await self._record(item.row_id, result)
 
     async def _record(self, row_id: int, result: SendResult) -> None:
         now = self.clock.now()
@@ -120,13 +303,14 @@ class Dispatcher:
                 row.sent_at = now
                 row.provider_message_id = result.provider_message_id
                 return
-            if result.outcome in (SendOutcome.THROTTLED, SendOutcome.UNREACHABLE) and (
-                row.attempts < self.policy.max_attempts
-            ):
+            retryable = result.outcome in (SendOutcome.THROTTLED, SendOutcome.UNREACHABLE)
+            if retryable and row.attempts < self.policy.max_attempts:
                 wait = timedelta(seconds=result.retry_after) if result.retry_after else None
                 row.status = OutboxStatus.PENDING
+                row.send_started_at = None  # it did not go out: safe to send again
                 row.next_attempt_at = now + (wait or self.policy.first_retry * 2 ** (row.attempts - 1))
-                row.last_error = result.outcome.value
+                row.last_error = result.error or result.outcome.value
+                _note(row, now, "retry", f"{result.outcome.value}; next attempt {row.next_attempt_at.isoformat()}")
                 return
             if result.outcome is SendOutcome.STOPPED and row.channel_identity_id is not None:
                 identity = await session.get(ChannelIdentity, row.channel_identity_id)
@@ -134,4 +318,54 @@ class Dispatcher:
                     identity.blocked_at = now
             row.status = OutboxStatus.FAILED
             row.last_error = result.error or result.outcome.value
+            _note(row, now, "failed", row.last_error)
             log.warning("outbox %s failed: %s", row.id, row.last_error)
+
+
+async def outbox_status(db: Database, now: datetime) -> dict[str, Any]:
+    """Counts by status and the oldest message still waiting, for ``trampoline outbox status``."""
+    async with db.reading() as session:
+        counts = dict(
+            (status.value, int(number))
+            for status, number in (
+                await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+            ).all()
+        )
+        oldest = await session.scalar(
+            select(func.min(OutboxMessage.due_at)).where(OutboxMessage.status == OutboxStatus.PENDING)
+        )
+        due_now = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
+        )
+    return {
+        "counts": {status.value: counts.get(status.value, 0) for status in OutboxStatus},
+        "oldest_pending_due_at": oldest.isoformat() if oldest else None,
+        "due_now": int(due_now or 0),
+    }
+
+
+async def outbox_row(db: Database, row_id: int) -> dict[str, Any] | None:
+    """One row without its message text, for ``trampoline outbox show ID``."""
+    async with db.reading() as session:
+        row = await session.get(OutboxMessage, row_id)
+        if row is None:
+            return None
+        return {
+            "id": row.id,
+            "key": row.idempotency_key,
+            "person_id": row.person_id,
+            "channel": row.channel.value,
+            "kind": row.kind,
+            "priority": row.priority,
+            "status": row.status.value,
+            "due_at": row.due_at.isoformat(),
+            "attempts": row.attempts,
+            "next_attempt_at": row.next_attempt_at.isoformat() if row.next_attempt_at else None,
+            "stale_after": row.stale_after.isoformat() if row.stale_after else None,
+            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+            "provider_message_id": row.provider_message_id,
+            "last_error": row.last_error,
+            "history": list(row.history or []),
+        }

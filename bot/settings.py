@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr | None = Field(default=None, validation_alias="TRAMPOLINE_ENCRYPTION_KEYS")
     invite_valid_days: int = Field(default=30, ge=1, le=365, validation_alias="TRAMPOLINE_INVITE_VALID_DAYS")
     log_level: str = Field(default="INFO", validation_alias="TRAMPOLINE_LOG_LEVEL")
+    checkin_reminder_hours: int = Field(default=24, ge=1, le=72, validation_alias="TRAMPOLINE_CHECKIN_REMINDER_HOURS")
+    max_nudges_per_day: int = Field(default=3, ge=1, le=20, validation_alias="TRAMPOLINE_MAX_NUDGES_PER_DAY")
+    max_send_attempts: int = Field(default=5, ge=1, le=20, validation_alias="TRAMPOLINE_MAX_SEND_ATTEMPTS")
+    rate_telegram: float = Field(default=30.0, gt=0, le=1000, validation_alias="TRAMPOLINE_RATE_TELEGRAM")
+    rate_telegram_per_chat: float = Field(
+        default=1.0, gt=0, le=100, validation_alias="TRAMPOLINE_RATE_TELEGRAM_PER_CHAT"
+    )
+    rate_whatsapp: float = Field(default=80.0, gt=0, le=1000, validation_alias="TRAMPOLINE_RATE_WHATSAPP")
 
     telegram_bot_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_bot_username: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_USERNAME")

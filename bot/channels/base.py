@@ -37,6 +37,9 @@ class InboundEvent:
     media_kind: str | None = None  # voice, audio, photo
     media_ref: str | None = None  # the platform's file id; encrypted before it is stored
     language_hint: str | None = None  # the platform's idea of her language (Telegram language_code)
+    # Written in a group chat: the bot only answers (once, politely) that it works in private chats, and
+    # ``external_id`` is then the group's id, where that answer goes.
+    is_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class OutboundMessage:
     skippable: bool = False  # the question may be skipped (the skip button is among ``buttons``)
     right_to_left: bool = False
     image_ref: str | None = None
+    confirm_label: str | None = None  # the button that confirms a multiple choice ("Done", in her language)
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text, "locale": self.locale}
@@ -69,6 +73,8 @@ class OutboundMessage:
             payload["rtl"] = True
         if self.image_ref:
             payload["image"] = self.image_ref
+        if self.confirm_label:
+            payload["confirm"] = self.confirm_label
         return payload
 
     @classmethod
@@ -81,6 +87,7 @@ class OutboundMessage:
             skippable=bool(payload.get("skippable", False)),
             right_to_left=bool(payload.get("rtl", False)),
             image_ref=payload.get("image"),
+            confirm_label=payload.get("confirm"),
         )
 
 

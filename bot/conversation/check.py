@@ -1,14 +1,32 @@
-"""``trampoline flows check``: every flow valid (loading does that), and each language's catalog complete:
-no missing text, no placeholder that differs from the English one."""
+"""``trampoline flows check``: every flow valid (loading does that), and each language's catalog complete and
+fit for a phone: no missing text, no placeholder that differs from the English one, no button label longer
+than WhatsApp shows, the plural rule Babel knows for the language, command words that mean one command only,
+and how far a native speaker has reviewed it."""
 
 from __future__ import annotations
 
+import re
 import string
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.conversation.flows import FlowSet
+from babel.messages.catalog import Catalog, Message
+
+from bot.conversation.answers import simplify
+from bot.conversation.flows import Choice, FlowSet, Step
+from bot.conversation.interpreter import Translator
+from bot.conversation.render import SKIP_EMOJI, SUGGESTED_MARK
 from bot.i18n import SUPPORTED_LOCALES, Catalogs
+
+# WhatsApp shows at most 20 characters on a reply button (at most 3 per message) and 24 in a list row.
+MAX_REPLY_BUTTONS = 3
+MAX_BUTTON_LABEL = 20
+MAX_LIST_LABEL = 24
+# A translator comment on an entry a machine drafted; it goes when a person has reviewed the entry.
+MACHINE_DRAFTED = "machine-drafted"
+# The first line of every catalog: "# Review status: reviewed by NAME on DATE" or "...: machine-drafted, ...".
+REVIEW_STATUS = re.compile(r"^#\s*Review status:\s*(.*)$", re.IGNORECASE)
 
 
 @dataclass
@@ -18,10 +36,37 @@ class LocaleReport:
     translated: int = 0
     shipped: bool = True  # False: no catalog yet for this language
     problems: list[str] = field(default_factory=list)
+    review: str | None = None  # "reviewed", "machine-drafted" or "unknown"; None for English
+    review_note: str = ""  # the rest of the catalog's "# Review status:" line
+    machine_drafted: int = 0  # entries still marked machine-drafted
 
     @property
     def ok(self) -> bool:
         return not self.shipped or (not self.problems and self.translated == self.total)
+
+
+@dataclass(frozen=True)
+class LabelSlot:
+    """A place where a text is shown on a button: the emoji in front, a mark behind, the limit."""
+
+    msgid: str
+    prefix: str = ""  # the emoji and a space the renderer puts in front
+    suffix: str = ""  # the suggested mark, when the question suggests a choice
+    limit: int = MAX_BUTTON_LABEL
+    translate: bool = True
+    where: str = ""
+
+    def shown(self, label: str) -> str:
+        return f"{self.prefix}{label}{self.suffix}"
+
+    def problem(self, label: str, locale: str) -> str | None:
+        shown = self.shown(label)
+        if len(shown) <= self.limit:
+            return None
+        return (
+            f"{locale}: button label for {self.msgid!r} is {len(shown)} characters as shown ({shown!r}), "
+            f"at most {self.limit} ({self.where})"
+        )
 
 
 def _names(text: str) -> set[str]:
@@ -31,22 +76,164 @@ def _names(text: str) -> set[str]:
         return {"<broken braces>"}
 
 
+def _choice_slots(choices: list[Choice], step: Step | None, where: str) -> Iterator[LabelSlot]:
+    limit = MAX_BUTTON_LABEL if len(choices) <= MAX_REPLY_BUTTONS else MAX_LIST_LABEL
+    suffix = f" {SUGGESTED_MARK}" if step is not None and step.suggest else ""
+    for choice in choices:
+        prefix = f"{choice.emoji} " if choice.emoji else ""
+        yield LabelSlot(choice.label, prefix, suffix, limit, choice.translate, where)
+
+
+def label_slots(flows: FlowSet) -> list[LabelSlot]:
+    """Every button the flows can show: choice labels (at most 20 characters with their emoji for a question
+    of up to 3 choices, 24 in a longer list), the yes/no of the help offer, and the skip and done buttons."""
+    slots: list[LabelSlot] = []
+    optional = False
+    for name in sorted(flows.flows):
+        for step in flows.flows[name].steps:
+            if step.ask in ("choice", "multi", "yesno"):
+                slots.extend(_choice_slots(flows.choices(step), step, f"{name} step {step.id}"))
+            optional = optional or (step.ask is not None and step.optional)
+    slots.extend(_choice_slots(flows.choice_lists["yesno"], None, "the offer of help"))
+    skip, done = flows.texts.get("skip"), flows.texts.get("done")
+    if optional and isinstance(skip, str):
+        slots.append(LabelSlot(skip, f"{SKIP_EMOJI} ", where="the skip button"))
+    if isinstance(done, str):
+        slots.append(LabelSlot(done, where="the done button"))
+    return slots
+
+
+def slots_by_msgid(flows: FlowSet) -> dict[str, list[LabelSlot]]:
+    found: dict[str, list[LabelSlot]] = {}
+    for slot in label_slots(flows):
+        found.setdefault(slot.msgid, []).append(slot)
+    return found
+
+
+def label_problems(flows: FlowSet, tr: Translator, locale: str) -> list[str]:
+    """Over-long button labels in one language, one line per text. English (``locale == "en"``) also checks
+    the labels that are never translated (language names, hours)."""
+    problems: list[str] = []
+    for msgid, slots in slots_by_msgid(flows).items():
+        for slot in slots:
+            if not slot.translate and locale != "en":
+                continue
+            label = msgid if locale == "en" or not slot.translate else tr.gettext(msgid)
+            problem = slot.problem(label, locale)
+            if problem is not None:
+                problems.append(problem)
+                break
+    return problems
+
+
+def label_problem(slots: Iterable[LabelSlot], label: str, locale: str) -> str | None:
+    """The first over-long showing of ``label`` in the places ``slots``, or None."""
+    for slot in slots:
+        problem = slot.problem(label, locale)
+        if problem is not None:
+            return problem
+    return None
+
+
+def expected_plural_forms(locale: str) -> str:
+    return Catalog(locale=locale).plural_forms
+
+
+def plural_header_problem(catalog: Catalog, locale: str) -> str | None:
+    """The catalog's ``Plural-Forms`` header must be Babel's for the locale: gettext picks forms with it."""
+    expected = expected_plural_forms(locale)
+    count: Any = getattr(catalog, "_num_plurals", None)  # None: the file has no Plural-Forms header
+    expression: Any = getattr(catalog, "_plural_expr", None)
+    if count is None or expression is None:
+        return f"{locale}: no Plural-Forms header; it must be {expected!r}"
+    declared = f"nplurals={count}; plural={expression};"
+    if declared != expected:
+        return f"{locale}: Plural-Forms header {declared!r} is not Babel's {expected!r}"
+    return None
+
+
+def review_status(catalog: Catalog) -> tuple[str, str]:
+    """("reviewed" | "machine-drafted" | "unknown", the rest of the line) from the top comment line."""
+    first = (catalog.header_comment or "").splitlines()[:1]
+    match = REVIEW_STATUS.match(first[0].strip()) if first else None
+    if match is None:
+        return "unknown", "no '# Review status:' line at the top"
+    note = match.group(1).strip()
+    lowered = note.lower()
+    if lowered.startswith("reviewed"):
+        return "reviewed", note
+    if lowered.startswith("machine-drafted") or lowered.startswith("machine drafted"):
+        return "machine-drafted", note
+    return "unknown", note
+
+
+def is_machine_drafted(message: Message) -> bool:
+    return any(comment.strip().lower() == MACHINE_DRAFTED for comment in message.user_comments)
+
+
+def word_problems(flows: FlowSet, tr: Translator, locale: str) -> list[str]:
+    """A command word must mean one command, and a yes/no word one answer, in this language."""
+    problems: list[str] = []
+    owners: dict[str, str] = {}
+    for command in flows.commands:
+        words = tr.pgettext("command", command.words).split("|")
+        if locale != "en":
+            words += command.words.split("|")  # the English words work in every language
+        for word in words:
+            simple = simplify(word)
+            if not simple:
+                continue
+            owner = owners.setdefault(simple, command.name)
+            if owner != command.name:
+                problems.append(f"{locale}: command word {word!r} means both {owner!r} and {command.name!r}")
+    for name, choices in flows.choice_lists.items():
+        meanings: dict[str, str] = {}
+        for choice in choices:
+            if not choice.words:
+                continue
+            for word in tr.pgettext("words", choice.words).split("|"):
+                simple = simplify(word)
+                owner = meanings.setdefault(simple, choice.value) if simple else choice.value
+                if owner != choice.value:
+                    problems.append(f"{locale}: word {word!r} means both {owner!r} and {choice.value!r} ({name})")
+    return problems
+
+
+class _English:
+    def gettext(self, message: str) -> str:
+        return message
+
+    def pgettext(self, context: str, message: str) -> str:
+        return message
+
+
+def _forms(message: Message | None, plural: str | None) -> list[str]:
+    strings: Any = None if message is None else message.string
+    if strings is None:
+        return []
+    return list(strings) if plural else [str(strings)]
+
+
 def coverage(flows: FlowSet, catalogs: Catalogs) -> list[LocaleReport]:
     wanted = sorted(set(flows.msgids()), key=lambda item: (item[2] or "", item[0]))
     reports = []
     for locale in SUPPORTED_LOCALES:
         if locale == "en":
-            reports.append(LocaleReport(locale, len(wanted), len(wanted)))  # the message ids are English
+            report = LocaleReport(locale, len(wanted), len(wanted))  # the message ids are English
+            report.problems += label_problems(flows, _English(), locale)
+            report.problems += word_problems(flows, _English(), locale)
+            reports.append(report)
             continue
         catalog = catalogs.catalogs.get(locale)
         if catalog is None:
             reports.append(LocaleReport(locale, len(wanted), shipped=False))
             continue
         report = LocaleReport(locale, len(wanted))
+        report.review, report.review_note = review_status(catalog)
+        report.machine_drafted = sum(1 for m in catalog if m.id and is_machine_drafted(m))
         for msgid, plural, context in wanted:
             message = catalog.get(msgid, context=context)
-            strings: Any = None if message is None else message.string
-            forms: list[str] = [] if strings is None else (list(strings) if plural else [str(strings)])
+            forms = _forms(message, plural)
             if message is None or message.fuzzy or not all(forms):
                 report.problems.append(f"missing: {msgid!r}")
                 continue
@@ -61,5 +248,11 @@ def coverage(flows: FlowSet, catalogs: Catalogs) -> list[LocaleReport]:
                     break
             else:
                 report.translated += 1
+        plural_problem = plural_header_problem(catalog, locale)
+        if plural_problem is not None:
+            report.problems.append(plural_problem)
+        tr = catalogs.translations(locale)
+        report.problems += label_problems(flows, tr, locale)
+        report.problems += word_problems(flows, tr, locale)
         reports.append(report)
     return reports

@@ -88,6 +88,7 @@ class Renderer:
             multiple=message.multiple,
             skippable=message.skippable,
             right_to_left=i18n.is_right_to_left(locale),
+            confirm_label=self.text(self.flows.texts["done"], locale, {}, timezone) if message.multiple else None,
         )
 
     def answer_labels(self, flow: Flow, answers: Mapping[str, Any], locale: str) -> dict[str, list[str]]:

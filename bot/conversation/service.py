@@ -75,8 +75,10 @@ REQUIRED_TEXTS = frozenset(
         "finish_first",
         "stranger",
         "invite_invalid",
+        "private_only",
         "coach_alert_contact_request",
         "coach_alert_stuck",
+        "checkin_reminder",
     }
 )
 REQUIRED_COMMANDS = frozenset({"start", "help", "menu", "language", "checkin", "pause", "resume", "stop", "coach"})
@@ -118,25 +120,30 @@ def outbox_row(
 
 @dataclass
 class Turn:
-    """Everything one inbound event leads to for one person."""
+    """Everything one inbound event (or one scheduled nudge) leads to for one person."""
 
     session: AsyncSession
     now: datetime
     person: Person
     identity: ChannelIdentity
-    event: InboundEvent
+    event: InboundEvent | None  # None for a nudge the bot starts itself
     organisation: str
     coach: str | None
     profile: Profile | None
+    key: str = ""  # the outbox idempotency key prefix: "reply:<dedupe key>" or "nudge:<nudge key>"
+    kind: str = "reply"
+    priority: int = REPLY_PRIORITY
+    stale_after: datetime | None = None
     outgoing: list[OutboundMessage] = field(default_factory=list)
 
     def context(self) -> dict[str, Any]:
+        hint = self.event.language_hint if self.event is not None else None
         return context_for(
             self.person,
             self.profile,
             organisation=self.organisation,
             coach=self.coach,
-            language_hint=i18n.locale_from_hint(self.event.language_hint),
+            language_hint=i18n.locale_from_hint(hint),
         )
 
 
@@ -177,7 +184,11 @@ class ConversationService:
     # -- one inbound event ---
 
     async def handle(self, session: AsyncSession, event: InboundEvent, now: datetime) -> int | None:
-        """Process one event; return the person's id (None for a stranger)."""
+        """Process one event; return the person's id (None for a stranger or a group chat)."""
+        if event.is_group:
+            # The bot works in private chats only: one polite line to the group, nothing else kept.
+            self._short_answer(session, event, now, "private_only")
+            return None
         found = await self._identify(session, event)
         if found is None:
             return await self._stranger(session, event, now)
@@ -203,7 +214,7 @@ class ConversationService:
     async def _turn(
         self,
         session: AsyncSession,
-        event: InboundEvent,
+        event: InboundEvent | None,
         now: datetime,
         person: Person,
         identity: ChannelIdentity,
@@ -216,15 +227,13 @@ class ConversationService:
             .limit(1)
         )
         profile = await session.get(Profile, person.id)
-        return Turn(session, now, person, identity, event, organisation or "", coach, profile)
+        key = f"reply:{event.dedupe_key}" if event is not None else ""
+        return Turn(session, now, person, identity, event, organisation or "", coach, profile, key=key)
 
     async def _route(self, turn: Turn) -> None:
+        assert turn.event is not None
         person = turn.person
-        active = await self._active(turn.session, person.id)
-        if active is not None and active.expires_at is not None and active.expires_at <= turn.now:
-            active.status = ConversationStatus.EXPIRED
-            active.updated_at = turn.now
-            active = None
+        active = await self._active(turn.session, person.id, turn.now)
         command = self._command(turn.event, person.locale)
         if (
             command is not None
@@ -309,7 +318,7 @@ class ConversationService:
         flow = self.flows.flow(flow_name)
         mode = mode or flow.start_mode
         session, now = turn.session, turn.now
-        active = await self._active(session, turn.person.id)
+        active = await self._active(session, turn.person.id, now)
         if active is not None:
             if mode == "interrupt":
                 active.status = ConversationStatus.CANCELLED
@@ -416,14 +425,20 @@ class ConversationService:
         outcome = self.interpreter.ask_again(row.flow, row.step, row.state, turn.context(), lead=lead)
         self._render(turn, row.flow, row.state, outcome.messages, {})
 
-    async def _active(self, session: AsyncSession, person_id: int) -> Conversation | None:
+    async def _active(self, session: AsyncSession, person_id: int, now: datetime) -> Conversation | None:
+        """Her open conversation, if any. One past its expiry is closed here, on first sight."""
         result = await session.scalars(
             select(Conversation)
             .where(Conversation.person_id == person_id, Conversation.status == ConversationStatus.ACTIVE)
             .order_by(Conversation.id.desc())
             .limit(1)
         )
-        return result.first()
+        active = result.first()
+        if active is not None and active.expires_at is not None and active.expires_at <= now:
+            active.status = ConversationStatus.EXPIRED
+            active.updated_at = now
+            return None
+        return active
 
     async def close_other_conversations(self, session: AsyncSession, person_id: int, keep: Conversation | None) -> None:
         rows = await session.scalars(
@@ -492,15 +507,17 @@ class ConversationService:
         if turn.identity.blocked_at is not None:
             return
         for number, message in enumerate(turn.outgoing):
-            turn.session.add(
-                outbox_row(
-                    f"reply:{turn.event.dedupe_key}:{number}",
-                    message,
-                    turn.now,
-                    person_id=turn.person.id,
-                    identity=turn.identity,
-                )
+            row = outbox_row(
+                f"{turn.key}:{number}",
+                message,
+                turn.now,
+                person_id=turn.person.id,
+                identity=turn.identity,
+                kind=turn.kind,
+                priority=turn.priority,
             )
+            row.stale_after = turn.stale_after
+            turn.session.add(row)
 
     async def alert_coach(self, session: AsyncSession, participant: Person, kind: str, now: datetime) -> Alert:
         """Record an alert for her coach and, when the coach is on a channel, tell her at once."""
@@ -538,6 +555,54 @@ class ConversationService:
             )  # fmt: skip
         return alert
 
+    # -- nudges the bot starts itself ---
+
+    async def _nudge_turn(self, session: AsyncSession, person: Person, key: str, now: datetime) -> Turn | None:
+        """A turn for a message the bot starts: sent on the channel she used last (not one she blocked)."""
+        identity = await session.scalar(
+            select(ChannelIdentity)
+            .where(ChannelIdentity.person_id == person.id, ChannelIdentity.blocked_at.is_(None))
+            .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
+            .limit(1)
+        )
+        if identity is None:
+            return None
+        turn = await self._turn(session, None, now, person, identity)
+        turn.key, turn.kind, turn.priority = key, "nudge", NUDGE_PRIORITY
+        return turn
+
+    async def start_scheduled(
+        self, session: AsyncSession, person: Person, flow_name: str, *, key: str, now: datetime, stale_after: datetime
+    ) -> str:
+        """Start ``flow_name`` because its time has come (not because she asked). Returns what happened:
+        ``started``, or the reason it did not (the flow waits behind an open one, or she has no channel)."""
+        turn = await self._nudge_turn(session, person, key, now)
+        if turn is None:
+            return "she has no channel the bot can write to"
+        active = await self._active(session, person.id, now)
+        if active is not None and active.flow == flow_name:
+            return "this flow is already open"
+        turn.stale_after = stale_after
+        started = await self.start_flow(turn, flow_name, explicit=False)
+        self._queue(turn)
+        return "started" if started else "queued behind an open conversation"
+
+    async def remind(self, session: AsyncSession, person: Person, flow_name: str, *, key: str, now: datetime) -> str:
+        """One gentle reminder of an open question in ``flow_name``: the reminder text and the question."""
+        active = await self._active(session, person.id, now)
+        if active is None or active.flow != flow_name:
+            return "nothing open to remind her of"
+        if active.expires_at is not None and active.expires_at <= now:
+            return "the conversation has closed"
+        turn = await self._nudge_turn(session, person, key, now)
+        if turn is None:
+            return "she has no channel the bot can write to"
+        turn.kind = "reminder"
+        turn.stale_after = active.expires_at
+        self._ask_again(turn, active, lead=self.flows.texts["checkin_reminder"])
+        self._queue(turn)
+        return "reminded"
+
     # -- someone the bot does not know yet ---
 
     async def _stranger(self, session: AsyncSession, event: InboundEvent, now: datetime) -> int | None:
@@ -570,13 +635,19 @@ class ConversationService:
             text_key = "invite_invalid"
         else:
             text_key = "stranger"
+        self._short_answer(session, event, now, text_key)
+        return None
+
+    def _short_answer(self, session: AsyncSession, event: InboundEvent, now: datetime, text_key: str) -> None:
+        """One line to whoever wrote (addressed by platform id), in her phone's language when there is a
+        catalog for it."""
+        hint = i18n.locale_from_hint(event.language_hint)
         locale = hint if hint in self.catalogs.available() else i18n.DEFAULT_LOCALE
         text = self.renderer.text(self.flows.texts[text_key], locale, {})
         message = OutboundMessage(text=text, locale=locale, right_to_left=i18n.is_right_to_left(locale))
         session.add(
             outbox_row(f"reply:{event.dedupe_key}:0", message, now, recipient=(event.channel, event.external_id))
         )
-        return None
 
     def _invite_code(self, event: InboundEvent) -> str | None:
         if event.kind is not EventKind.TEXT or not event.text:

@@ -411,3 +411,13 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ServiceSetting(Base):
+    """A value the service makes for itself and must keep across restarts and share between workers,
+    such as the generated Telegram webhook secret. Not for anything a person said."""
+
+    __tablename__ = "service_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
