@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,9 +16,13 @@ from datetime import timedelta
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.channels.base import ChannelAdapter
 from bot.channels.simulator import SimulatorChannel
+from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, TokenRejected
 from bot.clock import Clock, SystemClock
 from bot.conversation.actions import actions
 from bot.conversation.flows import Choice, FlowSet, Vocabulary, load_flows
@@ -25,7 +30,7 @@ from bot.conversation.profile import CONTEXT_NAMES, PROFILE_FIELDS, RECORD_FIELD
 from bot.conversation.service import REQUIRED_COMMANDS, REQUIRED_TEXTS, ConversationService
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.db.models import Channel
+from bot.db.models import Channel, ServiceSetting
 from bot.i18n import AUTONYMS, Catalogs
 from bot.inbox import Inbox
 from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy
@@ -73,6 +78,7 @@ class App:
     dispatcher: Dispatcher
     simulator: SimulatorChannel
     nudges: NudgeRunner
+    telegram: TelegramChannel | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -86,6 +92,9 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
     simulator = SimulatorChannel(clock)
     adapters: dict[Channel, ChannelAdapter] = {Channel.SIMULATOR: simulator}
+    telegram = telegram_channel(settings, clock, flows, catalogs)
+    if telegram is not None:
+        adapters[Channel.TELEGRAM] = telegram
     dispatcher = Dispatcher(db, adapters, clock, dispatch_policy(settings))
     inbox = Inbox(db, conversations, clock)
     inbox.after_commit = dispatcher.wake.set
@@ -93,7 +102,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         settings=settings,
         clock=clock,
         db=db,
-        web=create_web_app(db),
+        web=create_web_app(db, submit=inbox.submit, telegram=telegram),
         flows=flows,
         catalogs=catalogs,
         conversations=conversations,
@@ -101,7 +110,78 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         dispatcher=dispatcher,
         simulator=simulator,
         nudges=NudgeRunner(db, conversations, timedelta(hours=settings.checkin_reminder_hours)),
+        telegram=telegram,
     )
+
+
+def telegram_channel(settings: Settings, clock: Clock, flows: FlowSet, catalogs: Catalogs) -> TelegramChannel | None:
+    """The Telegram adapter when a token is set. Its command menu names each command by its word in every
+    language that has a catalog (Telegram wants two-letter language codes)."""
+    if settings.telegram_bot_token is None:
+        return None
+    commands: dict[str | None, list[tuple[str, str]]] = {}
+    for locale in [None, *(code for code in catalogs.available() if code != "en")]:
+        tr = catalogs.translations(locale or "en")
+        words = [(c.name, tr.pgettext("command", c.words).split("|")[0].strip()) for c in flows.commands]
+        commands[locale.split("_")[0] if locale else None] = [
+            (name, word[:1].upper() + word[1:]) for name, word in words
+        ]
+    return TelegramChannel(
+        settings.telegram_bot_token.get_secret_value().strip(),
+        clock,
+        base_url=settings.telegram_api_base_url,
+        commands=commands,
+    )
+
+
+async def telegram_webhook_secret(app: App) -> str:
+    """``TELEGRAM_WEBHOOK_SECRET``, or one made once and kept in the database, so every worker and every
+    restart uses the same one."""
+    if app.settings.telegram_webhook_secret is not None:
+        return app.settings.telegram_webhook_secret.get_secret_value()
+    name = "telegram_webhook_secret"
+    insert_ = pg_insert if app.db.backend == "postgresql" else sqlite_insert
+    async with app.db.transaction() as session:
+        # Two workers starting together both try; the first one's secret is the one both use.
+        await session.execute(
+            insert_(ServiceSetting)
+            .values(name=name, value=secrets.token_urlsafe(32))
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        return str(await session.scalar(select(ServiceSetting.value).where(ServiceSetting.name == name)))
+
+
+async def start_telegram(app: App) -> asyncio.Task[None] | None:
+    """Telegram by webhook (with a public URL) or by polling, in a task that stops with the service.
+    A rejected token turns the channel off with one log line; the rest of the service keeps running."""
+    telegram = app.telegram
+    if telegram is None:
+        return None
+    webhook_secret = await telegram_webhook_secret(app) if app.settings.public_url else None
+    if webhook_secret is not None:
+        telegram.webhook_secret = webhook_secret  # the webhook route accepts updates from now on
+
+    async def run() -> None:
+        try:
+            await telegram.start()
+            if webhook_secret is not None:
+                url = f"{app.settings.public_url}{WEBHOOK_PATH}"
+                await telegram.register_webhook(url, webhook_secret, app.stopping)
+            else:
+                await telegram.poll(app.inbox.submit, app.stopping)
+        except TokenRejected as exc:
+            log.error("%s: the Telegram channel is off until the token is fixed", exc)
+
+    return asyncio.create_task(run(), name="telegram")
+
+
+async def stop_telegram(app: App, task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if app.telegram is not None:
+        await app.telegram.stop()
 
 
 def dispatch_policy(settings: Settings) -> DispatchPolicy:
@@ -136,6 +216,7 @@ async def serve(app: App) -> None:
     app.inbox.start()
     dispatching = asyncio.create_task(app.dispatcher.run(app.stopping), name="dispatcher")
     scheduler = start_scheduler(Ticks(app.db, app.nudges, app.clock, app.dispatcher.wake.set))
+    telegram = await start_telegram(app)
 
     server = _Server(
         uvicorn.Config(
@@ -168,6 +249,7 @@ async def serve(app: App) -> None:
         # Stop claiming new work, let what is in flight finish, then close the database.
         scheduler.shutdown(wait=False)
         app.stopping.set()
+        await stop_telegram(app, telegram)
         await dispatching
         await app.inbox.stop()
         await app.db.dispose()

@@ -21,12 +21,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.app import App, build_app, load_conversations, serve
 from bot.channels.base import OutboundMessage
 from bot.clock import SystemClock
-from bot.conversation.check import MACHINE_DRAFTED, coverage
+from bot.conversation.check import MACHINE_DRAFTED, LabelSlot, coverage, slots_by_msgid
 from bot.conversation.flows import FlowError
 from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
 from bot.db.models import Role
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, normalise_locale
+from bot.i18n_csv import CsvError, catalog_path, export_csv, import_csv
 from bot.i18n_extract import update_catalogs, write_template
 from bot.logs import configure_logging
 from bot.outbox import outbox_row, outbox_status
@@ -476,6 +477,59 @@ def outbox_show(row_id: int = typer.Argument(..., help="The outbox row's id."), 
             typer.echo(f"{name:20} {'' if value is None else value}")
     for entry in row["history"]:
         typer.echo(f"  {entry['at']}  {entry['event']:9} {entry['reason']}")
+
+
+def _catalog_locale(locale: str) -> str:
+    try:
+        code = normalise_locale(locale)
+    except ValueError as exc:
+        fail(str(exc))
+    if code == "en":
+        fail("English is the source language (the message ids); choose another locale")
+    return code
+
+
+def _label_slots() -> dict[str, list[LabelSlot]]:
+    try:
+        flows, _ = load_conversations()
+    except FlowError as exc:
+        fail(str(exc))
+    return slots_by_msgid(flows)
+
+
+@i18n_cli.command("export-csv")
+def i18n_export_csv(
+    locale: str = typer.Argument(..., help="The language, e.g. ar, fa_AF, uk."),
+    file: Path = typer.Argument(..., help="The spreadsheet to write (.csv, UTF-8)."),
+    locales: Path | None = typer.Option(
+        None, "--locales", help="The catalogs folder to use instead of locales/.", show_default=False
+    ),
+) -> None:
+    """Write one language's catalog as a spreadsheet for translators (see docs/translating.md)."""
+    code = _catalog_locale(locale)
+    try:
+        count = export_csv(catalog_path(locales or project_root() / "locales", code), file, code, _label_slots())
+    except (CsvError, OSError) as exc:
+        fail(str(exc))
+    typer.echo(f"{count} rows written to {file}")
+
+
+@i18n_cli.command("import-csv")
+def i18n_import_csv(
+    locale: str = typer.Argument(..., help="The language, e.g. ar, fa_AF, uk."),
+    file: Path = typer.Argument(..., help="The spreadsheet made by export-csv, with translations filled in."),
+    locales: Path | None = typer.Option(
+        None, "--locales", help="The catalogs folder to use instead of locales/.", show_default=False
+    ),
+) -> None:
+    """Bring a translator's spreadsheet into the catalog. Every row is checked first; when one is wrong,
+    nothing is imported. A note that starts with "reviewed" removes the machine-drafted mark."""
+    code = _catalog_locale(locale)
+    try:
+        result = import_csv(catalog_path(locales or project_root() / "locales", code), file, code, _label_slots())
+    except (CsvError, OSError) as exc:
+        fail(str(exc))
+    typer.echo(f"{code}: {result.changed} translations changed, {result.reviewed} entries marked reviewed")
 
 
 @keys_cli.command("generate")

@@ -15,15 +15,17 @@ with growing back-off, up to a set number of attempts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time as monotonic_time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import ChannelAdapter, OutboundMessage, SendOutcome, SendResult
 from bot.clock import Clock
@@ -32,6 +34,9 @@ from bot.db.models import Channel, ChannelIdentity, OutboxMessage, OutboxStatus,
 from bot.scheduling.timing import in_quiet_hours, local_day_bounds, next_local_day, quiet_hours_end
 
 log = logging.getLogger(__name__)
+
+# Core statements on the hot path: the ORM's bulk-update bookkeeping costs more than the update itself.
+OUTBOX = cast(Table, OutboxMessage.__table__)
 
 # Messages the bot starts on its own; replies to her (and coach alerts) are not held back.
 NUDGE_KINDS = frozenset({"nudge", "reminder"})
@@ -50,6 +55,7 @@ class DispatchPolicy:
     max_attempts: int = 5
     first_retry: timedelta = timedelta(seconds=5)
     max_nudges_per_day: int = 3
+    concurrency: int = 8  # chats served at once; one chat's messages always go one after another, in order
     rates: Mapping[Channel, ChannelRate] = field(
         default_factory=lambda: {
             Channel.TELEGRAM: ChannelRate(30.0, 1.0),
@@ -63,13 +69,16 @@ class RateLimiter:
     """Spaces sends evenly at ``per_second`` overall and ``per_recipient_interval`` per chat. The wait is
     real time (the platform counts real seconds), but the clock and the sleep can be replaced in tests."""
 
+    # Stay this much under the platform's limit, so that network jitter never pushes a second over it.
+    SAFETY = 1.01
+
     def __init__(
         self,
         rate: ChannelRate,
         monotonic: Callable[[], float] = monotonic_time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self.interval = 1.0 / rate.per_second if rate.per_second > 0 else 0.0
+        self.interval = self.SAFETY / rate.per_second if rate.per_second > 0 else 0.0
         self.per_recipient = rate.per_recipient_interval
         self._monotonic = monotonic
         self._sleep = sleep
@@ -79,6 +88,7 @@ class RateLimiter:
     async def wait(self, recipient: str) -> None:
         now = self._monotonic()
         slot = max(now, self._next, self._recipients.get(recipient, 0.0))
+        # Reserve the slot before sleeping, so concurrent senders queue up behind each other.
         self._next = slot + self.interval
         if self.per_recipient:
             self._recipients[recipient] = slot + self.per_recipient
@@ -151,9 +161,8 @@ class Dispatcher:
             handled += settled
             if not claimed:
                 return handled
-            for item in claimed:
-                await self._deliver(item)
-                handled += 1
+            await self._deliver_batch(claimed)
+            handled += len(claimed)
 
     # -- claiming, with the rules for nudges ---
 
@@ -275,12 +284,42 @@ class Dispatcher:
 
     # -- sending ---
 
-    async def _deliver(self, item: Claimed) -> None:
-        async with self.db.transaction() as session:
-            row = await session.get(OutboxMessage, item.row_id)
-            if row is None or row.status is not OutboxStatus.CLAIMED or row.claimed_by != self.worker:
-                return  # someone else took it after our lease ran out
-            row.send_started_at = self.clock.now()
+    async def _deliver_batch(self, claimed: list[Claimed]) -> None:
+        """Several chats at once; each chat's messages one after another, in the order they were queued.
+        The small writes around each send (started, then its outcome) are committed in groups."""
+        by_chat: dict[tuple[Channel, str], list[Claimed]] = {}
+        for item in claimed:
+            by_chat.setdefault((item.channel, item.recipient), []).append(item)
+        gate = asyncio.Semaphore(self.policy.concurrency)
+        writes = GroupWriter(self.db)
+
+        async def chat(items: list[Claimed]) -> None:
+            async with gate:
+                for item in items:
+                    await self._deliver(item, writes)
+
+        try:
+            await asyncio.gather(*(chat(items) for items in by_chat.values()))
+        finally:
+            await writes.close()
+
+    async def _deliver(self, item: Claimed, writes: GroupWriter) -> None:
+        now = self.clock.now()
+
+        async def mark_started(session: AsyncSession) -> bool:
+            marked = await session.execute(
+                OUTBOX.update()
+                .where(
+                    OUTBOX.c.id == item.row_id,
+                    OUTBOX.c.status == OutboxStatus.CLAIMED,
+                    OUTBOX.c.claimed_by == self.worker,
+                )
+                .values(send_started_at=now)
+            )
+            return bool(getattr(marked, "rowcount", 0))
+
+        if not await writes.run(mark_started):
+            return  # someone else took it after our lease ran out
         await self.limiters[item.channel].wait(item.recipient)
         try:
             result = await self.adapters[item.channel].send(item.recipient, OutboundMessage.from_payload(item.payload))
@@ -289,37 +328,95 @@ class Dispatcher:
             result = SendResult(SendOutcome.UNCERTAIN, error=type(exc).__name__)
         if result.outcome is SendOutcome.THROTTLED and result.retry_after:
             self.limiters[item.channel].back_off(result.retry_after)
-        await self._record(item.row_id, result)
+        recorded_at = self.clock.now()
 
-    async def _record(self, row_id: int, result: SendResult) -> None:
-        now = self.clock.now()
-        async with self.db.transaction() as session:
-            row = await session.get(OutboxMessage, row_id)
-            if row is None:
-                return
-            row.lease_until = None
-            if result.outcome is SendOutcome.SENT:
-                row.status = OutboxStatus.SENT
-                row.sent_at = now
-                row.provider_message_id = result.provider_message_id
-                return
-            retryable = result.outcome in (SendOutcome.THROTTLED, SendOutcome.UNREACHABLE)
-            if retryable and row.attempts < self.policy.max_attempts:
-                wait = timedelta(seconds=result.retry_after) if result.retry_after else None
-                row.status = OutboxStatus.PENDING
-                row.send_started_at = None  # it did not go out: safe to send again
-                row.next_attempt_at = now + (wait or self.policy.first_retry * 2 ** (row.attempts - 1))
-                row.last_error = result.error or result.outcome.value
-                _note(row, now, "retry", f"{result.outcome.value}; next attempt {row.next_attempt_at.isoformat()}")
-                return
-            if result.outcome is SendOutcome.STOPPED and row.channel_identity_id is not None:
-                identity = await session.get(ChannelIdentity, row.channel_identity_id)
-                if identity is not None:
-                    identity.blocked_at = now
-            row.status = OutboxStatus.FAILED
+        async def record(session: AsyncSession) -> None:
+            await self._record(session, item.row_id, result, recorded_at)
+
+        await writes.run(record)
+
+    async def _record(self, session: AsyncSession, row_id: int, result: SendResult, now: datetime) -> None:
+        if result.outcome is SendOutcome.SENT:
+            await session.execute(
+                OUTBOX.update()
+                .where(OUTBOX.c.id == row_id)
+                .values(
+                    status=OutboxStatus.SENT,
+                    sent_at=now,
+                    provider_message_id=result.provider_message_id,
+                    lease_until=None,
+                )
+            )
+            return
+        row = await session.get(OutboxMessage, row_id)
+        if row is None:
+            return
+        row.lease_until = None
+        retryable = result.outcome in (SendOutcome.THROTTLED, SendOutcome.UNREACHABLE)
+        if retryable and row.attempts < self.policy.max_attempts:
+            wait = timedelta(seconds=result.retry_after) if result.retry_after else None
+            row.status = OutboxStatus.PENDING
+            row.send_started_at = None  # it did not go out: safe to send again
+            row.next_attempt_at = now + (wait or self.policy.first_retry * 2 ** (row.attempts - 1))
             row.last_error = result.error or result.outcome.value
-            _note(row, now, "failed", row.last_error)
-            log.warning("outbox %s failed: %s", row.id, row.last_error)
+            _note(row, now, "retry", f"{result.outcome.value}; next attempt {row.next_attempt_at.isoformat()}")
+            return
+        if result.outcome is SendOutcome.STOPPED and row.channel_identity_id is not None:
+            identity = await session.get(ChannelIdentity, row.channel_identity_id)
+            if identity is not None:
+                identity.blocked_at = now
+        row.status = OutboxStatus.FAILED
+        row.last_error = result.error or result.outcome.value
+        _note(row, now, "failed", row.last_error)
+        log.warning("outbox %s failed: %s", row.id, row.last_error)
+
+
+T = TypeVar("T")
+
+
+class GroupWriter:
+    """Runs small write operations in shared transactions: whatever was asked while the previous commit
+    ran is committed together (the same group commit as the inbox). Each caller gets its own result
+    once its group is committed."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._queue: asyncio.Queue[tuple[Callable[[AsyncSession], Awaitable[Any]], asyncio.Future[Any]]] = (
+            asyncio.Queue()
+        )
+        self._worker: asyncio.Task[None] | None = None
+
+    async def run(self, operation: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work())
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        await self._queue.put((operation, future))
+        result: T = await future
+        return result
+
+    async def _work(self) -> None:
+        while True:
+            group = [await self._queue.get()]
+            while not self._queue.empty():
+                group.append(self._queue.get_nowait())
+            try:
+                async with self.db.transaction() as session:
+                    results = [await operation(session) for operation, _ in group]
+            except Exception as exc:
+                for _, future in group:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for (_, future), result in zip(group, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
 
 
 async def outbox_status(db: Database, now: datetime) -> dict[str, Any]:

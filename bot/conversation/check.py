@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,15 +124,6 @@ def label_problems(flows: FlowSet, tr: Translator, locale: str) -> list[str]:
                 problems.append(problem)
                 break
     return problems
-
-
-def label_problem(slots: Iterable[LabelSlot], label: str, locale: str) -> str | None:
-    """The first over-long showing of ``label`` in the places ``slots``, or None."""
-    for slot in slots:
-        problem = slot.problem(label, locale)
-        if problem is not None:
-            return problem
-    return None
 
 
 def expected_plural_forms(locale: str) -> str:

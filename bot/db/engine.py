@@ -9,6 +9,7 @@ up front instead of failing with "database is locked" when it tries to upgrade. 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -48,6 +49,9 @@ class Database:
         self._reader = async_sessionmaker(
             self.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}), expire_on_commit=False
         )
+        # SQLite has one writer. Within this process, writers queue here instead of in SQLite's busy handler,
+        # which sleeps in steps of up to 100 ms while it waits for the lock.
+        self._write_turn = asyncio.Lock() if self.is_sqlite else None
 
     @property
     def backend(self) -> str:
@@ -56,7 +60,11 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A write transaction: committed when the block ends, rolled back when it raises."""
-        async with self._writer() as session, session.begin():
+        if self._write_turn is None:
+            async with self._writer() as session, session.begin():
+                yield session
+            return
+        async with self._write_turn, self._writer() as session, session.begin():
             yield session
 
     @asynccontextmanager

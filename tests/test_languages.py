@@ -1,0 +1,328 @@
+"""Eleven languages done properly: every flow speaks every language end to end, right-to-left names stay in
+place, plural forms follow Babel's rule, command words in the texts really work, and ``flows check`` stops
+a catalog whose button label is too long for WhatsApp."""
+
+from __future__ import annotations
+
+import gettext
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po, write_po
+from typer.testing import CliRunner
+
+from bot import i18n
+from bot.channels.base import OutboundMessage
+from bot.cli import cli
+from bot.conversation.answers import simplify
+from bot.conversation.check import MACHINE_DRAFTED, coverage, review_status
+from bot.conversation.flows import PluralText
+from bot.conversation.interpreter import SKIP_VALUE, Interpreter, Message, Outcome, Reply, button_id
+from bot.conversation.render import Renderer
+from bot.paths import project_root
+from tests.harness import conversations
+
+FLOWS, CATALOGS = conversations()
+RENDERER = Renderer(FLOWS, CATALOGS)
+LOCALES = i18n.SUPPORTED_LOCALES
+TRANSLATED = [code for code in LOCALES if code != "en"]
+CONTEXT: dict[str, Any] = {
+    "name": "Amina",
+    "organisation": "Foyer",
+    "coach": "Sara",
+    "language_hint": "ar",
+    "steps_total": 3,  # what checkin.complete returns
+    "paused_until": date(2027, 1, 5),  # what person.pause returns
+}
+# Labels that are the same in every language, and texts that are the same by nature in one language.
+NEUTRAL = {"18-24", "25-40"}
+SAME_BY_NATURE: dict[str, set[str]] = {
+    "nl": {"Dari", "Tigrinya", "Weekend", "1 week"},
+    "fr": {"Dari", "Somali", "Transport"},
+    "so": {"Dari", "Tigrinya"},
+}
+STRATEGIES = ("first", "last", "skip")
+
+
+def test_every_language_has_a_catalog() -> None:
+    assert CATALOGS.available() == list(LOCALES)
+
+
+# -- every flow, end to end, in every language ---
+
+
+def _answer(message: Message, strategy: str) -> Reply:
+    assert message.step is not None
+    if not message.choices:  # a text question
+        if message.skippable and strategy == "skip":
+            return Reply(choice=button_id(message.step, SKIP_VALUE))
+        return Reply(text="x")
+    if message.skippable and strategy == "skip":
+        return Reply(choice=button_id(message.step, SKIP_VALUE))
+    choice = message.choices[-1] if strategy == "last" else message.choices[0]
+    return Reply(choice=button_id(message.step, choice.value))
+
+
+def _walk(flow: str, strategy: str) -> Iterator[tuple[Message, dict[str, Any]]]:
+    """Every message the flow sends when each question is answered by ``strategy``, with the context the
+    service would render it with (her answers' labels included)."""
+    interpreter = Interpreter(FLOWS)
+    outcome: Outcome = interpreter.start(flow, CONTEXT)
+    for _ in range(60):
+        answers = dict(outcome.state.get("answers", {}))
+        for message in outcome.messages:
+            yield message, answers
+        if outcome.step is None:
+            return
+        question = outcome.messages[-1]
+        outcome = interpreter.resume(outcome.flow, outcome.step, outcome.state, _answer(question, strategy), CONTEXT)
+    raise AssertionError(f"{flow} did not end")
+
+
+def _render(message: Message, answers: dict[str, Any], flow: str, locale: str) -> OutboundMessage:
+    labels = RENDERER.answer_labels(FLOWS.flow(flow), answers, locale)
+    return RENDERER.message(message, locale, {**CONTEXT, **labels})
+
+
+def _texts(message: Message) -> list[str]:
+    texts = [message.text, *([message.lead] if message.lead is not None else [])]
+    return [t.singular if isinstance(t, PluralText) else t for t in texts]
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("flow", sorted(FLOWS.flows))
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_flow_renders_in_every_language(locale: str, flow: str, strategy: str) -> None:
+    catalog = CATALOGS.catalogs.get(locale)
+    same = NEUTRAL | SAME_BY_NATURE.get(locale, set())
+    rendered_any = False
+    for message, answers in _walk(flow, strategy):
+        shown = _render(message, answers, flow, locale)
+        english = _render(message, answers, flow, "en")
+        rendered_any = True
+        assert "{" not in shown.text and "}" not in shown.text, (locale, shown.text)
+        assert shown.text.strip()
+        assert shown.right_to_left == i18n.is_right_to_left(locale)
+        if catalog is not None:
+            for msgid in _texts(message):
+                entry = catalog.get(msgid)
+                assert entry is not None and entry.string and not entry.fuzzy, (locale, msgid)
+            assert shown.text != english.text, (locale, english.text)
+        assert len(shown.buttons) == len(english.buttons)
+        for button, source, choice in zip(shown.buttons, english.buttons, message.choices, strict=False):
+            assert "{" not in button.label and "}" not in button.label
+            assert button.id == source.id
+            if catalog is not None and choice.translate and choice.label not in same:
+                assert button.label != source.label, (locale, source.label)
+    assert rendered_any
+
+
+# -- right to left ---
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_filled_in_names_are_isolated_in_right_to_left_languages_only(locale: str) -> None:
+    question = FLOWS.flow("checkin").step("mood").text
+    welcome = FLOWS.flow("onboarding").step("welcome").say
+    assert question is not None and welcome is not None
+    greeting = RENDERER.text(question, locale, CONTEXT)
+    introduction = RENDERER.text(welcome, locale, CONTEXT)
+    isolated = f"{i18n.FIRST_STRONG_ISOLATE}Amina{i18n.POP_DIRECTIONAL_ISOLATE}"
+    if locale in ("ar", "fa_AF", "ps"):
+        assert isolated in greeting
+        for name in ("Foyer", "Sara"):
+            assert f"{i18n.FIRST_STRONG_ISOLATE}{name}{i18n.POP_DIRECTIONAL_ISOLATE}" in introduction
+    else:
+        assert "Amina" in greeting
+        assert i18n.FIRST_STRONG_ISOLATE not in greeting + introduction
+        assert i18n.POP_DIRECTIONAL_ISOLATE not in greeting + introduction
+
+
+@pytest.mark.parametrize("locale", ["ar", "fa_AF", "ps"])
+def test_dates_and_numbers_are_isolated_in_right_to_left_languages(locale: str) -> None:
+    pause = FLOWS.flow("pause").step("confirm").say
+    assert pause is not None
+    text = RENDERER.text(pause, locale, CONTEXT)
+    day = i18n.day(CONTEXT["paused_until"], locale)
+    assert f"{i18n.FIRST_STRONG_ISOLATE}{day}{i18n.POP_DIRECTIONAL_ISOLATE}" in text
+    assert text.count(i18n.FIRST_STRONG_ISOLATE) == text.count(i18n.POP_DIRECTIONAL_ISOLATE) == 1
+
+
+# -- plural forms ---
+
+
+PLURAL_STEPS = [("checkin", "well_done"), ("checkin", "quiet_week")]
+
+
+@pytest.mark.parametrize("step", PLURAL_STEPS, ids=lambda s: s[1])
+@pytest.mark.parametrize("locale", ["ar", "uk", "ru"])
+def test_plural_forms_follow_babels_rule_for_each_count(locale: str, step: tuple[str, str]) -> None:
+    text = FLOWS.flow(step[0]).step(step[1]).say
+    assert isinstance(text, PluralText)
+    entry = CATALOGS.catalogs[locale].get(text.singular)
+    assert entry is not None
+    count, expression = get_plural(locale)
+    forms = list(entry.string)
+    assert len(forms) == count and all(forms)
+    pick = gettext.c2py(expression)
+    labels = ["x"]
+    for n in (0, 1, 2, 3, 5, 11, 21):
+        rendered = RENDERER.text(text, locale, {"steps_total": n, "steps_labels": labels})
+        number = i18n.number(n, locale)
+        values = {"steps_total": number, "steps_labels": "x"}
+        if i18n.is_right_to_left(locale):
+            values = {name: i18n.isolate(value) for name, value in values.items()}
+        assert rendered == forms[pick(n)].format_map(values), (locale, n)
+
+
+@pytest.mark.parametrize("locale", ["uk", "ru"])
+def test_slavic_plurals_have_three_different_forms(locale: str) -> None:
+    text = FLOWS.flow("checkin").step("well_done").say
+    assert isinstance(text, PluralText)
+    one, few, many = (RENDERER.text(text, locale, {"steps_total": n, "steps_labels": ["x"]}) for n in (1, 2, 5))
+    assert len({one, few, many}) == 3
+    assert RENDERER.text(text, locale, {"steps_total": 21, "steps_labels": ["x"]}).replace("21", "1") == one
+    assert RENDERER.text(text, locale, {"steps_total": 11, "steps_labels": ["x"]}).replace("11", "5") == many
+
+
+# -- command words ---
+
+
+def _command_words(locale: str) -> dict[str, str]:
+    tr = CATALOGS.translations(locale)
+    words: dict[str, str] = {}
+    for command in FLOWS.commands:
+        for word in [*tr.pgettext("command", command.words).split("|"), *command.words.split("|")]:
+            words.setdefault(simplify(word), command.name)
+    return words
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_words_the_texts_teach_are_command_words(locale: str) -> None:
+    words = _command_words(locale)
+    tr = CATALOGS.translations(locale)
+    for flow, step in (("help", "explain"), ("onboarding", "next_steps")):
+        text = FLOWS.flow(flow).step(step).say
+        assert isinstance(text, str)
+        taught = [line.split(" – ", 1)[0] for line in tr.gettext(text).splitlines() if " – " in line]
+        assert len(taught) == sum(1 for line in text.splitlines() if " – " in line)
+        for word in taught:
+            assert simplify(word) in words, (locale, word)
+    for command in FLOWS.commands:
+        first = tr.pgettext("command", command.words).split("|")[0]
+        assert first == first.lower()
+        assert words[simplify(first)] == command.name
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_each_catalog_states_its_review_and_marks_drafted_entries(locale: str) -> None:
+    catalog = CATALOGS.catalogs[locale]
+    status, _ = review_status(catalog)
+    assert status in ("reviewed", "machine-drafted")
+    report = next(r for r in coverage(FLOWS, CATALOGS) if r.locale == locale)
+    assert report.ok, report.problems
+    assert report.translated == report.total
+    if status == "machine-drafted":
+        assert report.machine_drafted > 0
+    assert all(MACHINE_DRAFTED not in m.auto_comments for m in catalog)
+
+
+# -- flows check ---
+
+
+def _copy_locales(tmp_path: Path) -> Path:
+    copy = tmp_path / "locales"
+    shutil.copytree(project_root() / "locales", copy)
+    return copy
+
+
+def _edit(locales: Path, locale: str, change: Any) -> None:
+    path = locales / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    change(catalog)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, sort_by_file=True)
+
+
+def _check(locales: Path) -> Any:
+    return CliRunner().invoke(cli, ["flows", "check", "--locales", str(locales)])
+
+
+def test_flows_check_passes_on_the_shipped_catalogs(tmp_path: Path) -> None:
+    result = _check(_copy_locales(tmp_path))
+    assert result.exit_code == 0, result.output
+    for locale in LOCALES:
+        assert f"{locale:6} " in result.stdout
+    assert "(100%)" in result.stdout and "review: machine-drafted" in result.stdout
+
+
+def test_flows_check_fails_on_an_over_long_button_label(tmp_path: Path) -> None:
+    locales = _copy_locales(tmp_path)
+
+    def lengthen(catalog: Any) -> None:
+        catalog.get("Yes").string = "Ja, dat is helemaal goed"
+
+    _edit(locales, "nl", lengthen)
+    result = _check(locales)
+    assert result.exit_code == 1
+    line = next(line for line in result.stdout.splitlines() if "'Yes'" in line)
+    assert "nl:" in line and "26 characters" in line and "at most 20" in line
+
+
+def test_flows_check_fails_on_a_wrong_plural_header(tmp_path: Path) -> None:
+    locales = _copy_locales(tmp_path)
+    path = locales / "ru" / "LC_MESSAGES" / "messages.po"
+    text = path.read_text(encoding="utf-8")
+    header = next(line for line in text.splitlines() if line.startswith('"Plural-Forms:'))
+    path.write_text(text.replace(header, '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"'), encoding="utf-8")
+    result = _check(locales)
+    assert result.exit_code == 1
+    assert "ru: Plural-Forms header" in result.stdout
+
+
+def test_flows_check_fails_on_a_missing_translation(tmp_path: Path) -> None:
+    locales = _copy_locales(tmp_path)
+
+    def forget(catalog: Any) -> None:
+        catalog.get("Do you have children?").string = ""
+
+    _edit(locales, "so", forget)
+    result = _check(locales)
+    assert result.exit_code == 1
+    assert "missing: 'Do you have children?'" in result.stdout
+
+
+def test_flows_check_fails_on_a_placeholder_that_differs(tmp_path: Path) -> None:
+    locales = _copy_locales(tmp_path)
+
+    def rename(catalog: Any) -> None:
+        catalog.get("Hello {name}! How are you this week?").string = "Merhaba {isim}! Bu hafta nasılsınız?"
+
+    _edit(locales, "tr", rename)
+    result = _check(locales)
+    assert result.exit_code == 1
+    assert "placeholder ['isim'] not in 'Hello {name}! How are you this week?'" in result.stdout
+
+
+def test_flows_check_shows_a_reviewed_catalog(tmp_path: Path) -> None:
+    locales = _copy_locales(tmp_path)
+    path = locales / "ti" / "LC_MESSAGES" / "messages.po"
+    text = path.read_text(encoding="utf-8")
+    first = text.splitlines()[0]
+    assert first == "# Review status: machine-drafted, not yet reviewed by a native speaker."
+    reviewed = text.replace(first, "# Review status: reviewed by Senait on 2027-01-15", 1)
+    path.write_text(reviewed.replace("# machine-drafted\n", "", 3), encoding="utf-8")
+    result = _check(locales)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    status = lines[next(i for i, line in enumerate(lines) if line.startswith("ti ")) + 1]
+    total = sum(1 for m in CATALOGS.catalogs["ti"] if m.id)
+    assert (
+        status.strip() == f"review: reviewed by Senait on 2027-01-15; {total - 3} entries still marked machine-drafted"
+    )
