@@ -28,7 +28,7 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-async def upgrade(db: Database, revision: str = "head") -> None:
+async def upgrade(db: Database, revision: str = "heads") -> None:
     """Bring the schema up to ``revision``. On SQLite, foreign keys are off while migrating (a batch
     migration copies and drops tables) and checked afterwards."""
     config = alembic_config()
@@ -54,14 +54,24 @@ def _upgrade(connection: Connection, config: Config, revision: str, is_sqlite: b
             raw.cursor().execute("PRAGMA foreign_keys=ON")
 
 
-async def current_revision(db: Database) -> str | None:
+async def current_revisions(db: Database) -> set[str]:
     async with db.engine.connect() as connection:
-        return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        heads = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+    return set(heads)
+
+
+async def current_revision(db: Database) -> str | None:
+    """The applied revision (several, comma-separated, while migration branches are not merged)."""
+    return ",".join(sorted(await current_revisions(db))) or None
+
+
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return ",".join(sorted(head_revisions())) or None
 
 
 async def is_current(db: Database) -> bool:
-    return await current_revision(db) == head_revision()
+    return await current_revisions(db) == head_revisions()
