@@ -118,7 +118,9 @@ class Step(_Model):
     say: Text | None = None
     ask: AskKind | None = None
     text: Text | None = None
-    choices: list[Choice] | str | None = None  # inline, or the name of a list in _choices.yaml
+    # Inline; the name of a list in _choices.yaml; or ``var.NAME``: a list an earlier action made
+    # (``[{value, label}, ...]``, labels shown as they are: names, places).
+    choices: list[Choice] | str | None = None
     exclusive: list[str] = []  # multi: values that cannot be combined with others ("none")
     suggest: str | None = None  # a profile field whose value is offered first, marked
     optional: bool = False  # a skip button is added; skipping saves nothing
@@ -128,6 +130,7 @@ class Step(_Model):
 
     action: str | None = None
     args: dict[str, Any] = {}
+    wait: bool = False  # run the action now and continue with its results in var.* (for choices, texts)
 
     branch: list[BranchRule] | None = None
     start_flow: str | None = None
@@ -157,6 +160,8 @@ class Step(_Model):
                 raise ValueError(f"ask: {self.ask} takes no choices")
         if self.args and self.action is None:
             raise ValueError("args belong to an action step")
+        if self.wait and self.action is None:
+            raise ValueError("wait belongs to an action step")
         return self
 
     @property
@@ -254,10 +259,14 @@ class FlowSet:
     def flow(self, name: str) -> Flow:
         return self.flows[name]
 
-    def choices(self, step: Step) -> list[Choice]:
+    def choices(self, step: Step, state: Mapping[str, Any] | None = None) -> list[Choice]:
+        """The step's choices; for ``var.NAME`` lists, made from the conversation's state."""
         if step.ask == "yesno":
             return self.choice_lists["yesno"]
         if isinstance(step.choices, str):
+            if step.choices.startswith("var."):
+                made = (state or {}).get("vars", {}).get(step.choices[4:], [])
+                return [Choice(value=str(c["value"]), label=str(c["label"]), translate=False) for c in made]
             return self.choice_lists[step.choices]
         return list(step.choices or [])
 
@@ -442,9 +451,10 @@ def _check_flow(flow: Flow, flow_set: FlowSet, vocabulary: Vocabulary, path: Pat
             raise FlowError(f"{where}: start_flow {step.start_flow!r} is not a flow")
         if step.action is not None and step.action not in vocabulary.actions:
             raise FlowError(f"{where}: unknown action {step.action!r}")
-        if isinstance(step.choices, str) and step.choices not in flow_set.choice_lists:
+        dynamic = isinstance(step.choices, str) and step.choices.startswith("var.")
+        if isinstance(step.choices, str) and not dynamic and step.choices not in flow_set.choice_lists:
             raise FlowError(f"{where}: unknown choice list {step.choices!r}")
-        if step.ask is not None:
+        if step.ask is not None and not dynamic:
             choices = flow_set.choices(step)
             _check_choices(choices, where)
             for choice in choices:

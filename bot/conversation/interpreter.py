@@ -91,6 +91,9 @@ class Outcome:
     saves: list[Save] = field(default_factory=list)
     actions: list[ActionCall] = field(default_factory=list)
     next_flow: str | None = None  # a start_flow step hands over to this flow
+    # An action step with ``wait``: run the actions, put their results in the state's vars, then call
+    # ``proceed`` from ``step``.
+    continue_after_actions: bool = False
 
     @property
     def finished(self) -> bool:
@@ -110,7 +113,13 @@ class Interpreter:
     def start(self, flow_name: str, context: Mapping[str, Any]) -> Outcome:
         flow = self.flows.flow(flow_name)
         outcome = Outcome(flow.flow, None, new_state())
-        return self._run(flow, flow.steps[0].id, outcome, dict(context))
+        return self._run(flow, flow.steps[0].id, outcome, _with_state(context, outcome.state))
+
+    def proceed(self, flow_name: str, step_id: str, state: Mapping[str, Any], context: Mapping[str, Any]) -> Outcome:
+        """Carry on from ``step_id`` after the actions of a ``wait`` step ran (their results are in vars)."""
+        flow = self.flows.flow(flow_name)
+        outcome = Outcome(flow.flow, None, _copy_state(state))
+        return self._run(flow, step_id, outcome, _with_state(context, outcome.state))
 
     def resume(
         self,
@@ -125,6 +134,7 @@ class Interpreter:
         tr = tr or English()
         flow = self.flows.flow(flow_name)
         outcome = Outcome(flow.flow, step_id, _copy_state(state))
+        context = _with_state(context, outcome.state)
         if outcome.state.get("help_offered"):
             return self._answer_help_offer(flow, step_id, outcome, reply, dict(context), tr)
         step = flow.step(step_id)
@@ -153,7 +163,7 @@ class Interpreter:
         step = self.flows.flow(flow_name).step(step_id)
         if step.ask not in ("choice", "multi", "yesno") or reply.text is None:
             return False
-        understood, _ = self._understand(step, reply, context, tr or English())
+        understood, _ = self._understand(step, reply, _with_state(context, {}), tr or English())
         return understood
 
     def ask_again(
@@ -167,7 +177,7 @@ class Interpreter:
         """The current question once more (after a nested flow, or when she needs to finish this first)."""
         flow = self.flows.flow(flow_name)
         outcome = Outcome(flow.flow, step_id, _copy_state(state))
-        outcome.messages.append(self._question(flow.step(step_id), context, lead=lead))
+        outcome.messages.append(self._question(flow.step(step_id), _with_state(context, outcome.state), lead=lead))
         return outcome
 
     # -- running ---
@@ -190,6 +200,12 @@ class Interpreter:
                 return outcome
             elif step.action is not None:
                 outcome.actions.append(ActionCall(step.action, dict(step.args)))
+                if step.wait:
+                    following = step.next or flow.following(step.id)
+                    if following is not None and not step.end:
+                        outcome.step = following
+                        outcome.continue_after_actions = True
+                        return outcome
             elif step.branch is not None:
                 target = next(
                     (r.goto for r in step.branch if r.when is None or self._holds(r.when, outcome.state, context)),
@@ -209,7 +225,7 @@ class Interpreter:
 
     def _ordered(self, step: Step, context: Mapping[str, Any]) -> tuple[tuple[Choice, ...], str | None]:
         """The choices in the order she sees them (a suggested one first) and the suggested value."""
-        choices = tuple(self.flows.choices(step))
+        choices = tuple(self.flows.choices(step, context.get(STATE_KEY)))
         if step.suggest is not None:
             wanted = context.get(step.suggest)
             first = [c for c in choices if c.value == wanted]
@@ -290,7 +306,7 @@ class Interpreter:
         if value is None:  # skipped
             outcome.state["answers"][step.id] = None
             return
-        choices = {c.value: c for c in self.flows.choices(step)}
+        choices = {c.value: c for c in self.flows.choices(step, context.get(STATE_KEY))}
         if step.ask in ("choice", "yesno"):
             kept: Any = value
             saved = choices[value].saved
@@ -402,6 +418,13 @@ def _is_skip(reply: Reply, skip_label: Text, tr: Translator) -> bool:
         return False
     said = answers.simplify(reply.text)
     return bool(said) and said in {answers.simplify(tr.gettext(skip_label)), answers.simplify(skip_label)}
+
+
+STATE_KEY = "_state"  # where the run keeps the conversation state in its context (for var.* choice lists)
+
+
+def _with_state(context: Mapping[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    return {**context, STATE_KEY: state}
 
 
 def button_id(step: str, value: str) -> str:

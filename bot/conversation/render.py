@@ -91,7 +91,9 @@ class Renderer:
             confirm_label=self.text(self.flows.texts["done"], locale, {}, timezone) if message.multiple else None,
         )
 
-    def answer_labels(self, flow: Flow, answers: Mapping[str, Any], locale: str) -> dict[str, list[str]]:
+    def answer_labels(
+        self, flow: Flow, answers: Mapping[str, Any], locale: str, state: Mapping[str, Any] | None = None
+    ) -> dict[str, list[str]]:
         """``{step}_labels`` for every answered choice question: the chosen labels in her language, with
         their emoji, for texts like "This week you did: {steps_labels}"."""
         tr = self.catalogs.translations(locale)
@@ -101,7 +103,7 @@ class Renderer:
                 continue
             chosen = answers[step.id]
             chosen = chosen if isinstance(chosen, list) else [chosen]
-            by_value = {c.value: c for c in self.flows.choices(step)}
+            by_value = {c.value: c for c in self.flows.choices(step, state)}
             shown = []
             for value in chosen:
                 choice = by_value.get(value)

@@ -386,6 +386,11 @@ class ConversationService:
         if outcome.finished and row.status is ConversationStatus.ACTIVE:
             row.status = ConversationStatus.COMPLETED
         self._render(turn, row.flow, outcome.state, outcome.messages, results)
+        if outcome.continue_after_actions and outcome.step is not None:
+            # A ``wait`` action: its results become variables the rest of the flow can use (choices, texts).
+            state = {**outcome.state, "vars": {**outcome.state.get("vars", {}), **_jsonable(results)}}
+            await self._apply(turn, row, self.interpreter.proceed(row.flow, outcome.step, state, turn.context()))
+            return
         if outcome.next_flow is not None:
             await self.start_flow(turn, outcome.next_flow, explicit=True, mode="interrupt")
         elif outcome.finished:
@@ -498,7 +503,7 @@ class ConversationService:
         answers = state.get("answers", {})
         context |= {k: v for k, v in answers.items() if k not in context}
         context |= state.get("vars", {})
-        context |= self.renderer.answer_labels(self.flows.flow(flow_name), answers, locale)
+        context |= self.renderer.answer_labels(self.flows.flow(flow_name), answers, locale, state)
         context |= results
         for message in messages:
             turn.outgoing.append(self.renderer.message(message, locale, context, turn.person.timezone))
@@ -659,3 +664,8 @@ class ConversationService:
             if _CODE.match(code):
                 return code
         return None
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Action results as the conversation state can keep them (times as ISO text)."""
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}

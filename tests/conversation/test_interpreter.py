@@ -272,3 +272,29 @@ def test_onboarding_typed_in_her_language(interpreter: Interpreter, locale: str)
     assert (talk.saves["profile.checkin_weekday"], talk.saves["profile.checkin_time"]) == (6, "19:00")
     assert talk.saves["profile.quiet_hours"] == "22:00-07:00"
     assert talk.actions == ["consent.grant", "onboarding.complete"]
+
+
+def test_an_action_that_waits_feeds_its_results_to_a_question(interpreter: Interpreter) -> None:
+    from bot.conversation.flows import Flow, Step
+
+    flows = interpreter.flows
+    flows.flows["pick"] = Flow(
+        flow="pick",
+        steps=[
+            Step(id="find", action="people.find", wait=True),
+            Step(id="who", ask="choice", text="Who?", choices="var.people", save="var.chosen"),
+            Step(id="done", say="You chose {who_labels}.", end=True),
+        ],
+    )
+    try:
+        outcome = interpreter.start("pick", CONTEXT)
+        assert outcome.continue_after_actions and outcome.step == "who"
+        assert [a.name for a in outcome.actions] == ["people.find"]
+        state = {**outcome.state, "vars": {"people": [{"value": "p7", "label": "Amina"}, {"value": "p9", "label": "Hana"}]}}
+        outcome = interpreter.proceed("pick", "who", state, CONTEXT)
+        (question,) = outcome.messages
+        assert [(c.value, c.label) for c in question.choices] == [("p7", "Amina"), ("p9", "Hana")]
+        outcome = interpreter.resume("pick", "who", outcome.state, Reply(text="hana"), CONTEXT)
+        assert outcome.finished and outcome.saves[0].value == "p9"
+    finally:
+        del flows.flows["pick"]
