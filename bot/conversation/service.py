@@ -178,6 +178,12 @@ class ConversationService:
                     words.setdefault(simple, command.name)
         return words
 
+    def onboarding_flow(self, person: Person) -> str:
+        """Each role has its own first conversation (``buddy_onboarding``, ``coach_onboarding``) when that
+        flow exists; participants, and any role without one, get ``onboarding``."""
+        own = f"{person.role.value}_onboarding"
+        return own if own in self.flows.flows else ONBOARDING_FLOW
+
     def translator(self, locale: str) -> Translator:
         return self.catalogs.translations(locale)
 
@@ -273,7 +279,7 @@ class ConversationService:
             await self._apply(turn, active, outcome)
             return
         if person.status is PersonStatus.INVITED:
-            await self.start_flow(turn, ONBOARDING_FLOW, explicit=True)
+            await self.start_flow(turn, self.onboarding_flow(person), explicit=True)
         else:
             await self.start_flow(turn, MENU_FLOW, explicit=True)
 
@@ -634,7 +640,7 @@ class ConversationService:
                     turn = await self._turn(session, event, now, person, identity)
                     if hint is not None and person.status is PersonStatus.INVITED:
                         person.locale = hint if hint in self.catalogs.available() else person.locale
-                    await self.start_flow(turn, ONBOARDING_FLOW, explicit=False, mode="interrupt")
+                    await self.start_flow(turn, self.onboarding_flow(person), explicit=False, mode="interrupt")
                     self._queue(turn)
                     return person.id
             text_key = "invite_invalid"
