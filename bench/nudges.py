@@ -153,7 +153,7 @@ class EmulatedPlatform:
     def __init__(self, base_url: str) -> None:
         self.client = httpx.AsyncClient(base_url=base_url, timeout=10)
 
-    async def send(self, external_id: str, message: OutboundMessage) -> SendResult:
+    async def send(self, external_id: str, message: OutboundMessage, context: object = None) -> SendResult:
         try:
             response = await self.client.post("/send", json={"id": message.text, "to": external_id})
         except httpx.TransportError:

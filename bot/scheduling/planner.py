@@ -1,9 +1,9 @@
 """Planning and starting nudges.
 
-``plan_checkins`` puts a check-in nudge in the schedule for every participant for this week and the next, on
-her chosen day and time in her time zone. Keys are unique per person and ISO week, so planning again plans
-nothing twice; on PostgreSQL it is one set-based statement (100,000 participants in well under the two
-seconds the issue allows), on SQLite a chunked loop (SQLite has no time zones).
+``plan_checkins`` puts each participant's next check-in nudge in the schedule, on her chosen day and time
+in her time zone (this week's, or next week's once this week's has passed). Keys are unique per person and
+ISO week, so planning again plans nothing twice; on PostgreSQL it is one set-based statement (see
+docs/benchmarks.md for 100,000 participants), on SQLite a chunked loop (SQLite has no time zones).
 
 ``run_due`` starts what has come due: the check-in flow, then one reminder if it is still unanswered after a
 set number of hours, then nothing more that week. A nudge that cannot or should not go is marked skipped
@@ -13,6 +13,7 @@ with the reason. A tick that was missed while the service was down simply finds 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -33,22 +34,26 @@ DEFAULT_CHECKIN_TIME = time(10, 0)
 LATE_PLANNING_GRACE = timedelta(hours=12)  # a moment further in the past than this is not planned any more
 PLAN_CHUNK = 5_000
 
+# Each participant's next check-in moment: this week's, or next week's once this week's is more than the grace
+# period ago. Planning every few minutes therefore keeps exactly one upcoming check-in per participant.
 _PLAN_POSTGRES = text(
     """
     INSERT INTO nudges (key, person_id, kind, due_at, status, data, created_at)
-    SELECT 'checkin:' || p.id || ':' || to_char(d.local_due, 'IYYY-"W"IW'),
-           p.id, 'checkin', d.local_due AT TIME ZONE p.timezone, 'pending', '{}'::json, :now
+    SELECT 'checkin:' || p.id || ':' || to_char(n.local_due, 'IYYY-"W"IW'),
+           p.id, 'checkin', n.local_due AT TIME ZONE p.timezone, 'pending', '{}'::json, :now
     FROM people AS p
-    CROSS JOIN (VALUES (0), (1)) AS w(n)
     CROSS JOIN LATERAL (
         SELECT date_trunc('week', CAST(:now AS timestamptz) AT TIME ZONE p.timezone)
-               + make_interval(days => w.n * 7 + COALESCE(p.checkin_weekday, :weekday))
+               + make_interval(days => COALESCE(p.checkin_weekday, :weekday))
                + COALESCE(p.checkin_time, CAST(:clock AS time)) AS local_due
-    ) AS d
+    ) AS t
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN t.local_due AT TIME ZONE p.timezone >= CAST(:earliest AS timestamptz)
+                    THEN t.local_due ELSE t.local_due + interval '7 days' END AS local_due
+    ) AS n
     WHERE p.role = 'participant'
       AND p.status IN ('active', 'paused')
-      AND d.local_due AT TIME ZONE p.timezone >= CAST(:earliest AS timestamptz)
-      AND d.local_due AT TIME ZONE p.timezone >= p.created_at
+      AND n.local_due AT TIME ZONE p.timezone >= p.created_at
     ON CONFLICT (key) DO NOTHING
     """
 )
@@ -59,7 +64,7 @@ def checkin_key(person_id: int, week: str) -> str:
 
 
 async def plan_checkins(db: Database, now: datetime) -> int:
-    """Plan this week's and next week's check-in nudges; return how many new ones were planned."""
+    """Plan each participant's next check-in nudge; return how many new ones were planned."""
     earliest = now - LATE_PLANNING_GRACE
     async with db.transaction() as session:
         if db.backend == "postgresql":
@@ -85,12 +90,11 @@ async def _plan_in_python(session: AsyncSession, now: datetime, earliest: dateti
     planned = 0
     batch: list[dict[str, Any]] = []
     for person_id, timezone, weekday, clock, joined in (await session.execute(query)).all():
-        monday = week_start(now, timezone)
-        for weeks in (0, 1):
-            day = monday + timedelta(days=7 * weeks + (DEFAULT_CHECKIN_WEEKDAY if weekday is None else weekday))
-            due = at_local(day, clock or DEFAULT_CHECKIN_TIME, timezone)
-            if due < earliest or due < joined:  # not late, and never from before she joined
-                continue
+        day = week_start(now, timezone) + timedelta(days=DEFAULT_CHECKIN_WEEKDAY if weekday is None else weekday)
+        due = at_local(day, clock or DEFAULT_CHECKIN_TIME, timezone)
+        if due < earliest:  # this week's moment has passed: next week's is the one to plan
+            due = at_local(day + timedelta(days=7), clock or DEFAULT_CHECKIN_TIME, timezone)
+        if due >= joined:  # never a check-in from before she joined
             batch.append(
                 {
                     "key": checkin_key(person_id, iso_week(due, timezone)),
@@ -135,6 +139,12 @@ async def schedule_nudge(
             }
         ],
     )
+
+
+# Other kinds of nudge (buddy and shift reminders, ...) register a handler here: it starts what is due and
+# returns "started" or "reminded", or the reason it did not.
+NudgeHandler = Callable[[ConversationService, AsyncSession, Person, Nudge, datetime], Awaitable[str]]
+NUDGE_KINDS: dict[str, NudgeHandler] = {}
 
 
 class NudgeRunner:
@@ -199,6 +209,9 @@ class NudgeRunner:
             return await self._checkin(session, person, nudge, now)
         if nudge.kind == "checkin_reminder":
             return await self._checkin_reminder(session, person, nudge, now)
+        handler = NUDGE_KINDS.get(nudge.kind)
+        if handler is not None:
+            return await handler(self.conversations, session, person, nudge, now)
         return f"unknown kind {nudge.kind!r}"
 
     async def _checkin(self, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
