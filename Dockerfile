@@ -1,4 +1,7 @@
 # Trampoline service image: `docker build -t trampoline .` then `docker run -p 8080:8080 trampoline`.
+# /healthz (alive), /readyz (database reachable and migrated) and /metrics (Prometheus) are served on 8080.
+# The web simulator is off in the image, because the container listens on every address; to try the bot
+# locally: `docker run -p 127.0.0.1:8080:8080 -e TRAMPOLINE_SIMULATOR=on trampoline`, then open /simulator.
 # Build stage: install the package and its dependencies into a virtual environment.
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -13,7 +16,8 @@ FROM python:3.11-slim
 ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     TRAMPOLINE_HOST=0.0.0.0 \
-    TRAMPOLINE_PORT=8080
+    TRAMPOLINE_PORT=8080 \
+    TRAMPOLINE_SIMULATOR=off
 RUN useradd --create-home --uid 10001 trampoline
 COPY --from=build /venv /venv
 WORKDIR /app
@@ -24,5 +28,7 @@ RUN mkdir -p /app/var && chown trampoline:trampoline /app/var
 USER trampoline
 VOLUME ["/app/var"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz')"
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/readyz')"
+# SIGTERM: stop claiming, finish what is in flight, exit 0 (docs/operations.md).
+STOPSIGNAL SIGTERM
 CMD ["trampoline", "run"]

@@ -23,9 +23,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bot.channels.base import ChannelAdapter
 from bot.channels.simulator import SimulatorChannel
 from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, TokenRejected
-from bot.clock import Clock, SystemClock
+from bot.channels.whatsapp import TemplateError, WhatsAppChannel, load_templates
+from bot.clock import Clock, OffsetClock, SystemClock
+from bot.coaching import buddies, shifts  # noqa: F401  (registers match.* and shift.* actions and nudge kinds)
+from bot.coaching import chat as coaching_chat  # noqa: F401  (registers coaching.* actions, coach_summary)
 from bot.conversation.actions import actions
-from bot.conversation.flows import Choice, FlowSet, Vocabulary, load_flows
+from bot.conversation.flows import Choice, FlowError, FlowSet, Vocabulary, load_flows
 from bot.conversation.profile import CONTEXT_NAMES, PROFILE_FIELDS, RECORD_FIELDS
 from bot.conversation.service import REQUIRED_COMMANDS, REQUIRED_TEXTS, ConversationService
 from bot.db.engine import Database
@@ -33,12 +36,17 @@ from bot.db.migrate import upgrade
 from bot.db.models import Channel, ServiceSetting
 from bot.i18n import AUTONYMS, Catalogs
 from bot.inbox import Inbox
+from bot.metrics import Metrics
 from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy
 from bot.paths import project_root
+from bot.privacy import actions as privacy_actions  # noqa: F401  (registers privacy.export, privacy.forget)
 from bot.privacy.crypto import load_cipher
+from bot.privacy.retention import RetentionPolicy
+from bot.receipts import record_statuses
 from bot.scheduling.planner import NudgeRunner
 from bot.scheduling.runner import Ticks, start_scheduler
 from bot.settings import Settings
+from bot.simulator_web import mount_simulator
 from bot.web import create_web_app
 
 log = logging.getLogger("trampoline")
@@ -79,12 +87,14 @@ class App:
     simulator: SimulatorChannel
     nudges: NudgeRunner
     telegram: TelegramChannel | None = None
+    whatsapp: WhatsAppChannel | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> App:
     """Build everything from the settings. Raises ``FlowError`` or ``SettingsError`` (one line each)."""
-    clock = clock or SystemClock()
+    # The simulator's clock control moves the clock forward; a service with real people never jumps in time.
+    clock = clock or (OffsetClock() if settings.simulator_enabled else SystemClock())
     db = Database(settings.database_url)
     flows, catalogs = load_conversations()
     conversations = ConversationService(
@@ -95,14 +105,24 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     telegram = telegram_channel(settings, clock, flows, catalogs)
     if telegram is not None:
         adapters[Channel.TELEGRAM] = telegram
+    whatsapp = whatsapp_channel(settings, clock, flows, conversations)
+    if whatsapp is not None:
+        adapters[Channel.WHATSAPP] = whatsapp
     dispatcher = Dispatcher(db, adapters, clock, dispatch_policy(settings))
     inbox = Inbox(db, conversations, clock)
     inbox.after_commit = dispatcher.wake.set
-    return App(
+    app = App(
         settings=settings,
         clock=clock,
         db=db,
-        web=create_web_app(db, submit=inbox.submit, telegram=telegram),
+        web=create_web_app(
+            db,
+            submit=inbox.submit,
+            telegram=telegram,
+            metrics=Metrics(db, clock, inbox).render,
+            whatsapp=whatsapp,
+            statuses=lambda statuses: record_statuses(db, Channel.WHATSAPP, statuses, clock.now()),
+        ),
         flows=flows,
         catalogs=catalogs,
         conversations=conversations,
@@ -111,6 +131,41 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         simulator=simulator,
         nudges=NudgeRunner(db, conversations, timedelta(hours=settings.checkin_reminder_hours)),
         telegram=telegram,
+        whatsapp=whatsapp,
+    )
+    if settings.simulator_enabled:
+        mount_simulator(app)
+    return app
+
+
+def whatsapp_channel(
+    settings: Settings, clock: Clock, flows: FlowSet, conversations: ConversationService
+) -> WhatsAppChannel | None:
+    """The WhatsApp adapter when WhatsApp is configured (settings refuse a half-configured one, and one
+    without the app secret), with the templates of ``conversations/_whatsapp_templates.yaml``."""
+    if not settings.whatsapp_enabled:
+        return None
+    assert settings.whatsapp_phone_number_id is not None
+    assert settings.whatsapp_access_token is not None
+    assert settings.whatsapp_app_secret is not None
+    assert settings.whatsapp_verify_token is not None
+    try:
+        templates = load_templates(project_root() / "conversations" / "_whatsapp_templates.yaml")
+    except TemplateError as exc:
+        raise FlowError(str(exc)) from None
+
+    def translate(text_id: str, locale: str) -> str:
+        return conversations.renderer.text(flows.texts[text_id], locale, {})
+
+    return WhatsAppChannel(
+        settings.whatsapp_phone_number_id.strip(),
+        settings.whatsapp_access_token.get_secret_value().strip(),
+        settings.whatsapp_app_secret.get_secret_value().strip(),
+        settings.whatsapp_verify_token.get_secret_value(),
+        clock,
+        templates=templates,
+        base_url=settings.whatsapp_api_base_url,
+        translate=translate,
     )
 
 
@@ -122,7 +177,7 @@ def telegram_channel(settings: Settings, clock: Clock, flows: FlowSet, catalogs:
     commands: dict[str | None, list[tuple[str, str]]] = {}
     for locale in [None, *(code for code in catalogs.available() if code != "en")]:
         tr = catalogs.translations(locale or "en")
-        words = [(c.name, tr.pgettext("command", c.words).split("|")[0].strip()) for c in flows.commands]
+        words = [(c.name, tr.pgettext("command", c.words).split("|")[0].strip()) for c in flows.commands if not c.roles]
         commands[locale.split("_")[0] if locale else None] = [
             (name, word[:1].upper() + word[1:]) for name, word in words
         ]
@@ -215,7 +270,8 @@ async def serve(app: App) -> None:
     _log_channels(settings)
     app.inbox.start()
     dispatching = asyncio.create_task(app.dispatcher.run(app.stopping), name="dispatcher")
-    scheduler = start_scheduler(Ticks(app.db, app.nudges, app.clock, app.dispatcher.wake.set))
+    retention = RetentionPolicy.from_settings(settings)
+    scheduler = start_scheduler(Ticks(app.db, app.nudges, app.clock, app.dispatcher.wake.set, retention))
     telegram = await start_telegram(app)
 
     server = _Server(
@@ -241,6 +297,8 @@ async def serve(app: App) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop, signum)
     log.info("serving on http://%s:%d (health: /healthz)", settings.host, settings.port)
+    if settings.simulator_enabled:
+        log.info("simulator: open http://%s:%d/simulator in a browser", _browsable(settings.host), settings.port)
     try:
         await server.serve()
     finally:
@@ -251,9 +309,16 @@ async def serve(app: App) -> None:
         app.stopping.set()
         await stop_telegram(app, telegram)
         await dispatching
+        if app.whatsapp is not None:
+            await app.whatsapp.stop()
         await app.inbox.stop()
         await app.db.dispose()
         log.info("stopped")
+
+
+def _browsable(host: str) -> str:
+    """An address a browser on this machine can open: a wildcard listen address is not one."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound
 
 
 def _log_channels(settings: Settings) -> None:

@@ -40,6 +40,7 @@ from bot.people import (
     list_organisations,
     list_people,
 )
+from bot.privacy.commands import register as register_privacy_commands
 from bot.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -140,7 +141,7 @@ def app_or_fail(settings: Settings) -> App:
 def run() -> None:
     """Run the service: migrate the database, then serve the web app (health at /healthz) until stopped."""
     settings = settings_or_fail()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     app = app_or_fail(settings)
     try:
         asyncio.run(serve(app))
@@ -536,6 +537,13 @@ def i18n_import_csv(
 def keys_generate() -> None:
     """Print a new encryption key for TRAMPOLINE_ENCRYPTION_KEYS (put the newest key first)."""
     typer.echo(Fernet.generate_key().decode())
+
+
+register_privacy_commands(cli, keys_cli)  # export, forget, retention, keys rotate (bot/privacy/commands.py)
+
+
+from bot.coaching import commands as coaching_commands  # noqa: E402, F401  (adds match, shift, shifts)
+from bot.coaching import reports_cli  # noqa: E402, F401  (adds summary, report, people import)
 
 
 def main() -> None:

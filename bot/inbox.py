@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import InboundEvent
@@ -72,6 +73,11 @@ class Inbox:
         with contextlib.suppress(asyncio.CancelledError):
             await self._worker
         self._worker = None
+
+    @property
+    def queued(self) -> int:
+        """Events handed over and not yet committed (for /metrics)."""
+        return self._queue.qsize()
 
     async def submit(self, event: InboundEvent) -> Result:
         """Hand over one event; returns once it is committed (or raises if the commit failed, so that a
@@ -129,7 +135,9 @@ class Inbox:
                         .values(person_id=person_id)
                     )
                 return Result(Handled.PROCESSED, person_id)
-        except Exception:
+        except Exception as exc:
+            if _database_unavailable(exc):
+                raise  # the whole group fails and the platform delivers again; recording it would lose it
             # Logged without the message text; the event is kept as failed so a redelivery does not loop.
             log.exception("event %s on %s failed", event.dedupe_key, event.channel.value)
             async with session.begin_nested():
@@ -152,3 +160,11 @@ class Inbox:
         statement = insert_(InboundEventRow).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
         result = await session.execute(statement)
         return bool(getattr(result, "rowcount", 0))
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    """The database went away or refused (a restart, a lost connection, a lock): nothing about the event
+    itself, so it must not be recorded as failed. Errors from the event's data or a bug are."""
+    if isinstance(exc, OSError | PendingRollbackError):
+        return True
+    return isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError | DataError | ProgrammingError)

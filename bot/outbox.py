@@ -27,10 +27,20 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import ChannelAdapter, OutboundMessage, SendOutcome, SendResult
+from bot.channels.base import ChannelAdapter, OutboundMessage, SendContext, SendOutcome, SendResult
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import Channel, ChannelIdentity, OutboxMessage, OutboxStatus, Person, PersonStatus
+from bot.db.models import (
+    Channel,
+    ChannelIdentity,
+    CoachSetting,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    PersonStatus,
+    Profile,
+)
+from bot.privacy.outbox import forget_after_send
 from bot.scheduling.timing import in_quiet_hours, local_day_bounds, next_local_day, quiet_hours_end
 
 log = logging.getLogger(__name__)
@@ -108,6 +118,11 @@ class Claimed:
     channel: Channel
     recipient: str
     payload: dict[str, Any]
+    context: SendContext | None = None
+
+
+# Set in a row's payload when the platform refused it as free text (WhatsApp's window was closed).
+AS_TEMPLATE = "as_template"
 
 
 def _note(row: OutboxMessage, now: datetime, event: str, reason: str) -> None:
@@ -141,7 +156,7 @@ class Dispatcher:
         """Dispatch until ``stopping`` is set; between empty rounds, wait for ``wake`` or ``idle_wait``."""
         while not stopping.is_set():
             try:
-                handled = await self.dispatch_due()
+                handled = await self.dispatch_due(stopping)
             except Exception as exc:  # the database went away: try again shortly, never die
                 log.error("dispatch round failed: %s", type(exc).__name__)
                 handled = 0
@@ -153,10 +168,13 @@ class Dispatcher:
                 waiter.cancel()
                 stopper.cancel()
 
-    async def dispatch_due(self) -> int:
-        """Send what is due now, one claimed batch at a time; return how many rows were sent or settled."""
+    async def dispatch_due(self, stopping: asyncio.Event | None = None) -> int:
+        """Send what is due now, one claimed batch at a time; return how many rows were sent or settled.
+        Once ``stopping`` is set, nothing more is claimed (the batch in flight is finished)."""
         handled = 0
         while True:
+            if stopping is not None and stopping.is_set():
+                return handled
             claimed, settled = await self._claim()
             handled += settled
             if not claimed:
@@ -170,9 +188,17 @@ class Dispatcher:
         now = self.clock.now()
         async with self.db.transaction() as session:
             query = (
-                select(OutboxMessage, ChannelIdentity.external_id, ChannelIdentity.blocked_at, Person)
+                select(
+                    OutboxMessage,
+                    ChannelIdentity.external_id,
+                    ChannelIdentity.blocked_at,
+                    Person,
+                    ChannelIdentity.last_inbound_at,
+                    Profile.languages,
+                )
                 .outerjoin(ChannelIdentity, ChannelIdentity.id == OutboxMessage.channel_identity_id)
                 .outerjoin(Person, Person.id == OutboxMessage.person_id)
+                .outerjoin(Profile, Profile.person_id == OutboxMessage.person_id)
                 .where(
                     OutboxMessage.channel.in_(list(self.adapters)),
                     OutboxMessage.due_at <= now,
@@ -191,7 +217,7 @@ class Dispatcher:
             sent_today = await self._nudges_sent_today(session, [r[3] for r in rows if r[0].kind in NUDGE_KINDS], now)
             claimed: list[Claimed] = []
             settled = 0
-            for row, external_id, blocked_at, person in rows:
+            for row, external_id, blocked_at, person, last_inbound_at, spoken in rows:
                 if row.status is OutboxStatus.CLAIMED and row.send_started_at is not None:
                     row.status = OutboxStatus.FAILED
                     row.last_error = "its worker stopped while sending; not resent, it may have arrived"
@@ -210,12 +236,25 @@ class Dispatcher:
                 ):
                     settled += 1
                     continue
+                if row.kind == "alert" and person is not None and await _alert_waits(session, person, now):
+                    until = quiet_hours_end(now, person.timezone, person.quiet_start, person.quiet_end)
+                    self._defer(row, now, until, "her quiet hours (she chose that alerts wait)")
+                    settled += 1
+                    continue
                 row.status = OutboxStatus.CLAIMED
                 row.claimed_by = self.worker
                 row.lease_until = now + self.policy.lease
                 row.send_started_at = None
                 row.attempts += 1
-                claimed.append(Claimed(row.id, row.channel, recipient, dict(row.payload)))
+                context = SendContext(
+                    kind=row.kind,
+                    last_inbound_at=last_inbound_at,
+                    locale=person.locale if person is not None else None,
+                    second_locales=tuple(str(code) for code in spoken or ()),
+                    name=person.display_name if person is not None else None,
+                    as_template=bool(row.payload.get(AS_TEMPLATE)),
+                )
+                claimed.append(Claimed(row.id, row.channel, recipient, dict(row.payload), context))
                 if row.kind in NUDGE_KINDS and person is not None:
                     sent_today[person.id] = sent_today.get(person.id, 0) + 1
             return claimed, settled
@@ -322,7 +361,9 @@ class Dispatcher:
             return  # someone else took it after our lease ran out
         await self.limiters[item.channel].wait(item.recipient)
         try:
-            result = await self.adapters[item.channel].send(item.recipient, OutboundMessage.from_payload(item.payload))
+            result = await self.adapters[item.channel].send(
+                item.recipient, OutboundMessage.from_payload(item.payload), context=item.context
+            )
         except Exception as exc:  # an adapter bug must not stop the dispatcher
             log.exception("send on %s raised", item.channel.value)
             result = SendResult(SendOutcome.UNCERTAIN, error=type(exc).__name__)
@@ -347,6 +388,7 @@ class Dispatcher:
                     lease_until=None,
                 )
             )
+            await forget_after_send(session, row_id)
             return
         row = await session.get(OutboxMessage, row_id)
         if row is None:
@@ -368,6 +410,7 @@ class Dispatcher:
         row.status = OutboxStatus.FAILED
         row.last_error = result.error or result.outcome.value
         _note(row, now, "failed", row.last_error)
+        await forget_after_send(session, row.id)
         log.warning("outbox %s failed: %s", row.id, row.last_error)
 
 
@@ -466,3 +509,12 @@ async def outbox_row(db: Database, row_id: int) -> dict[str, Any] | None:
             "last_error": row.last_error,
             "history": list(row.history or []),
         }
+
+
+async def _alert_waits(session: Any, person: Person, now: datetime) -> bool:
+    """A coach may choose that alerts about her women wait until her quiet hours end (coach_settings)."""
+    if not in_quiet_hours(now, person.timezone, person.quiet_start, person.quiet_end):
+        return False
+    return bool(
+        await session.scalar(select(CoachSetting.alerts_respect_quiet_hours).where(CoachSetting.person_id == person.id))
+    )

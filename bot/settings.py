@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr | None = Field(default=None, validation_alias="TRAMPOLINE_ENCRYPTION_KEYS")
     invite_valid_days: int = Field(default=30, ge=1, le=365, validation_alias="TRAMPOLINE_INVITE_VALID_DAYS")
     log_level: str = Field(default="INFO", validation_alias="TRAMPOLINE_LOG_LEVEL")
+    # None: on with the embedded default (SQLite, no platform token), off otherwise.
+    simulator: bool | None = Field(default=None, validation_alias="TRAMPOLINE_SIMULATOR")
     checkin_reminder_hours: int = Field(default=24, ge=1, le=72, validation_alias="TRAMPOLINE_CHECKIN_REMINDER_HOURS")
     max_nudges_per_day: int = Field(default=3, ge=1, le=20, validation_alias="TRAMPOLINE_MAX_NUDGES_PER_DAY")
     max_send_attempts: int = Field(default=5, ge=1, le=20, validation_alias="TRAMPOLINE_MAX_SEND_ATTEMPTS")
@@ -66,6 +68,13 @@ class Settings(BaseSettings):
         default=1.0, gt=0, le=100, validation_alias="TRAMPOLINE_RATE_TELEGRAM_PER_CHAT"
     )
     rate_whatsapp: float = Field(default=80.0, gt=0, le=1000, validation_alias="TRAMPOLINE_RATE_WHATSAPP")
+    retention_messages_days: int = Field(
+        default=90, ge=1, le=3650, validation_alias="TRAMPOLINE_RETENTION_MESSAGES_DAYS"
+    )
+    retention_inactive_months: int = Field(
+        default=24, ge=1, le=240, validation_alias="TRAMPOLINE_RETENTION_INACTIVE_MONTHS"
+    )
+    log_format: str = Field(default="text", validation_alias="TRAMPOLINE_LOG_FORMAT")
 
     telegram_bot_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_bot_username: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_USERNAME")
@@ -146,6 +155,14 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        shape = value.strip().lower()
+        if shape not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return shape
 
     @field_validator("encryption_keys")
     @classmethod
@@ -244,6 +261,14 @@ class Settings(BaseSettings):
     @property
     def whatsapp_enabled(self) -> bool:
         return self.whatsapp_phone_number_id is not None
+
+    @property
+    def simulator_enabled(self) -> bool:
+        """The web simulator at /simulator (and its adjustable clock): ``TRAMPOLINE_SIMULATOR``, or by default
+        on only for the embedded default, a SQLite database with no platform configured."""
+        if self.simulator is not None:
+            return self.simulator
+        return self.is_sqlite and not self.telegram_enabled and not self.whatsapp_enabled
 
     @property
     def telegram_mode(self) -> str | None:

@@ -1,5 +1,5 @@
-"""The one ASGI app of the service: health, readiness and the Telegram webhook; the WhatsApp webhook, the
-simulator and metrics join it as their issues land.
+"""The one ASGI app of the service: health, readiness, metrics and the Telegram and WhatsApp webhooks; the
+web simulator (``bot/simulator_web.py``) is mounted on it when it is on.
 
 A webhook answers 200 only once the update is committed (the inbox's ``submit`` returns after the commit),
 so an update is never acknowledged and then lost; 503 when it could not be stored, so the platform delivers
@@ -15,14 +15,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
-from bot.channels.base import InboundEvent
+from bot.channels.base import DeliveryStatus, InboundEvent
 from bot.db.engine import Database
 from bot.db.migrate import is_current
 
 log = logging.getLogger(__name__)
 
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 WEBHOOK_BODY_LIMIT = 1024 * 1024  # Telegram updates are a few kilobytes
 
 
@@ -34,11 +35,24 @@ class TelegramReceiver(Protocol):
     async def receive(self, payload: dict[str, Any]) -> list[InboundEvent]: ...
 
 
+class WhatsAppReceiver(Protocol):
+    """What the webhook needs of the WhatsApp adapter (``bot.channels.whatsapp.WhatsAppChannel``)."""
+
+    def verify_challenge(self, mode: str | None, token: str | None, challenge: str | None) -> str | None: ...
+
+    def signature_ok(self, body: bytes, header: str) -> bool: ...
+
+    def receive(self, payload: dict[str, Any]) -> tuple[list[InboundEvent], list[DeliveryStatus]]: ...
+
+
 def create_web_app(
     db: Database,
     *,
     submit: Callable[[InboundEvent], Awaitable[object]] | None = None,
     telegram: TelegramReceiver | None = None,
+    whatsapp: WhatsAppReceiver | None = None,
+    statuses: Callable[[list[DeliveryStatus]], Awaitable[object]] | None = None,
+    metrics: Callable[[], Awaitable[str]] | None = None,
 ) -> FastAPI:
     """``submit`` hands an event to the inbox and returns once it is committed; with ``telegram`` the
     Telegram webhook is served at /webhooks/telegram."""
@@ -58,8 +72,17 @@ def create_web_app(
             return JSONResponse({"status": "unavailable", "database": "not migrated"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    if metrics is not None:
+
+        @web.get("/metrics")
+        async def prometheus() -> PlainTextResponse:
+            """Counters and gauges in the Prometheus text format (``bot/metrics.py``)."""
+            return PlainTextResponse(await metrics(), media_type=METRICS_CONTENT_TYPE)
+
     if telegram is not None and submit is not None:
         _telegram_webhook(web, telegram, submit)
+    if whatsapp is not None and submit is not None and statuses is not None:
+        _whatsapp_webhook(web, whatsapp, submit, statuses)
 
     return web
 
@@ -108,4 +131,62 @@ def _telegram_webhook(
             except Exception as exc:  # the database is away: Telegram keeps the update and tries again
                 log.error("telegram webhook: update %s not stored (%s)", event.dedupe_key, type(exc).__name__)
                 return _answer(503, "not stored")
+        return _answer(200, "stored")
+
+
+def _whatsapp_webhook(
+    web: FastAPI,
+    whatsapp: WhatsAppReceiver,
+    submit: Callable[[InboundEvent], Awaitable[object]],
+    statuses: Callable[[list[DeliveryStatus]], Awaitable[object]],
+) -> None:
+    @web.get("/webhooks/whatsapp")
+    async def whatsapp_verification(request: Request) -> PlainTextResponse:
+        """Meta's check when the webhook is set up: the challenge back when the verify token is ours."""
+        params = request.query_params
+        challenge = whatsapp.verify_challenge(
+            params.get("hub.mode"), params.get("hub.verify_token"), params.get("hub.challenge")
+        )
+        if challenge is None:
+            return PlainTextResponse("wrong verify token", status_code=403)
+        return PlainTextResponse(challenge)
+
+    @web.post("/webhooks/whatsapp")
+    async def whatsapp_webhook(request: Request) -> JSONResponse:
+        """One WhatsApp webhook: 200 once its messages and statuses are committed; 401 unsigned, 403 wrongly
+        signed (checked on the raw body before anything is parsed); 413 too large; 400 not a webhook; 503
+        when it could not be stored (Meta delivers it again)."""
+        signature = request.headers.get("x-hub-signature-256")
+        if not signature:
+            return _answer(401, "not signed")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > WEBHOOK_BODY_LIMIT:
+            return _answer(413, "too large")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > WEBHOOK_BODY_LIMIT:
+                return _answer(413, "too large")
+        if not whatsapp.signature_ok(bytes(body), signature):
+            return _answer(403, "wrong signature")
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _answer(400, "not JSON")
+        if not isinstance(payload, dict):
+            return _answer(400, "not an object")
+        try:
+            events, receipts = whatsapp.receive(payload)
+        except (ValueError, TypeError, AttributeError):
+            return _answer(400, "not a webhook")
+        except Exception:  # a bug on our side must not become a 500 loop; logged without the body
+            log.exception("whatsapp webhook: the body could not be read")
+            return _answer(400, "not understood")
+        try:
+            for event in events:
+                await submit(event)
+            await statuses(receipts)
+        except Exception as exc:  # the database is away: Meta keeps the webhook and tries again
+            log.error("whatsapp webhook: not stored (%s)", type(exc).__name__)
+            return _answer(503, "not stored")
         return _answer(200, "stored")

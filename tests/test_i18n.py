@@ -8,6 +8,7 @@ import pytest
 from babel.messages.plurals import get_plural
 
 from bot import i18n
+from bot.coaching.texts import msgids as coach_msgids
 from bot.conversation.flows import PluralText
 from bot.conversation.render import Renderer
 from bot.i18n_extract import extract_catalog
@@ -30,6 +31,7 @@ def ids(catalog: object) -> set[tuple[str, str | None]]:
 
 def test_the_extractor_finds_every_text_of_the_flows() -> None:
     wanted = {(msgid, context) for msgid, _, context in FLOWS.msgids()}
+    wanted |= {(msgid, None) for msgid in coach_msgids()}  # conversations/_coaching.yaml
     assert ids(extract_catalog(ROOT)) == wanted
 
 

@@ -60,6 +60,12 @@ class OutboundMessage:
     right_to_left: bool = False
     image_ref: str | None = None
     confirm_label: str | None = None  # the button that confirms a multiple choice ("Done", in her language)
+    # A file sent after the text (her data export): its name and its text content, UTF-8.
+    document_name: str | None = None
+    document_text: str | None = None
+    # A voice note, audio or photo passed on as it came (a note for her coach): the platform's file reference.
+    media_kind: str | None = None
+    media_ref: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text, "locale": self.locale}
@@ -75,6 +81,10 @@ class OutboundMessage:
             payload["image"] = self.image_ref
         if self.confirm_label:
             payload["confirm"] = self.confirm_label
+        if self.document_name is not None and self.document_text is not None:
+            payload["document"] = [self.document_name, self.document_text]
+        if self.media_kind is not None and self.media_ref is not None:
+            payload["media"] = [self.media_kind, self.media_ref]
         return payload
 
     @classmethod
@@ -88,6 +98,10 @@ class OutboundMessage:
             right_to_left=bool(payload.get("rtl", False)),
             image_ref=payload.get("image"),
             confirm_label=payload.get("confirm"),
+            document_name=payload["document"][0] if payload.get("document") else None,
+            document_text=payload["document"][1] if payload.get("document") else None,
+            media_kind=payload["media"][0] if payload.get("media") else None,
+            media_ref=payload["media"][1] if payload.get("media") else None,
         )
 
 
@@ -108,7 +122,37 @@ class SendResult:
     error: str | None = None
 
 
+# Outbox kinds of messages the bot starts on its own (not answers to her): outside WhatsApp's 24-hour window
+# these go as templates.
+STARTED_KINDS = frozenset({"nudge", "reminder", "alert"})
+
+
+@dataclass(frozen=True)
+class SendContext:
+    """What the dispatcher knows about an outbox row beyond its message, for adapters whose platform cares
+    (WhatsApp: a message the bot starts outside the 24-hour window must go as a template)."""
+
+    kind: str  # the outbox row's kind: reply, nudge, reminder, alert, ...
+    last_inbound_at: datetime | None = None  # her last message on this identity
+    locale: str | None = None
+    second_locales: tuple[str, ...] = ()  # other languages she speaks, from her profile
+    name: str | None = None  # her display name, for a template's parameters
+    as_template: bool = False  # the platform refused it as free text before: send it as a template
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """What a platform later says about a message it accepted (WhatsApp's statuses)."""
+
+    provider_message_id: str
+    status: str  # sent, delivered, read, failed
+    error: str | None = None
+    window_closed: bool = False  # failed because the 24-hour window was closed: retry as a template
+
+
 class ChannelAdapter(Protocol):
     name: Channel
 
-    async def send(self, external_id: str, message: OutboundMessage) -> SendResult: ...
+    async def send(
+        self, external_id: str, message: OutboundMessage, context: SendContext | None = None
+    ) -> SendResult: ...

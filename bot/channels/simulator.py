@@ -1,14 +1,15 @@
-"""The simulator channel: a phone that lives in this process. ``trampoline chat`` (and, later, the web
-simulator) type into it; what the bot sends lands in its transcript and goes to listeners. It has the same
-shape as the platform adapters, so the inbox, engine and outbox run exactly as they do for real."""
+"""The simulator channel: a phone that lives in this process. ``trampoline chat`` and the web simulator
+(``bot/simulator_web.py``) type into it; what the bot sends lands in its transcript and goes to listeners.
+It has the same shape as the platform adapters, so the inbox, engine and outbox run exactly as they do for
+real."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from bot.channels.base import EventKind, InboundEvent, OutboundMessage, SendOutcome, SendResult
+from bot.channels.base import EventKind, InboundEvent, OutboundMessage, SendContext, SendOutcome, SendResult
 from bot.clock import Clock
 from bot.db.models import Channel
 
@@ -28,6 +29,10 @@ class SimulatorChannel:
     def press(self, external_id: str, button_id: str) -> InboundEvent:
         return self._event(external_id, EventKind.CHOICE, choice=button_id)
 
+    def choose(self, external_id: str, button_ids: tuple[str, ...]) -> InboundEvent:
+        """A multiple-choice answer: the marked buttons, confirmed at once."""
+        return replace(self._event(external_id, EventKind.CHOICES), choices=button_ids)
+
     def media(self, external_id: str, kind: str, ref: str) -> InboundEvent:
         return self._event(external_id, EventKind.MEDIA, media_kind=kind, media_ref=ref)
 
@@ -45,7 +50,7 @@ class SimulatorChannel:
             language_hint=details.get("language_hint"),
         )
 
-    async def send(self, external_id: str, message: OutboundMessage) -> SendResult:
+    async def send(self, external_id: str, message: OutboundMessage, context: SendContext | None = None) -> SendResult:
         self.transcripts.setdefault(external_id, []).append(message)
         for listener in self.listeners:
             listener(external_id, message)

@@ -51,7 +51,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import EventKind, InboundEvent, OutboundMessage, SendOutcome, SendResult
+from bot.channels.base import EventKind, InboundEvent, OutboundMessage, SendContext, SendOutcome, SendResult
 from bot.clock import Clock
 from bot.db.models import Channel
 
@@ -239,7 +239,8 @@ def outcome_of(exc: TelegramError, secret: str = "") -> SendResult:
             return SendResult(
                 SendOutcome.UNCERTAIN, error=f"connection lost ({type(cause).__name__}); it may have arrived"
             )
-        return SendResult(SendOutcome.FAILED, error=_short(f"telegram: {exc.message}", secret))
+        # Telegram answered with a server error (5xx): it says the message was not sent, so it is tried again.
+        return SendResult(SendOutcome.UNREACHABLE, error=_short(f"telegram: {exc.message}", secret))
     if isinstance(exc, InvalidToken):
         return SendResult(SendOutcome.FAILED, error="Telegram rejected the token")
     return SendResult(SendOutcome.FAILED, error=_short(f"{type(exc).__name__}: {exc.message}", secret))
@@ -581,7 +582,8 @@ class TelegramChannel:
 
     # -- outbound ---
 
-    async def send(self, external_id: str, message: OutboundMessage) -> SendResult:
+    async def send(self, external_id: str, message: OutboundMessage, context: SendContext | None = None) -> SendResult:
+        """``context`` is not needed on Telegram: the bot may write at any time."""
         parts = render(message)
         last_id: int | None = None
         for number, part in enumerate(parts):
@@ -600,6 +602,32 @@ class TelegramChannel:
                     return result
                 # Part of it went out: sending it all again would repeat those parts.
                 return SendResult(SendOutcome.FAILED, error=f"{result.error} (after {number} of {len(parts)} parts)")
+            last_id = sent.message_id
+        if message.document_name is not None and message.document_text is not None:
+            # Her data export: a file made in memory, never written to disk.
+            try:
+                sent = await self.bot.send_document(
+                    chat_id=external_id,
+                    document=message.document_text.encode("utf-8"),
+                    filename=message.document_name,
+                )
+            except TelegramError as exc:
+                return SendResult(SendOutcome.FAILED, error=f"{outcome_of(exc, self._token).error} (the file)")
+            last_id = sent.message_id
+        if message.media_kind is not None and message.media_ref is not None:
+            # A note passed on to her coach: the file id Telegram gave us, sent again by the same bot.
+            ref, kind = message.media_ref, message.media_kind
+            try:
+                if kind == "voice":
+                    sent = await self.bot.send_voice(chat_id=external_id, voice=ref)
+                elif kind == "audio":
+                    sent = await self.bot.send_audio(chat_id=external_id, audio=ref)
+                elif kind == "photo":
+                    sent = await self.bot.send_photo(chat_id=external_id, photo=ref)
+                else:
+                    sent = await self.bot.send_document(chat_id=external_id, document=ref)
+            except TelegramError as exc:
+                return SendResult(SendOutcome.FAILED, error=f"{outcome_of(exc, self._token).error} (the note)")
             last_id = sent.message_id
         return SendResult(SendOutcome.SENT, provider_message_id=f"{external_id}:{last_id}")
 

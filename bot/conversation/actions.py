@@ -23,7 +23,7 @@ from bot.db.models import (
     Person,
     PersonStatus,
 )
-from bot.privacy.consent import CONSENT_VERSION
+from bot.privacy.consent import CONSENT_STEP, consent_text, shown_version
 
 if TYPE_CHECKING:
     from bot.conversation.service import ConversationService
@@ -77,13 +77,17 @@ actions = ActionRegistry()
 
 
 async def _record_consent(context: ActionContext, kinds: list[ConsentKind], granted: bool) -> None:
+    # The version of the words she was shown: the asking step of this flow, in her language.
+    flow = context.conversation.flow if context.conversation is not None else ""
+    step = str(context.args.get("step", CONSENT_STEP))
+    shown = consent_text(context.service.flows, context.service.catalogs, flow, step, context.person.locale)
     for kind in kinds:
         context.session.add(
             ConsentRecord(
                 person_id=context.person.id,
                 kind=kind,
                 granted=granted,
-                version=CONSENT_VERSION,
+                version=shown_version(shown),
                 locale=context.person.locale,
                 channel=context.channel,
                 recorded_at=context.now,
@@ -105,6 +109,14 @@ async def consent_decline(context: ActionContext) -> dict[str, Any]:
     await _record_consent(context, [ConsentKind.DATA_PROCESSING, ConsentKind.MESSAGING], granted=False)
     context.person.status = PersonStatus.STOPPED
     context.person.updated_at = context.now
+    return {}
+
+
+@actions.register("consent.share_contact")
+async def consent_share_contact(context: ActionContext) -> dict[str, Any]:
+    """Her separate, optional consent to share her contact details with a buddy: ``args: {granted: true}``
+    or ``false``; ``step`` names the step that asked it (its words give the recorded version)."""
+    await _record_consent(context, [ConsentKind.SHARE_CONTACT], granted=bool(context.args.get("granted", False)))
     return {}
 
 

@@ -219,6 +219,7 @@ class Command(_Model):
     name: Annotated[str, Field(pattern=STEP_ID)]
     flow: str
     words: str  # msgid whose translation lists the words, separated by |
+    roles: list[str] = []  # only people with one of these roles can use it (coach tools); empty: everyone
 
 
 class CommandFile(_Model):

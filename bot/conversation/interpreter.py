@@ -252,6 +252,9 @@ class Interpreter:
         if step.optional and _is_skip(reply, self.flows.texts["skip"], tr):
             return True, None
         ordered, _ = self._ordered(step, context)
+        menu = step.ask in ("choice", "multi", "yesno")
+        if menu and step.optional and reply.text is not None and reply.text.strip() == str(len(ordered) + 1):
+            return True, None  # a numbered menu (WhatsApp) lists skip last, after the choices
         options = options_for(ordered, tr)
         by_value = {c.value: c for c in ordered}
         if step.ask in ("choice", "yesno"):

@@ -48,6 +48,8 @@ from bot.db.models import (
 )
 from bot.people import INVITE_ALPHABET, INVITE_CODE_LENGTH
 from bot.privacy.crypto import Cipher
+from bot.privacy.erasure import erased, queue_farewell
+from bot.privacy.inbound import FloodGate, Verdict, clean_event
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,9 @@ ONBOARDING_FLOW = "onboarding"
 MENU_FLOW = "menu"
 STOPPED_FLOW = "stopped"
 # Commands a stopped person can still use; anything else offers to resume.
-COMMANDS_WHILE_STOPPED = frozenset({"resume", "start", "help", "language", "stop"})
+COMMANDS_WHILE_STOPPED = frozenset({"resume", "start", "help", "language", "stop", "mydata", "forget"})
+# Flows whose questions a stopped person may still answer (deleting her data needs her "yes").
+FLOWS_WHILE_STOPPED = frozenset({STOPPED_FLOW, "forget"})
 _CODE = re.compile(rf"^[{INVITE_ALPHABET}]{{{INVITE_CODE_LENGTH}}}$")
 REQUIRED_TEXTS = frozenset(
     {
@@ -79,6 +83,7 @@ REQUIRED_TEXTS = frozenset(
         "coach_alert_contact_request",
         "coach_alert_stuck",
         "checkin_reminder",
+        "flood_slow_down",
     }
 )
 REQUIRED_COMMANDS = frozenset({"start", "help", "menu", "language", "checkin", "pause", "resume", "stop", "coach"})
@@ -165,6 +170,7 @@ class ConversationService:
         self.actions = actions
         self.cipher = cipher
         self.interpreter = Interpreter(flows)
+        self.flood = FloodGate()
         self.renderer = Renderer(flows, catalogs)
         self._command_words = {locale: self._words_for(locale) for locale in i18n.SUPPORTED_LOCALES}
 
@@ -191,17 +197,28 @@ class ConversationService:
 
     async def handle(self, session: AsyncSession, event: InboundEvent, now: datetime) -> int | None:
         """Process one event; return the person's id (None for a stranger or a group chat)."""
+        event = clean_event(event)  # text cut, control and bidi characters neutralised (bot/privacy/inbound.py)
+        flood = self.flood.check_event(event, now)
         if event.is_group:
             # The bot works in private chats only: one polite line to the group, nothing else kept.
-            self._short_answer(session, event, now, "private_only")
+            if flood is Verdict.OK:
+                self._short_answer(session, event, now, "private_only")
             return None
         found = await self._identify(session, event)
         if found is None:
-            return await self._stranger(session, event, now)
+            return await self._stranger(session, event, now) if flood is Verdict.OK else None
         identity, person = found
         identity.last_inbound_at = now
         turn = await self._turn(session, event, now, person, identity)
-        await self._route(turn)
+        if flood is Verdict.OK:
+            await self._route(turn)
+        elif flood is Verdict.WARN:  # answered once, kindly; then ignored until she calms down
+            text = self.renderer.text(self.flows.texts["flood_slow_down"], person.locale, {})
+            rtl = i18n.is_right_to_left(person.locale)
+            turn.outgoing.append(OutboundMessage(text=text, locale=person.locale, right_to_left=rtl))
+        if erased(session, person.id):  # she asked to forget her: only the goodbye goes, to her account
+            queue_farewell(session, identity, turn.outgoing, turn.key, now)
+            return None
         self._queue(turn)
         return person.id
 
@@ -225,14 +242,23 @@ class ConversationService:
         person: Person,
         identity: ChannelIdentity,
     ) -> Turn:
-        organisation = await session.scalar(select(Organisation.name).where(Organisation.id == person.organisation_id))
-        coach = await session.scalar(
+        # One round trip on the hot path: her organisation's name, her coach's name and her profile.
+        coach_name = (
             select(Person.display_name)
             .join(CaseloadEntry, CaseloadEntry.coach_id == Person.id)
             .where(CaseloadEntry.participant_id == person.id, CaseloadEntry.ended_at.is_(None))
             .limit(1)
+            .scalar_subquery()
         )
-        profile = await session.get(Profile, person.id)
+        found = (
+            await session.execute(
+                select(Organisation.name, coach_name, Profile)
+                .select_from(Organisation)
+                .outerjoin(Profile, Profile.person_id == person.id)
+                .where(Organisation.id == person.organisation_id)
+            )
+        ).first()
+        organisation, coach, profile = found if found is not None else (None, None, None)
         key = f"reply:{event.dedupe_key}" if event is not None else ""
         return Turn(session, now, person, identity, event, organisation or "", coach, profile, key=key)
 
@@ -241,6 +267,8 @@ class ConversationService:
         person = turn.person
         active = await self._active(turn.session, person.id, turn.now)
         command = self._command(turn.event, person.locale)
+        if command is not None and not self._allowed(command, person):
+            command = None  # a coach tool typed by someone else is just her words
         if (
             command is not None
             and active is not None
@@ -257,7 +285,7 @@ class ConversationService:
                 return
             command = None if person.status is PersonStatus.INVITED else "menu"
         stopped = person.status is PersonStatus.STOPPED and command not in COMMANDS_WHILE_STOPPED
-        if stopped and (active is None or active.flow != STOPPED_FLOW):
+        if stopped and (active is None or active.flow not in FLOWS_WHILE_STOPPED):
             await self.start_flow(turn, STOPPED_FLOW, explicit=True, mode="interrupt")
             return
         if command is not None:
@@ -276,12 +304,31 @@ class ConversationService:
                 turn.context(),
                 self.translator(person.locale),
             )
+            if turn.event.channel is Channel.WHATSAPP:
+                self._confirm_choices(turn, active, outcome)
             await self._apply(turn, active, outcome)
             return
         if person.status is PersonStatus.INVITED:
             await self.start_flow(turn, self.onboarding_flow(person), explicit=True)
         else:
             await self.start_flow(turn, MENU_FLOW, explicit=True)
+
+    def _confirm_choices(self, turn: Turn, active: Conversation, outcome: Outcome) -> None:
+        """On WhatsApp a multiple choice is answered with typed numbers ("1 3 5"): say back what she chose."""
+        step = self.flows.flow(active.flow).step(active.step)
+        chosen = outcome.state.get("answers", {}).get(step.id)
+        if (
+            step.ask != "multi"
+            or not chosen
+            or outcome.step == active.step
+            or "whatsapp_chosen" not in self.flows.texts
+        ):
+            return
+        locale = turn.person.locale
+        labels = self.renderer.answer_labels(self.flows.flow(active.flow), {step.id: chosen}, locale, active.state)
+        lead = self.renderer.text(self.flows.texts["whatsapp_chosen"], locale, {})
+        text = f"{lead} {', '.join(labels.get(f'{step.id}_labels', []))}"
+        turn.outgoing.append(OutboundMessage(text=text, locale=locale, right_to_left=i18n.is_right_to_left(locale)))
 
     def _command(self, event: InboundEvent, locale: str) -> str | None:
         if event.kind is not EventKind.TEXT or not event.text:
@@ -298,6 +345,10 @@ class ConversationService:
         if first and words.get(first) == "start":
             return "start"
         return None
+
+    def _allowed(self, command: str, person: Person) -> bool:
+        roles = next((c.roles for c in self.flows.commands if c.name == command), [])
+        return not roles or person.role.value in roles
 
     @staticmethod
     def _reply(event: InboundEvent) -> Reply:
@@ -598,8 +649,18 @@ class ConversationService:
         self._queue(turn)
         return "started" if started else "queued behind an open conversation"
 
-    async def remind(self, session: AsyncSession, person: Person, flow_name: str, *, key: str, now: datetime) -> str:
-        """One gentle reminder of an open question in ``flow_name``: the reminder text and the question."""
+    async def remind(
+        self,
+        session: AsyncSession,
+        person: Person,
+        flow_name: str,
+        *,
+        key: str,
+        now: datetime,
+        lead: str = "checkin_reminder",
+    ) -> str:
+        """One gentle reminder of an open question in ``flow_name``: the reminder text (``lead``, a text of
+        _texts.yaml) and the question."""
         active = await self._active(session, person.id, now)
         if active is None or active.flow != flow_name:
             return "nothing open to remind her of"
@@ -610,7 +671,7 @@ class ConversationService:
             return "she has no channel the bot can write to"
         turn.kind = "reminder"
         turn.stale_after = active.expires_at
-        self._ask_again(turn, active, lead=self.flows.texts["checkin_reminder"])
+        self._ask_again(turn, active, lead=self.flows.texts[lead])
         self._queue(turn)
         return "reminded"
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -112,6 +113,8 @@ class Organisation(Base):
     default_locale: Mapped[str] = mapped_column(String(8))
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    # Double opt-in order for buddy matches: False asks the participant first, True the buddy.
+    buddy_asked_first: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     people: Mapped[list[Person]] = relationship(back_populates="organisation")
 
@@ -363,6 +366,22 @@ class BuddyMatch(Base):
     deadline_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(64))
+    buddy_first: Mapped[bool] = mapped_column(default=False, server_default=false())  # who is asked first
+    meeting_at: Mapped[datetime | None]  # the next meeting the pair agreed on
+    meetings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # meetings both confirmed
+
+
+class BuddyProfile(Base):
+    """What a buddy offers besides her intake profile (languages, interests and availability are in
+    ``profiles``): where she lives and how many participants she can take on at once."""
+
+    __tablename__ = "buddy_profiles"
+    __table_args__ = (CheckConstraint("capacity BETWEEN 0 AND 20", name="capacity_range"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    region: Mapped[str | None] = mapped_column(String(100))
+    capacity: Mapped[int] = mapped_column(SmallInteger, default=1)
+    updated_at: Mapped[datetime]
 
 
 class VolunteerShift(Base):
@@ -385,6 +404,9 @@ class VolunteerShift(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    feedback: Mapped[str | None] = mapped_column(String(16))  # how it went: good, okay, hard
+    # Her optional note after the shift, encrypted (bot/privacy/crypto.py).
+    note_ciphertext: Mapped[str | None] = mapped_column(Text)
 
 
 class Alert(Base):
@@ -421,3 +443,47 @@ class ServiceSetting(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class AnonymousCount(Base):
+    """What the programme report still needs of people who were erased: counts per organisation and month
+    (``2026-11``), never an id, a name or a finer date. ``metric`` is an intake field (``age_group``), or
+    ``erased``, ``checkins``, ``steps``; ``value`` the answer counted (empty when the metric is a total)."""
+
+    __tablename__ = "anonymous_counts"
+    __table_args__ = (UniqueConstraint("organisation_id", "month", "role", "metric", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))
+    role: Mapped[str] = mapped_column(String(16))
+    metric: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ErasureRecord(Base):
+    """That someone's data was erased, and why (her request, retention, an administrator): without any
+    identifier, so it proves the erasure without undoing it."""
+
+    __tablename__ = "erasure_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    month: Mapped[str] = mapped_column(String(7))
+    role: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(16))  # request, retention, admin
+
+
+class CoachSetting(Base):
+    """A coach's own choices: when her weekly summary comes (in her time zone), and whether alerts wait for
+    the end of her quiet hours. No row means the defaults (Friday 15:00, alerts at once)."""
+
+    __tablename__ = "coach_settings"
+    __table_args__ = (CheckConstraint("summary_weekday BETWEEN 0 AND 6", name="summary_weekday_range"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    summary_weekday: Mapped[int] = mapped_column(SmallInteger)  # 0 = Monday
+    summary_time: Mapped[time] = mapped_column(Time)
+    alerts_respect_quiet_hours: Mapped[bool]
+    updated_at: Mapped[datetime]

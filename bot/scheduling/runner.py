@@ -15,21 +15,40 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.coaching.chat import plan_coach_summaries
 from bot.db.engine import Database
+from bot.privacy.retention import RetentionPolicy
+from bot.privacy.retention import apply as apply_retention
 from bot.scheduling.planner import NudgeRunner, plan_checkins
 
 log = logging.getLogger(__name__)
 
 PLAN_EVERY_MINUTES = 10
 DUE_EVERY_SECONDS = 30
+RETAIN_EVERY_HOURS = 24
 
 
 class Ticks:
-    def __init__(self, db: Database, runner: NudgeRunner, clock: Clock, on_due: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        runner: NudgeRunner,
+        clock: Clock,
+        on_due: Callable[[], None],
+        retention: RetentionPolicy | None = None,
+    ) -> None:
         self.db = db
         self.runner = runner
         self.clock = clock
         self.on_due = on_due
+        self.retention = retention  # None: the daily retention job is off
+
+    async def retain(self) -> None:
+        await _guarded("retention", self._retain)
+
+    async def _retain(self) -> None:
+        if self.retention is not None:
+            await apply_retention(self.db, self.retention, self.clock.now(), self.runner.conversations)
 
     async def plan(self) -> None:
         await _guarded("plan", self._plan)
@@ -41,6 +60,9 @@ class Ticks:
         planned = await plan_checkins(self.db, self.clock.now())
         if planned:
             log.info("planned %d check-in nudges", planned)
+        summaries = await plan_coach_summaries(self.db, self.clock.now())
+        if summaries:
+            log.info("planned %d coach summaries", summaries)
 
     async def _due(self) -> None:
         started = await self.runner.run_due(self.clock.now())
@@ -63,5 +85,6 @@ def start_scheduler(ticks: Ticks) -> AsyncIOScheduler:
     now = datetime.now(UTC)
     scheduler.add_job(ticks.plan, "interval", minutes=PLAN_EVERY_MINUTES, id="plan", next_run_time=now)
     scheduler.add_job(ticks.due, "interval", seconds=DUE_EVERY_SECONDS, id="due", next_run_time=now)
+    scheduler.add_job(ticks.retain, "interval", hours=RETAIN_EVERY_HOURS, id="retention", next_run_time=now)
     scheduler.start()
     return scheduler

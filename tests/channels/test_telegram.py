@@ -352,10 +352,10 @@ async def test_a_blocked_user_stops_her_messages(tg: TelegramBot) -> None:
     assert len(tg.telegram.called("sendMessage")) == calls  # nothing more is sent to her
 
 
-async def test_a_server_error_is_a_failure_with_a_short_reason(tg: TelegramBot) -> None:
+async def test_a_server_error_is_tried_again_with_a_short_reason(tg: TelegramBot) -> None:
     tg.telegram.fail_next("sendMessage", 500, "Internal Server Error")
     result = await tg.channel.send("4242", OutboundMessage(text="Hello", locale="en"))
-    assert (result.outcome, result.error) == (SendOutcome.FAILED, "telegram: Internal Server Error")
+    assert (result.outcome, result.error) == (SendOutcome.UNREACHABLE, "telegram: Internal Server Error")
 
 
 async def test_a_read_timeout_is_uncertain_and_a_refused_connection_unreachable(

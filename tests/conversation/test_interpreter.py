@@ -77,7 +77,7 @@ def test_checkin_in_english_by_numbers_labels_and_buttons(interpreter: Interpret
     assert talk.outcome.state["answers"]["note"] == "given"  # the state keeps no free text
     talk.press("no")
     assert talk.step is None
-    assert talk.actions == ["checkin.complete"]
+    assert talk.actions == ["checkin.complete", "coaching.forward_note"]
     assert talk.saves["record.wants_contact"] is False
     closing = talk.outcome.messages[-1].text
     assert not isinstance(closing, str) and "{steps_labels}" in closing.plural
@@ -241,7 +241,7 @@ def test_checkin_typed_in_her_language(interpreter: Interpreter, locale: str) ->
     yes = tr.pgettext("words", "yes|ok|okay|sure|y").split("|")[-1]
     talk.text(yes)
     assert talk.saves["record.wants_contact"] is True
-    assert talk.step is None and talk.actions == ["checkin.complete"]
+    assert talk.step is None and talk.actions == ["checkin.complete", "coaching.forward_note"]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -290,7 +290,10 @@ def test_an_action_that_waits_feeds_its_results_to_a_question(interpreter: Inter
         outcome = interpreter.start("pick", CONTEXT)
         assert outcome.continue_after_actions and outcome.step == "who"
         assert [a.name for a in outcome.actions] == ["people.find"]
-        state = {**outcome.state, "vars": {"people": [{"value": "p7", "label": "Amina"}, {"value": "p9", "label": "Hana"}]}}
+        state = {
+            **outcome.state,
+            "vars": {"people": [{"value": "p7", "label": "Amina"}, {"value": "p9", "label": "Hana"}]},
+        }
         outcome = interpreter.proceed("pick", "who", state, CONTEXT)
         (question,) = outcome.messages
         assert [(c.value, c.label) for c in question.choices] == [("p7", "Amina"), ("p9", "Hana")]

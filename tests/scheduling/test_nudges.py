@@ -260,7 +260,7 @@ class Flaky:
         self.outcomes = list(outcomes)
         self.delivered: list[str] = []
 
-    async def send(self, external_id: str, message: OutboundMessage) -> SendResult:
+    async def send(self, external_id: str, message: OutboundMessage, context: object = None) -> SendResult:
         if self.outcomes:
             outcome = self.outcomes.pop(0)
             return SendResult(outcome, retry_after=2 if outcome is SendOutcome.THROTTLED else None, error="test")

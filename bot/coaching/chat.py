@@ -1,0 +1,380 @@
+"""The coach in the chat: her own onboarding settings, ``summary``, ``participants``, ``participant``,
+``invite`` and ``hold`` (pause a woman's nudges); the weekly summary sent at her chosen time; and a note or
+voice note a woman leaves for her coach, passed on at once.
+
+Every action checks that the person is a coach and reads only through her caseload
+(``caseload.mine`` and ``caseload.one_of_mine``); reading one woman's details is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import segno
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import i18n
+from bot.channels.base import OutboundMessage
+from bot.coaching import caseload
+from bot.coaching.chart import store_image
+from bot.coaching.summary import collect, render_text
+from bot.coaching.texts import CoachTexts
+from bot.conversation.actions import ActionContext, actions
+from bot.conversation.service import NUDGE_PRIORITY, ConversationService, outbox_row
+from bot.db.engine import Database
+from bot.db.models import (
+    ChannelIdentity,
+    CheckIn,
+    CoachSetting,
+    Nudge,
+    NudgeStatus,
+    Person,
+    PersonStatus,
+    Role,
+)
+from bot.people import DomainError, create_invite
+from bot.scheduling.planner import NUDGE_KINDS
+from bot.scheduling.timing import at_local, iso_week, week_start
+from bot.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SUMMARY_WEEKDAY = 4  # Friday
+DEFAULT_SUMMARY_TIME = time(15, 0)
+SUMMARY_KIND = "coach_summary"
+SUMMARY_LATE_GRACE = timedelta(hours=12)
+
+
+def image_directory() -> Path:
+    """Charts and QR codes, referred to from outbox rows by absolute path (see decision 0009)."""
+    return Path.cwd() / "var" / "images"
+
+
+_texts: dict[int, CoachTexts] = {}
+
+
+def texts_for(service: ConversationService) -> CoachTexts:
+    found = _texts.get(id(service))
+    if found is None:
+        found = _texts[id(service)] = CoachTexts(service.flows, service.catalogs)
+    return found
+
+
+async def coach_identity(session: AsyncSession, person_id: int) -> ChannelIdentity | None:
+    return await session.scalar(
+        select(ChannelIdentity)
+        .where(ChannelIdentity.person_id == person_id, ChannelIdentity.blocked_at.is_(None))
+        .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
+        .limit(1)
+    )
+
+
+def _photo(image: Path, caption: str, locale: str) -> OutboundMessage:
+    return OutboundMessage(
+        text=caption, locale=locale, right_to_left=i18n.is_right_to_left(locale), image_ref=str(image)
+    )
+
+
+def _is_coach(context: ActionContext) -> bool:
+    return context.person.role is Role.COACH
+
+
+# -- her settings (coach_onboarding) ---
+
+
+@actions.register("coaching.settings")
+async def save_settings(context: ActionContext) -> dict[str, Any]:
+    """Her summary day and time (``var.summary_day``, ``var.summary_time``) and whether alerts wait for the
+    end of her quiet hours (``var.alerts_quiet``)."""
+    if not _is_coach(context):
+        return {}
+    chosen = context.state.get("vars", {})
+    row = await context.session.get(CoachSetting, context.person.id)
+    if row is None:
+        row = CoachSetting(
+            person_id=context.person.id,
+            summary_weekday=DEFAULT_SUMMARY_WEEKDAY,
+            summary_time=DEFAULT_SUMMARY_TIME,
+            alerts_respect_quiet_hours=False,
+            updated_at=context.now,
+        )
+        context.session.add(row)
+    if isinstance(chosen.get("summary_day"), int):
+        row.summary_weekday = int(chosen["summary_day"])
+    if chosen.get("summary_time"):
+        row.summary_time = time.fromisoformat(str(chosen["summary_time"]))
+    if isinstance(chosen.get("alerts_quiet"), bool):
+        row.alerts_respect_quiet_hours = bool(chosen["alerts_quiet"])
+    row.updated_at = context.now
+    return {}
+
+
+# -- commands ---
+
+
+@actions.register("coaching.summary", outputs=frozenset({"summary"}))
+async def summary_now(context: ActionContext) -> dict[str, Any]:
+    """``summary``: this week's summary now, the chart as a photo after it."""
+    if not _is_coach(context):
+        return {"summary": ""}
+    texts = texts_for(context.service)
+    [made] = await collect(context.session, [context.person.id], context.now)
+    identity = await coach_identity(context.session, context.person.id)
+    if identity is not None:
+        image = store_image(made.chart_png(), image_directory())
+        caption = texts.say("summary_chart_caption", made.locale)
+        key = f"summary-chart:{context.person.id}:{context.now.isoformat()}"
+        context.session.add(
+            outbox_row(
+                key, _photo(image, caption, made.locale), context.now, person_id=context.person.id, identity=identity
+            )
+        )
+    return {"summary": render_text(texts, made)}
+
+
+@actions.register("coaching.participants", outputs=frozenset({"caseload"}))
+async def participants(context: ActionContext) -> dict[str, Any]:
+    """``participants``: her caseload with each woman's status and last contact."""
+    if not _is_coach(context):
+        return {"caseload": ""}
+    texts = texts_for(context.service)
+    locale, zone = context.person.locale, context.person.timezone
+    people = await caseload.mine(context.session, context.person.id)
+    lines = [texts.say("caseload_title", locale, count=len(people))]
+    for p in people:
+        last = i18n.day(p.last_contact, locale, zone) if p.last_contact else texts.say("caseload_never", locale)
+        status = texts.say(f"status_{p.status.value}", locale)
+        lines.append(texts.say("caseload_line", locale, zone, status=status, name=p.name, last=last))
+    return {"caseload": "\n".join(lines)}
+
+
+@actions.register("coaching.choices", outputs=frozenset({"women", "women_count"}))
+async def choices(context: ActionContext) -> dict[str, Any]:
+    """Her women as choices (typed names work too: a choice's label is an answer)."""
+    if not _is_coach(context):
+        return {"women": [], "women_count": 0}
+    people = await caseload.mine(context.session, context.person.id)
+    made = [{"value": str(p.id), "label": p.name} for p in people]
+    return {"women": made, "women_count": len(made)}
+
+
+@actions.register("coaching.participant", outputs=frozenset({"details"}))
+async def participant(context: ActionContext) -> dict[str, Any]:
+    """``participant``: one woman's recent check-ins, steps, obstacles, shifts and buddy; only one of HER
+    women (checked in the query), and the read is audited."""
+    if not _is_coach(context):
+        return {"details": ""}
+    chosen = context.state.get("vars", {}).get("woman")
+    texts = texts_for(context.service)
+    try:
+        found = await caseload.one_of_mine(context.session, context.person.id, int(str(chosen)), context.now)
+    except ValueError:
+        found = None
+    if found is None:
+        return {"details": texts.say("participant_unknown", context.person.locale, query=str(chosen or ""))}
+    return {"details": caseload.describe(texts, found, context.person.locale, context.person.timezone)}
+
+
+@actions.register("coaching.hold", outputs=frozenset({"held"}))
+async def hold(context: ActionContext) -> dict[str, Any]:
+    """Pause one of her women's nudges for ``var.weeks`` weeks (she can still write any time)."""
+    if not _is_coach(context):
+        return {"held": ""}
+    chosen = context.state.get("vars", {})
+    texts = texts_for(context.service)
+    try:
+        woman = await caseload.person_of_mine(context.session, context.person.id, int(str(chosen.get("woman"))))
+        weeks = int(str(chosen.get("weeks", 1)))
+    except ValueError:
+        woman = None
+        weeks = 1
+    if woman is None:
+        return {"held": texts.say("participant_unknown", context.person.locale, query="")}
+    woman.status = PersonStatus.PAUSED if woman.status is PersonStatus.ACTIVE else woman.status
+    woman.paused_until = context.now + timedelta(weeks=weeks)
+    woman.updated_at = context.now
+    until = i18n.day(woman.paused_until, context.person.locale, context.person.timezone)
+    return {"held": texts.say("pause_done", context.person.locale, name=woman.display_name or "", until=until)}
+
+
+@actions.register("coaching.invite", outputs=frozenset({"invite_text"}))
+async def invite(context: ActionContext) -> dict[str, Any]:
+    """``invite``: a participant (in her caseload) or buddy invite, with the link, and its QR code as a photo."""
+    if not _is_coach(context):
+        return {"invite_text": ""}
+    role = Role.BUDDY if context.state.get("vars", {}).get("invite_role") == "buddy" else Role.PARTICIPANT
+    settings = load_settings()
+    texts = texts_for(context.service)
+    locale = context.person.locale
+    try:
+        made = await create_invite(
+            context.session,
+            _Now(context.now),
+            settings,
+            role=role,
+            organisation_id=context.person.organisation_id,
+            coach_id=context.person.id,
+        )
+    except DomainError:
+        return {"invite_text": texts.say("not_a_coach", locale)}
+    link = made.telegram_link or made.whatsapp_link
+    if link is None:
+        return {"invite_text": texts.say("invite_code_only", locale, code=made.code)}
+    identity = await coach_identity(context.session, context.person.id)
+    if identity is not None:
+        qr = segno.make(link, error="m")
+        data = io.BytesIO()
+        qr.save(data, kind="png", scale=8, border=2)
+        image = store_image(data.getvalue(), image_directory())
+        context.session.add(
+            outbox_row(
+                f"invite-qr:{made.code}",
+                _photo(image, made.code, locale),
+                context.now,
+                person_id=context.person.id,
+                identity=identity,
+            )
+        )
+    return {"invite_text": texts.say("invite_made", locale, link=link)}
+
+
+class _Now:
+    """The action's moment as a clock, for services that take one."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+
+# -- her note reaches her coach ---
+
+
+@actions.register("coaching.forward_note")
+async def forward_note(context: ActionContext) -> dict[str, Any]:
+    """After a check-in: a typed note goes to her coach as text, a voice note as audio the coach can play
+    (the platform's file reference, decrypted only here, on its way to the coach)."""
+    checkin = await context.session.get(CheckIn, context.state.get("record_id"))
+    if checkin is None or checkin.note_ciphertext is None or checkin.note_kind is None:
+        return {}
+    coach = await caseload.coach_of(context.session, context.person.id)
+    if coach is None:
+        return {}
+    identity = await coach_identity(context.session, coach.id)
+    if identity is None:
+        return {}
+    texts = texts_for(context.service)
+    name = context.person.display_name or f"#{context.person.id}"
+    content = context.service.cipher.decrypt(checkin.note_ciphertext)
+    rtl = i18n.is_right_to_left(coach.locale)
+    if checkin.note_kind == "text":
+        message = OutboundMessage(
+            text=f"{texts.say('note_from', coach.locale, name=name)}\n\n{content}",
+            locale=coach.locale,
+            right_to_left=rtl,
+        )
+    else:
+        message = OutboundMessage(
+            text=texts.say("voice_from", coach.locale, name=name),
+            locale=coach.locale,
+            right_to_left=rtl,
+            media_kind=checkin.note_kind,
+            media_ref=content,
+        )
+    row = outbox_row(f"note:{checkin.id}:{checkin.week}:{context.now.isoformat()}", message, context.now,
+                     person_id=coach.id, identity=identity, kind="alert", priority=1)  # fmt: skip
+    context.session.add(row)
+    return {}
+
+
+# -- the weekly summary, at her chosen time ---
+
+
+async def plan_coach_summaries(db: Database, now: datetime) -> int:
+    """Each active coach's next summary (this week's, or next week's once this week's moment has passed)."""
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(
+                select(
+                    Person.id,
+                    Person.timezone,
+                    Person.created_at,
+                    CoachSetting.summary_weekday,
+                    CoachSetting.summary_time,
+                )
+                .outerjoin(CoachSetting, CoachSetting.person_id == Person.id)
+                .where(Person.role == Role.COACH, Person.status == PersonStatus.ACTIVE)
+            )
+        ).all()
+        planned: list[dict[str, Any]] = []
+        for coach_id, zone, joined, weekday, clock in rows:
+            day = week_start(now, zone) + timedelta(days=DEFAULT_SUMMARY_WEEKDAY if weekday is None else weekday)
+            due = at_local(day, clock or DEFAULT_SUMMARY_TIME, zone)
+            if due < now - SUMMARY_LATE_GRACE:
+                due = at_local(day + timedelta(days=7), clock or DEFAULT_SUMMARY_TIME, zone)
+            if due < joined:
+                continue
+            planned.append(
+                {
+                    "key": f"{SUMMARY_KIND}:{coach_id}:{iso_week(due, zone)}",
+                    "person_id": coach_id,
+                    "kind": SUMMARY_KIND,
+                    "due_at": due,
+                    "status": NudgeStatus.PENDING,
+                    "data": {"week": iso_week(due, zone)},
+                    "created_at": now,
+                }
+            )
+        if not planned:
+            return 0
+        keys = [row["key"] for row in planned]
+        existing = set(await session.scalars(select(Nudge.key).where(Nudge.key.in_(keys))))
+        planned = [row for row in planned if row["key"] not in existing]
+        if planned:
+            insert_ = pg_insert if db.backend == "postgresql" else sqlite_insert
+            await session.execute(insert_(Nudge).on_conflict_do_nothing(index_elements=["key"]), planned)
+        return len(planned)
+
+
+async def send_summary(
+    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
+) -> str:
+    """The ``coach_summary`` nudge: her summary as text, then the chart as a photo."""
+    if person.role is not Role.COACH:
+        return "not a coach"
+    if now > nudge.due_at + SUMMARY_LATE_GRACE:
+        return "no longer useful: a newer summary comes soon"
+    identity = await coach_identity(session, person.id)
+    if identity is None:
+        return "she has no channel the bot can write to"
+    week = str(nudge.data.get("week") or iso_week(nudge.due_at, person.timezone))
+    [made] = await collect(session, [person.id], now, week)
+    texts = texts_for(service)
+    rtl = i18n.is_right_to_left(person.locale)
+    text = OutboundMessage(text=render_text(texts, made), locale=person.locale, right_to_left=rtl)
+    image = store_image(made.chart_png(), image_directory())
+    photo = _photo(image, texts.say("summary_chart_caption", person.locale), person.locale)
+    for number, message in enumerate((text, photo)):
+        session.add(
+            outbox_row(
+                f"nudge:{nudge.key}:{number}",
+                message,
+                now,
+                person_id=person.id,
+                identity=identity,
+                kind="summary",
+                priority=NUDGE_PRIORITY,
+            )
+        )
+    return "started"
+
+
+NUDGE_KINDS[SUMMARY_KIND] = send_summary

@@ -1,0 +1,472 @@
+"""The programme report for the foundation: figures like those in the programme's own report, across
+organisations, without names or ids, as counts and percentages.
+
+Small cells are suppressed: a cell counting 1 to 4 women is shown as "<5". Where cells add up to a total
+that is shown (age groups, schooling, yes/no/unknown questions, organisations, still active or not), one
+suppressed cell could be worked out from the others, so the smallest other cells are suppressed too until
+at least two are hidden and together they hold 5 or more. A total under 5 hides its whole table. Cells of
+lists where one woman can be in several (languages, obstacles, steps) do not add up to anything and need only
+the first rule. A zero reveals nobody and is shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    AnonymousCount,
+    BuddyMatch,
+    CheckIn,
+    MatchStatus,
+    Organisation,
+    Person,
+    Profile,
+    Role,
+    ShiftStatus,
+    VolunteerShift,
+)
+
+MIN_CELL = 5
+SUPPRESSED = "<5"
+RETENTION_MONTHS = (3, 6, 12)
+STEP_DIMENSIONS = ("coaching", "volunteer", "job", "buddy", "other")
+# The obstacles the check-in offers (conversations/checkin.yaml), in its order.
+OBSTACLES = (
+    "language",
+    "childcare",
+    "time",
+    "transport",
+    "health",
+    "housing",
+    "papers",
+    "money",
+    "confidence",
+    "other",
+)
+
+
+@dataclass
+class Cell:
+    label: str
+    count: int
+    suppressed: bool = False
+
+    def shown(self) -> int | None:
+        return None if self.suppressed else self.count
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    cells: list[Cell]
+    total: int | None = None  # cells add up to this (and it is shown): complementary suppression applies
+    unit: str = "women"
+    notes: list[str] = field(default_factory=list)
+
+    def percent(self, cell: Cell) -> float | None:
+        if cell.suppressed or not self.total:
+            return None
+        return round(100 * cell.count / self.total, 1)
+
+
+def suppress(table: Table) -> Table:
+    """Hide small cells, and the cells that would reveal them."""
+    for cell in table.cells:
+        cell.suppressed = 0 < cell.count < MIN_CELL
+    if table.total is None:
+        return table
+    if 0 < table.total < MIN_CELL:
+        for cell in table.cells:
+            cell.suppressed = True
+        return table
+    while True:
+        hidden = [c for c in table.cells if c.suppressed]
+        if not hidden:
+            break
+        if len(hidden) >= 2 and sum(c.count for c in hidden) >= MIN_CELL:
+            break
+        candidates = sorted((c for c in table.cells if not c.suppressed and c.count > 0), key=lambda c: c.count)
+        if not candidates:
+            break
+        candidates[0].suppressed = True
+    return table
+
+
+@dataclass
+class Report:
+    period_from: date | None
+    period_to: date
+    organisation_id: int | None
+    tables: list[Table]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "period": {
+                "from": self.period_from.isoformat() if self.period_from else None,
+                "to": self.period_to.isoformat(),
+            },
+            "suppression": f"cells under {MIN_CELL} and the cells that would reveal them are shown as null",
+            "tables": [
+                {
+                    "key": t.key,
+                    "title": t.title,
+                    "unit": t.unit,
+                    "total": t.total,
+                    "notes": t.notes,
+                    "rows": [{"label": c.label, "count": c.shown(), "percent": t.percent(c)} for c in t.cells],
+                }
+                for t in self.tables
+            ],
+        }
+
+    def as_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["table", "row", "count", "percent"])
+        for t in self.tables:
+            for c in t.cells:
+                percent = t.percent(c)
+                writer.writerow(
+                    [t.title, c.label, SUPPRESSED if c.suppressed else c.count, "" if percent is None else percent]
+                )
+            if t.total is not None:
+                writer.writerow([t.title, "total", t.total if t.total >= MIN_CELL else SUPPRESSED, ""])
+        return "\ufeff" + out.getvalue()  # a BOM, so spreadsheets read the file as UTF-8
+
+    def as_html(self) -> str:
+        sections = []
+        for t in self.tables:
+            rows = []
+            for c in t.cells:
+                percent = t.percent(c)
+                rows.append(
+                    f"<tr><td>{html.escape(c.label)}</td><td class=n>{SUPPRESSED if c.suppressed else c.count}</td>"
+                    f"<td class=n>{'' if percent is None else f'{percent}%'}</td></tr>"
+                )
+            total = (
+                f"<tr class=total><td>total</td><td class=n>{t.total if t.total >= MIN_CELL else SUPPRESSED}"
+                "</td><td></td></tr>"
+                if t.total is not None
+                else ""
+            )
+            sections.append(
+                f"<section><h2>{html.escape(t.title)}</h2>"
+                + "".join(f"<p>{html.escape(note)}</p>" for note in t.notes)
+                + f"<div class=pair>{_bars(t)}<table><thead><tr><th></th>"
+                f"<th>{html.escape(t.unit)}</th><th>%</th></tr></thead><tbody>{''.join(rows)}{total}</tbody>"
+                "</table></div></section>"
+            )
+        period = f"{self.period_from.isoformat() if self.period_from else '…'} – {self.period_to.isoformat()}"
+        return (
+            '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Programme report</title><style>'
+            "@page{size:A4;margin:15mm}body{font-family:sans-serif;font-size:10pt;color:#222;max-width:180mm;"
+            "margin:auto}h1{font-size:16pt}h2{font-size:12pt;margin:0 0 2mm}section{break-inside:avoid;"
+            "margin-bottom:6mm}.pair{display:flex;gap:6mm;align-items:flex-start}table{border-collapse:collapse}"
+            "td,th{padding:1mm 2mm;border-bottom:1px solid #ddd;text-align:left}.n{text-align:right}"
+            ".total td{font-weight:bold}svg{flex:none}</style></head><body>\n"
+            f"<h1>Programme report</h1><p>{html.escape(period)}. Cells under {MIN_CELL} women, and cells that "
+            f"would reveal them, are shown as {html.escape(SUPPRESSED)}. No names, no ids.</p>\n"
+            + "\n".join(sections)
+            + "\n</body></html>\n"
+        )
+
+
+def _bars(table: Table) -> str:
+    """A horizontal bar chart as inline SVG; suppressed cells get no bar."""
+    shown = [c.count for c in table.cells if not c.suppressed]
+    most = max([*shown, 1])
+    height = 14 * len(table.cells) + 4
+    bars = []
+    for i, c in enumerate(table.cells):
+        width = 0 if c.suppressed else int(70 * c.count / most)
+        bars.append(f'<rect x="0" y="{i * 14 + 2}" width="{width}" height="10" fill="#6a9fd4"/>')
+    return f'<svg width="72" height="{height}" viewBox="0 0 72 {height}" aria-hidden="true">{"".join(bars)}</svg>'
+
+
+# -- gathering the figures ---
+
+
+def _yes_no(values: list[bool | None], yes: str, no: str) -> list[Cell]:
+    counts = Counter(values)
+    return [Cell(yes, counts[True]), Cell(no, counts[False]), Cell("unknown", counts[None])]
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, 28)
+    return moment.replace(year=year, month=month, day=day)
+
+
+async def build_report(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    organisation_id: int | None = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
+) -> Report:
+    """Women counted are participants who joined on or before the end of the period (imported and invited
+    ones included: they are in the programme from that day); activity (steps, obstacles, shifts, matches)
+    is counted within the period."""
+    to_day = period_to or now.date()
+    end = datetime.combine(to_day + timedelta(days=1), time(), UTC)
+    start = datetime.combine(period_from, time(), UTC) if period_from else None
+
+    people_query = (
+        select(
+            Person.id,
+            Person.organisation_id,
+            Person.locale,
+            Person.created_at,
+            Profile.age_group,
+            Profile.single_parent,
+            Profile.schooling,
+            Profile.ever_paid_job,
+            Profile.languages,
+        )
+        .outerjoin(Profile, Profile.person_id == Person.id)
+        .where(Person.role == Role.PARTICIPANT, Person.created_at < end)
+    )
+    if organisation_id is not None:
+        people_query = people_query.where(Person.organisation_id == organisation_id)
+    rows = (await (await session.connection()).execute(people_query)).all()
+    total = len(rows)
+    profiles = rows  # a woman without a profile row has every intake field unknown (null)
+
+    def scoped(query: Any, person_column: Any) -> Any:
+        query = query.join(Person, Person.id == person_column).where(
+            Person.role == Role.PARTICIPANT, Person.created_at < end
+        )
+        return query.where(Person.organisation_id == organisation_id) if organisation_id is not None else query
+
+    tables: list[Table] = []
+    tables.append(Table("participants", "Participants coached", [Cell("participants", total)]))
+    organisations = Counter(r[1] for r in rows)
+    names = dict((await session.execute(select(Organisation.id, Organisation.name))).tuples().all())
+    tables.append(
+        Table(
+            "organisations",
+            "Organisations",
+            [Cell(names.get(org, "?"), n) for org, n in sorted(organisations.items())],
+            total=total,
+        )
+    )
+    ages = Counter(p.age_group for p in profiles)
+    tables.append(
+        Table(
+            "age_group",
+            "Age groups",
+            [Cell(label, ages[value]) for value, label in (("18_24", "18-24"), ("25_40", "25-40"), ("41_plus", "41+"))]
+            + [Cell("unknown", ages[None])],
+            total=total,
+        )
+    )
+    tables.append(
+        Table(
+            "single_parent",
+            "Single mothers",
+            _yes_no([p.single_parent for p in profiles], "single mother", "not a single mother"),
+            total=total,
+        )
+    )
+    schooling = Counter(p.schooling for p in profiles)
+    tables.append(
+        Table(
+            "schooling",
+            "Schooling",
+            [Cell(v, schooling[v]) for v in ("none", "primary", "secondary", "higher")]
+            + [Cell("unknown", schooling[None])],
+            total=total,
+        )
+    )
+    paid = [None if p.ever_paid_job is None else not p.ever_paid_job for p in profiles]
+    tables.append(
+        Table("never_paid_job", "Never had a paid job", _yes_no(paid, "never had a paid job", "had a paid job"), total)
+    )
+    chat_languages = Counter(r[2] for r in rows)
+    tables.append(
+        Table(
+            "chat_language",
+            "Language used with the bot",
+            [Cell(code, n) for code, n in sorted(chat_languages.items())],
+            total=total,
+        )
+    )
+    spoken: Counter[str] = Counter()
+    for p in profiles:
+        spoken.update(set(p.languages or []))
+    tables.append(
+        Table("languages", "Languages spoken", [Cell(code, n) for code, n in sorted(spoken.items(), key=_by_count)])
+    )
+
+    # Check-in figures, counted in the database: one row per (element, woman).
+    week_from = _week_label(start) if start else None
+    week_to = _week_label(end - timedelta(seconds=1))
+    elements = await _elements(session, organisation_id, end, week_from, week_to)
+    obstacles = {v: n for (kind, v), n in elements.items() if kind == "obstacles"}
+    tables.append(
+        Table(
+            "obstacles",
+            "Most named obstacles (women who named them)",
+            [Cell(o, n) for o, (n, _) in sorted(obstacles.items(), key=lambda i: (-i[1][0], i[0])) if n > 0],
+        )
+    )
+    steps = {v: n for (kind, v), n in elements.items() if kind == "steps"}
+    tables.append(
+        Table(
+            "steps",
+            "Steps per dimension (women who took them; steps in the label)",
+            [Cell(f"{d} ({steps.get(d, (0, 0))[1]} steps)", steps.get(d, (0, 0))[0]) for d in STEP_DIMENSIONS],
+        )
+    )
+
+    shift_query = scoped(
+        select(
+            func.count(VolunteerShift.id),
+            func.count(func.distinct(VolunteerShift.participant_id)),
+        ).where(VolunteerShift.status == ShiftStatus.ATTENDED, VolunteerShift.starts_at < end),
+        VolunteerShift.participant_id,
+    )
+    if start is not None:
+        shift_query = shift_query.where(VolunteerShift.starts_at >= start)
+    shifts, shift_women = (await session.execute(shift_query)).one()
+    tables.append(
+        Table(
+            "shifts",
+            "Volunteer shifts attended",
+            [Cell(f"women who attended ({shifts} shifts)" if shift_women >= MIN_CELL else "women who attended",
+                  shift_women)],
+        )
+    )  # fmt: skip
+
+    match_query = scoped(
+        select(BuddyMatch.status, func.count(func.distinct(BuddyMatch.participant_id))).where(
+            BuddyMatch.participant_accepted_at.is_not(None),
+            BuddyMatch.buddy_accepted_at.is_not(None),
+            BuddyMatch.proposed_at < end,
+        ),
+        BuddyMatch.participant_id,
+    )
+    if start is not None:
+        match_query = match_query.where(BuddyMatch.proposed_at >= start)
+    matches = dict((await session.execute(match_query.group_by(BuddyMatch.status))).tuples().all())
+    made = sum(matches.values())
+    tables.append(
+        Table(
+            "buddy_matches",
+            "Buddy matches (women matched)",
+            [Cell("made", made), Cell("still active", matches.get(MatchStatus.ACTIVE, 0))],
+        )
+    )
+
+    last_checkin = dict(
+        (
+            await session.execute(
+                scoped(
+                    select(CheckIn.person_id, func.max(CheckIn.completed_at)).where(CheckIn.completed_at < end),
+                    CheckIn.person_id,
+                ).group_by(CheckIn.person_id)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    for months in RETENTION_MONTHS:
+        marks = [(r[0], _add_months(r[3], months)) for r in rows]
+        eligible = [(pid, mark) for pid, mark in marks if mark <= end]
+        active = sum(1 for pid, mark in eligible if (seen := last_checkin.get(pid)) is not None and seen >= mark)
+        tables.append(
+            Table(
+                f"active_after_{months}",
+                f"Still active after {months} months (of those who joined {months} or more months ago)",
+                [Cell("still active", active), Cell("no longer active", len(eligible) - active)],
+                total=len(eligible),
+            )
+        )
+    erased = await _erased(session, organisation_id, to_day)
+    if erased:
+        tables[0].notes.append(f"{erased} erased at their request or after the retention period")
+    return Report(period_from, to_day, organisation_id, [suppress(t) for t in tables])
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return (-item[1], item[0])
+
+
+def _week_label(moment: datetime) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def _elements(
+    session: AsyncSession,
+    organisation_id: int | None,
+    end: datetime,
+    week_from: str | None,
+    week_to: str,
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """For each known step dimension and obstacle: (women who named it, times it was named), keyed by
+    ("steps" or "obstacles", value). One pass over the check-ins: each list is matched as JSON text
+    against the check-in questions' values (unnesting millions of JSON arrays is several times slower),
+    counted per woman first, then over the women."""
+    wanted = [("steps", v) for v in STEP_DIMENSIONS] + [("obstacles", v) for v in OBSTACLES]
+    # The values are this module's constants (checked to be plain words), written into the statement: as
+    # bound parameters PostgreSQL plans the 30 patterns several times slower.
+    assert all(value.isidentifier() for _, value in wanted)
+    sums = ", ".join(
+        f"SUM(CASE WHEN CAST(c.{kind} AS TEXT) LIKE '%\"{value}\"%' THEN 1 ELSE 0 END) AS n{i}"
+        for i, (kind, value) in enumerate(wanted)
+    )
+    totals = ", ".join(f"SUM(CASE WHEN n{i} > 0 THEN 1 ELSE 0 END), COALESCE(SUM(n{i}), 0)" for i in range(len(wanted)))
+    where = ["p.role = 'participant'", "p.created_at < :end", "c.completed_at IS NOT NULL", "c.week <= :week_to"]
+    values: dict[str, Any] = {"end": end, "week_to": week_to}
+    if week_from is not None:
+        where.append("c.week >= :week_from")
+        values["week_from"] = week_from
+    if organisation_id is not None:
+        where.append("p.organisation_id = :org")
+        values["org"] = organisation_id
+    statement = text(
+        f"SELECT {totals} FROM (SELECT c.person_id, {sums} FROM checkins AS c "  # noqa: S608 (constants only)
+        f"JOIN people AS p ON p.id = c.person_id WHERE {' AND '.join(where)} GROUP BY c.person_id) AS per_woman"
+    )
+    row = (await session.execute(statement, values)).one()
+    return {key: (int(row[2 * i] or 0), int(row[2 * i + 1] or 0)) for i, key in enumerate(wanted)}
+
+
+def _participants_only(query: Any, person_column: Any, end: datetime, organisation_id: int | None) -> Any:
+    query = query.join(Person, Person.id == person_column).where(
+        Person.role == Role.PARTICIPANT, Person.created_at < end
+    )
+    return query.where(Person.organisation_id == organisation_id) if organisation_id is not None else query
+
+
+async def _erased(session: AsyncSession, organisation_id: int | None, to_day: date) -> int:
+    query = select(func.coalesce(func.sum(AnonymousCount.count), 0)).where(
+        AnonymousCount.metric == "erased",
+        AnonymousCount.role == Role.PARTICIPANT.value,
+        AnonymousCount.month <= to_day.strftime("%Y-%m"),
+    )
+    if organisation_id is not None:
+        query = query.where(AnonymousCount.organisation_id == organisation_id)
+    return int(await session.scalar(query) or 0)
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report.as_json(), ensure_ascii=False, indent=1)
+    if fmt == "csv":
+        return report.as_csv()
+    return report.as_html()

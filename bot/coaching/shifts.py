@@ -1,0 +1,393 @@
+"""Volunteer shifts: a coach adds a placement's shifts for a participant of HER caseload (chat, CLI or CSV);
+the participant is reminded the evening before and two hours before, with "I'll be there", "I can't come"
+(and why) and "I need help"; the coach is alerted at once on the last two, and when she did not answer by the
+start. After the shift: did she go, how it went, and an optional note (encrypted). Attendance is recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import i18n
+from bot.coaching.buddies import caseload, participant_of
+from bot.conversation.actions import ActionContext, actions
+from bot.conversation.profile import MAX_NOTE_LENGTH, clean_text
+from bot.conversation.service import ConversationService
+from bot.db.models import AuditEntry, Nudge, NudgeStatus, Person, Role, ShiftStatus, VolunteerShift
+from bot.people import DomainError
+from bot.scheduling.planner import NUDGE_KINDS, schedule_nudge
+from bot.scheduling.timing import at_local, local
+
+EVENING_BEFORE = time(18, 0)  # the first reminder: 18:00 the day before, in her time zone
+SHORTLY_BEFORE = timedelta(hours=2)
+FOLLOWUP_AFTER = timedelta(hours=1)
+REMINDER_FLOW = "shift_reminder"
+FOLLOWUP_FLOW = "shift_followup"
+CSV_HEADER = ["participant_id", "place", "address", "start", "end", "contact"]
+CANCEL_REASONS = frozenset({"childcare", "illness", "transport", "other"})
+UPCOMING = (ShiftStatus.PLANNED, ShiftStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class ShiftInput:
+    participant_id: int
+    place: str
+    address: str
+    starts_at: datetime
+    ends_at: datetime
+    contact: str | None = None
+
+
+def parse_moment(value: str, timezone: str) -> datetime:
+    """An ISO date-time; without an offset it is read in the participant's time zone."""
+    moment = datetime.fromisoformat(value.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(UTC)
+
+
+async def add_shift(session: AsyncSession, coach_id: int | None, shift: ShiftInput, now: datetime) -> VolunteerShift:
+    """Add one shift and plan its reminders. With ``coach_id`` the participant must be in her caseload."""
+    if coach_id is not None:
+        participant = await participant_of(session, coach_id, shift.participant_id)
+    else:
+        found = await session.get(Person, shift.participant_id)
+        if found is None or found.role is not Role.PARTICIPANT:
+            raise DomainError(f"person {shift.participant_id} is not a participant")
+        participant = found
+    _check(shift, now)
+    row = VolunteerShift(
+        participant_id=participant.id,
+        place=shift.place.strip(),
+        address=shift.address.strip(),
+        contact=(shift.contact or "").strip() or None,
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        status=ShiftStatus.PLANNED,
+        created_by_id=coach_id,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    session.add(
+        AuditEntry(at=now, actor_id=coach_id, action="shift.add", subject_id=participant.id, detail={"shift": row.id})
+    )
+    await plan_reminders(session, row, participant, now)
+    return row
+
+
+def _check(shift: ShiftInput, now: datetime) -> None:
+    for name, value, limit in (("place", shift.place, 200), ("address", shift.address, 300)):
+        if not value.strip():
+            raise DomainError(f"{name} is empty")
+        if len(value.strip()) > limit:
+            raise DomainError(f"{name} is longer than {limit} characters")
+    if shift.contact is not None and len(shift.contact.strip()) > 200:
+        raise DomainError("contact is longer than 200 characters")
+    if shift.ends_at <= shift.starts_at:
+        raise DomainError("end must be after start")
+    if shift.starts_at <= now:
+        raise DomainError("start is in the past")
+
+
+async def plan_reminders(session: AsyncSession, shift: VolunteerShift, participant: Person, now: datetime) -> None:
+    tz = participant.timezone
+    shortly = shift.starts_at - SHORTLY_BEFORE
+    evening = at_local(local(shift.starts_at, tz).date() - timedelta(days=1), EVENING_BEFORE, tz)
+    base = f"shift:{shift.id}"
+    if now < evening < shortly:
+        await schedule_nudge(
+            session, participant.id, "shift_reminder", f"{base}:evening", evening, now, shift_id=shift.id
+        )
+    await schedule_nudge(
+        session, participant.id, "shift_reminder", f"{base}:shortly", max(shortly, now), now, shift_id=shift.id
+    )
+    await schedule_nudge(
+        session, participant.id, "shift_check", f"{base}:check", shift.starts_at, now, shift_id=shift.id
+    )
+    await schedule_nudge(
+        session, participant.id, "shift_followup", f"{base}:followup", shift.ends_at + FOLLOWUP_AFTER, now,
+        shift_id=shift.id,
+    )  # fmt: skip
+
+
+# -- CSV ---
+
+
+async def import_csv(session: AsyncSession, text: str, now: datetime, coach_id: int | None = None) -> list[int]:
+    """Every row, or none: the first bad row raises ``DomainError`` naming the row and the field."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if [h.strip() for h in (reader.fieldnames or [])] != CSV_HEADER:
+        raise DomainError(f"row 1: the header must be {','.join(CSV_HEADER)}")
+    parsed: list[tuple[int, ShiftInput]] = []
+    for number, raw in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if None in raw:
+            raise DomainError(f"row {number}: too many fields")
+        try:
+            participant_id = int(row["participant_id"])
+        except ValueError:
+            raise DomainError(f"row {number}: participant_id is not a number") from None
+        person = await session.get(Person, participant_id)
+        if person is None or person.role is not Role.PARTICIPANT:
+            raise DomainError(f"row {number}: participant_id {participant_id} is not a participant")
+        moments = {}
+        for name in ("start", "end"):
+            try:
+                moments[name] = parse_moment(row[name], person.timezone)
+            except ValueError:
+                raise DomainError(f"row {number}: {name} is not an ISO date and time") from None
+        shift = ShiftInput(
+            participant_id, row["place"], row["address"], moments["start"], moments["end"], row["contact"]
+        )
+        try:
+            if coach_id is not None:
+                await participant_of(session, coach_id, participant_id)
+            _check(shift, now)
+        except DomainError as exc:
+            field = _field_of(str(exc))
+            raise DomainError(f"row {number}: {field}: {exc}") from None
+        parsed.append((number, shift))
+    if not parsed:
+        raise DomainError("the file has no rows")
+    ids = []
+    for _, shift in parsed:
+        ids.append((await add_shift(session, coach_id, shift, now)).id)
+    return ids
+
+
+def _field_of(message: str) -> str:
+    for name in ("place", "address", "contact"):
+        if message.startswith(name):
+            return name
+    if "end" in message:
+        return "end"
+    if "start" in message:
+        return "start"
+    return "participant_id"
+
+
+# -- the participant's answers ---
+
+
+async def _mine(context: ActionContext) -> VolunteerShift | None:
+    """The shift this conversation is about, only if it is hers."""
+    shift_id = context.state.get("vars", {}).get("shift_id")
+    if shift_id is None:
+        return None
+    return await context.session.scalar(
+        select(VolunteerShift).where(
+            VolunteerShift.id == int(shift_id), VolunteerShift.participant_id == context.person.id
+        )
+    )
+
+
+SHIFT_OUTPUTS = frozenset({"shift_found", "shift_place", "shift_address", "shift_when", "shift_contact"})
+
+
+def _describe(shift: VolunteerShift, person: Person) -> dict[str, Any]:
+    return {
+        "shift_found": "yes",
+        "shift_id": shift.id,
+        "shift_place": shift.place,
+        "shift_address": shift.address,
+        "shift_contact": shift.contact or "-",
+        "shift_when": f"{i18n.moment(shift.starts_at, person.locale, person.timezone)} - "
+        f"{i18n.clock_time(shift.ends_at, person.locale, person.timezone)}",
+    }
+
+
+@actions.register("shift.next", outputs=SHIFT_OUTPUTS)
+async def shift_next(context: ActionContext) -> dict[str, Any]:
+    """Her next shift that has not started (the one a reminder is about)."""
+    shift = await context.session.scalar(
+        select(VolunteerShift)
+        .where(
+            VolunteerShift.participant_id == context.person.id,
+            VolunteerShift.starts_at > context.now,
+            VolunteerShift.status.in_(UPCOMING),
+        )
+        .order_by(VolunteerShift.starts_at)
+        .limit(1)
+    )
+    return _describe(shift, context.person) if shift is not None else {"shift_found": "no"}
+
+
+@actions.register("shift.last", outputs=SHIFT_OUTPUTS)
+async def shift_last(context: ActionContext) -> dict[str, Any]:
+    """Her latest shift that has ended and whose attendance is not recorded yet."""
+    shift = await context.session.scalar(
+        select(VolunteerShift)
+        .where(
+            VolunteerShift.participant_id == context.person.id,
+            VolunteerShift.ends_at <= context.now,
+            VolunteerShift.status.in_(UPCOMING),
+        )
+        .order_by(VolunteerShift.ends_at.desc())
+        .limit(1)
+    )
+    return _describe(shift, context.person) if shift is not None else {"shift_found": "no"}
+
+
+@actions.register("shift.confirm")
+async def shift_confirm(context: ActionContext) -> dict[str, Any]:
+    shift = await _mine(context)
+    if shift is not None and shift.status in UPCOMING:
+        shift.status = ShiftStatus.CONFIRMED
+    return {}
+
+
+@actions.register("shift.cancel")
+async def shift_cancel(context: ActionContext) -> dict[str, Any]:
+    """She can't come (``var.reason``): recorded with the reason, and her coach is alerted at once."""
+    shift = await _mine(context)
+    if shift is None or shift.status not in UPCOMING:
+        return {}
+    reason = str(context.state.get("vars", {}).get("reason") or "other")
+    shift.status = ShiftStatus.CANCELLED
+    shift.cancel_reason = reason if reason in CANCEL_REASONS else "other"
+    await _drop_pending(context.session, shift.id)
+    await context.service.alert_coach(context.session, context.person, "cant_come", context.now)
+    return {}
+
+
+@actions.register("shift.help")
+async def shift_help(context: ActionContext) -> dict[str, Any]:
+    await context.service.alert_coach(context.session, context.person, "need_help", context.now)
+    return {}
+
+
+@actions.register("shift.attendance")
+async def shift_attendance(context: ActionContext) -> dict[str, Any]:
+    """After the shift: she went (attended) or not (no-show), how it went, and her note, encrypted; the note
+    leaves the conversation state."""
+    variables = context.state.get("vars", {})
+    note = variables.pop("note", None)
+    shift = await _mine(context)
+    if shift is None or shift.status not in UPCOMING:
+        return {}
+    shift.status = ShiftStatus.ATTENDED if variables.get("went") else ShiftStatus.NO_SHOW
+    how = variables.get("how")
+    if how in ("good", "okay", "hard"):
+        shift.feedback = str(how)
+    if isinstance(note, dict) and note.get("text"):
+        cleaned = clean_text(str(note["text"]), MAX_NOTE_LENGTH)
+        shift.note_ciphertext = context.service.cipher.encrypt(cleaned) if cleaned else None
+    elif isinstance(note, dict) and note.get("media"):
+        shift.note_ciphertext = context.service.cipher.encrypt(f"{note['media']}:{note.get('ref', '')}")
+    return {}
+
+
+async def _drop_pending(session: AsyncSession, shift_id: int) -> None:
+    rows = await session.scalars(
+        select(Nudge).where(Nudge.status == NudgeStatus.PENDING, Nudge.key.like(f"shift:{shift_id}:%"))
+    )
+    for nudge in rows:
+        if nudge.kind != "shift_followup":
+            nudge.status = NudgeStatus.SKIPPED
+            nudge.reason = "the shift was cancelled"
+
+
+# -- the coach's /shift in chat ---
+
+
+@actions.register("shift.participants", outputs=frozenset({"participants", "participant_count"}))
+async def shift_participants(context: ActionContext) -> dict[str, Any]:
+    if context.person.role is not Role.COACH:
+        return {"participants": [], "participant_count": 0}
+    people = await caseload(context.session, context.person.id)
+    choices = [{"value": str(p.id), "label": p.display_name or f"#{p.id}"} for p in people]
+    return {"participants": choices, "participant_count": len(choices)}
+
+
+def _text(value: Any) -> str:
+    return str(value.get("text", "")) if isinstance(value, dict) else ""
+
+
+@actions.register("shift.add", outputs=frozenset({"shift_added", "shift_problem"}))
+async def shift_add(context: ActionContext) -> dict[str, Any]:
+    """The guided /shift: the coach's answers become a shift (times in the participant's time zone)."""
+    variables = context.state.get("vars", {})
+    place, address, contact = (_text(variables.pop(n, None)) for n in ("place", "address", "contact"))
+    if context.person.role is not Role.COACH:
+        return {"shift_added": "no", "shift_problem": "caseload"}
+    try:
+        participant = await participant_of(context.session, context.person.id, int(variables.get("participant", 0)))
+        day = date.fromisoformat(str(variables["day"]))
+        starts = at_local(day, time.fromisoformat(str(variables["start"])), participant.timezone)
+        ends = at_local(day, time.fromisoformat(str(variables["end"])), participant.timezone)
+    except (DomainError, KeyError, ValueError):
+        return {"shift_added": "no", "shift_problem": "caseload"}
+    if ends <= starts:
+        return {"shift_added": "no", "shift_problem": "times"}
+    if starts <= context.now:
+        return {"shift_added": "no", "shift_problem": "past"}
+    try:
+        shift = ShiftInput(participant.id, place, address, starts, ends, contact or None)
+        await add_shift(context.session, context.person.id, shift, context.now)
+    except DomainError:
+        return {"shift_added": "no", "shift_problem": "text"}
+    return {"shift_added": "yes", "shift_problem": ""}
+
+
+# -- nudges ---
+
+
+async def _shift_for(session: AsyncSession, nudge: Nudge, person: Person) -> VolunteerShift | None:
+    shift_id = nudge.data.get("shift_id")
+    if shift_id is None:
+        return None
+    return await session.scalar(
+        select(VolunteerShift).where(VolunteerShift.id == int(shift_id), VolunteerShift.participant_id == person.id)
+    )
+
+
+async def _on_reminder(
+    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
+) -> str:
+    shift = await _shift_for(session, nudge, person)
+    if shift is None or shift.status not in UPCOMING:
+        return "the shift was cancelled"
+    if now >= shift.starts_at:
+        return "no longer useful: the shift has started"
+    outcome = await service.start_scheduled(
+        session, person, REMINDER_FLOW, key=f"nudge:{nudge.key}", now=now, stale_after=shift.starts_at
+    )
+    if outcome == "this flow is already open":  # she did not answer the first reminder: ask it once more
+        return await service.remind(
+            session, person, REMINDER_FLOW, key=f"nudge:{nudge.key}", now=now, lead="shift_soon"
+        )
+    return outcome
+
+
+async def _on_check(
+    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
+) -> str:
+    """At the start: she did not answer either reminder, so her coach knows before the place calls."""
+    shift = await _shift_for(session, nudge, person)
+    if shift is None or shift.status is not ShiftStatus.PLANNED:
+        return "she answered"
+    await service.alert_coach(session, person, "shift_no_answer", now)
+    return "started"
+
+
+async def _on_followup(
+    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
+) -> str:
+    shift = await _shift_for(session, nudge, person)
+    if shift is None or shift.status not in UPCOMING:
+        return "nothing to ask: the shift was cancelled or is recorded"
+    return await service.start_scheduled(
+        session, person, FOLLOWUP_FLOW, key=f"nudge:{nudge.key}", now=now, stale_after=now + timedelta(days=2)
+    )
+
+
+NUDGE_KINDS.update({"shift_reminder": _on_reminder, "shift_check": _on_check, "shift_followup": _on_followup})

@@ -1,0 +1,397 @@
+"""The weekly summary a coach reads on Friday afternoon: who needs her first, then how everyone is doing,
+then the caseload's totals, with a chart of the last eight weeks.
+
+``collect`` gathers the figures for many coaches with a handful of queries (every one joined through the
+coach's caseload, so a coach only ever sees her own women); ``render_text`` and ``render_html`` write one
+coach's summary in her language.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Text, case, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import i18n
+from bot.coaching.chart import weekly_chart
+from bot.coaching.texts import CoachTexts
+from bot.db.models import (
+    Alert,
+    BuddyMatch,
+    CaseloadEntry,
+    ChannelIdentity,
+    CheckIn,
+    MatchStatus,
+    Person,
+    PersonStatus,
+    Role,
+)
+
+CHART_WEEKS = 8
+SILENT_DAYS = 14
+LOW_MOOD = 2
+BUDDY_STUCK_AFTER = timedelta(days=7)
+NO_STEP = "none"
+NO_OBSTACLE = "none"
+MOOD_EMOJI = {1: "😢", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
+# The order in which the attention list is read: someone who asked for her first, silence and low mood after.
+ATTENTION_ORDER = ("contact_request", "stuck", "need_help", "cant_come", "silent", "low_mood", "buddy_stuck")
+ALERT_KINDS = frozenset({"contact_request", "stuck", "need_help", "cant_come"})
+STEP_DIMENSIONS = ("coaching", "volunteer", "job", "buddy", "other")
+CHUNK = 1000
+
+
+def week_label(moment: datetime, timezone: str) -> str:
+    year, week, _ = moment.astimezone(ZoneInfo(timezone)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_monday(label: str) -> date:
+    """``2026-W48`` -> the Monday of that ISO week. Raises ``ValueError`` for anything else."""
+    year, _, week = label.partition("-W")
+    if not (year.isdigit() and week.isdigit() and len(year) == 4 and len(week) == 2):
+        raise ValueError(f"a week is written like 2026-W48, not {label!r}")
+    try:
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise ValueError(f"{label} is not a week of {year}") from None
+
+
+def previous_weeks(label: str, count: int) -> list[str]:
+    """``count`` ISO week labels ending with ``label``, oldest first."""
+    monday = week_monday(label)
+    labels = []
+    for back in range(count - 1, -1, -1):
+        year, week, _ = (monday - timedelta(weeks=back)).isocalendar()
+        labels.append(f"{year}-W{week:02d}")
+    return labels
+
+
+@dataclass
+class ParticipantWeek:
+    id: int
+    name: str
+    status: PersonStatus
+    joined_at: datetime
+    last_contact: datetime | None = None
+    # Her two latest completed check-ins within the last eight weeks, newest first: (week, mood).
+    checkins: list[tuple[str, int | None]] = field(default_factory=list)
+    # The summary's own week in full: (steps, obstacles, note kind), when she checked in.
+    current: tuple[list[str], list[str], str | None] | None = None
+    alerts: set[str] = field(default_factory=set)
+    buddy_stuck: bool = False
+
+    def this_week(self, week: str) -> tuple[int | None, list[str], list[str], str | None] | None:
+        if self.current is None or not self.checkins or self.checkins[0][0] != week:
+            return None
+        return (self.checkins[0][1], *self.current)
+
+
+@dataclass
+class CoachSummary:
+    coach_id: int
+    coach_name: str
+    locale: str
+    timezone: str
+    week: str
+    as_of: datetime
+    weeks: list[str]
+    participants: list[ParticipantWeek]
+    # Per week of the chart: (check-ins done, steps taken), counted in the database.
+    weekly: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def attention(self) -> list[tuple[str, ParticipantWeek, dict[str, Any]]]:
+        """What needs her, in reading order: one line per reason, women by name within a reason."""
+        found: dict[str, list[tuple[ParticipantWeek, dict[str, Any]]]] = defaultdict(list)
+        for p in sorted(self.participants, key=lambda p: (p.name.casefold(), p.id)):
+            for kind in ALERT_KINDS & p.alerts:
+                found[kind].append((p, {}))
+            if p.status is PersonStatus.ACTIVE:
+                silent = (self.as_of - p.last_contact).days if p.last_contact is not None else None
+                if silent is not None and silent >= SILENT_DAYS:
+                    found["silent"].append((p, {"days": silent}))
+            moods = [c[1] for c in p.checkins[:2]]
+            if len(moods) == 2 and all(m is not None and m <= LOW_MOOD for m in moods):
+                found["low_mood"].append((p, {}))
+            if p.buddy_stuck:
+                found["buddy_stuck"].append((p, {}))
+        return [(kind, p, extra) for kind in ATTENTION_ORDER for p, extra in found[kind]]
+
+    def chart_series(self) -> tuple[list[float], list[int]]:
+        response: list[float] = []
+        steps: list[int] = []
+        for label in self.weeks:
+            week_end = datetime.combine(week_monday(label) + timedelta(weeks=1), time(), ZoneInfo(self.timezone))
+            present = [p for p in self.participants if p.joined_at < week_end]
+            done, taken = self.weekly.get(label, (0, 0))
+            response.append(min(1.0, done / len(present)) if present else 0.0)
+            steps.append(taken)
+        return response, steps
+
+    def chart_png(self) -> bytes:
+        response, steps = self.chart_series()
+        return weekly_chart(response, steps)
+
+
+async def collect(
+    session: AsyncSession, coach_ids: Sequence[int], now: datetime, week: str | None = None
+) -> list[CoachSummary]:
+    """The summaries of ``coach_ids`` for ``week`` (default: this week in each coach's time zone), as they
+    stand at ``now`` (or at the end of a past week)."""
+    summaries: list[CoachSummary] = []
+    for start in range(0, len(coach_ids), CHUNK):
+        summaries += await _collect_chunk(session, list(coach_ids[start : start + CHUNK]), now, week)
+    return summaries
+
+
+async def _collect_chunk(
+    session: AsyncSession, coach_ids: list[int], now: datetime, week: str | None
+) -> list[CoachSummary]:
+    coaches = list(
+        await session.execute(
+            select(Person.id, Person.display_name, Person.locale, Person.timezone).where(
+                Person.id.in_(coach_ids), Person.role == Role.COACH
+            )
+        )
+    )
+    if not coaches:
+        return []
+    weeks_of: dict[int, str] = {c.id: week or week_label(now, c.timezone) for c in coaches}
+    all_weeks = sorted({w for label in set(weeks_of.values()) for w in previous_weeks(label, CHART_WEEKS)})
+    ids = [c.id for c in coaches]
+
+    # Her caseload: every later query joins through it, so nobody else's women can appear.
+    caseload = (
+        select(CaseloadEntry.coach_id, CaseloadEntry.participant_id)
+        .where(CaseloadEntry.coach_id.in_(ids), CaseloadEntry.ended_at.is_(None))
+        .subquery()
+    )
+    people: dict[tuple[int, int], ParticipantWeek] = {}
+    rows = await session.execute(
+        select(caseload.c.coach_id, Person.id, Person.display_name, Person.status, Person.created_at)
+        .join(Person, Person.id == caseload.c.participant_id)
+        .where(Person.role == Role.PARTICIPANT)
+    )
+    for coach_id, pid, name, status, created in rows:
+        entry = ParticipantWeek(pid, name or f"#{pid}", status, created)
+        people[(coach_id, pid)] = entry
+
+    contacts = await session.execute(
+        select(caseload.c.coach_id, ChannelIdentity.person_id, func.max(ChannelIdentity.last_inbound_at))
+        .join(caseload, caseload.c.participant_id == ChannelIdentity.person_id)
+        .group_by(caseload.c.coach_id, ChannelIdentity.person_id)
+    )
+    for coach_id, pid, last in contacts:
+        if (coach_id, pid) in people:
+            people[(coach_id, pid)].last_contact = last
+
+    # Eight weeks of moods and step counts (counted in the database), and the summary's week in full.
+    step_count = func.coalesce(func.json_array_length(CheckIn.steps), 0) - case(
+        (cast(CheckIn.steps, Text).like(f'%"{NO_STEP}"%'), 1), else_=0
+    )
+    connection = await session.connection()
+    weekly: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    totals = await connection.execute(
+        select(caseload.c.coach_id, CheckIn.week, func.count(), func.sum(step_count))
+        .join(caseload, caseload.c.participant_id == CheckIn.person_id)
+        .where(CheckIn.week.in_(all_weeks), CheckIn.completed_at.is_not(None))
+        .group_by(caseload.c.coach_id, CheckIn.week)
+    )
+    for coach_id, label, done_count, steps_taken in totals:
+        weekly[coach_id][label] = (int(done_count), int(steps_taken or 0))
+    latest = (
+        select(
+            caseload.c.coach_id,
+            CheckIn.person_id,
+            CheckIn.week,
+            CheckIn.mood,
+            func.row_number()
+            .over(partition_by=(caseload.c.coach_id, CheckIn.person_id), order_by=CheckIn.week.desc())
+            .label("newest"),
+        )
+        .join(caseload, caseload.c.participant_id == CheckIn.person_id)
+        .where(
+            CheckIn.week.in_(all_weeks),
+            CheckIn.week <= max(weeks_of.values()),
+            CheckIn.completed_at.is_not(None),
+        )
+        .subquery()
+    )
+    moods = await connection.execute(
+        select(latest.c.coach_id, latest.c.person_id, latest.c.week, latest.c.mood).where(latest.c.newest <= 2)
+    )
+    for coach_id, pid, label, mood in moods:
+        seen = people.get((coach_id, pid))
+        if seen is not None:
+            seen.checkins.append((label, mood))
+    current = await connection.execute(
+        select(
+            caseload.c.coach_id, CheckIn.person_id, CheckIn.week, CheckIn.steps, CheckIn.obstacles, CheckIn.note_kind
+        )
+        .join(caseload, caseload.c.participant_id == CheckIn.person_id)
+        .where(CheckIn.week.in_(set(weeks_of.values())), CheckIn.completed_at.is_not(None))
+    )
+    for coach_id, pid, label, steps, obstacles, note_kind in current:
+        done = people.get((coach_id, pid))
+        if done is not None and weeks_of[coach_id] == label:
+            done.current = (list(steps or []), list(obstacles or []), note_kind)
+
+    earliest = min(_week_start(weeks_of[c.id], c.timezone) for c in coaches)
+    alerts = await session.execute(
+        select(caseload.c.coach_id, Alert.participant_id, Alert.kind, Alert.created_at)
+        .join(
+            caseload,
+            (caseload.c.participant_id == Alert.participant_id) & (caseload.c.coach_id == Alert.coach_id),
+        )
+        .where(Alert.created_at >= earliest, Alert.created_at <= now)
+    )
+    starts = {c.id: _week_start(weeks_of[c.id], c.timezone) for c in coaches}
+    for coach_id, pid, kind, created in alerts:
+        alerted = people.get((coach_id, pid))
+        if alerted is not None and starts[coach_id] <= created < starts[coach_id] + timedelta(weeks=1):
+            alerted.alerts.add(kind)
+
+    stuck = await session.execute(
+        select(caseload.c.coach_id, BuddyMatch.participant_id)
+        .join(caseload, caseload.c.participant_id == BuddyMatch.participant_id)
+        .where(
+            BuddyMatch.status == MatchStatus.PROPOSED,
+            BuddyMatch.proposed_at <= now - BUDDY_STUCK_AFTER,
+        )
+    )
+    for coach_id, pid in stuck:
+        if (coach_id, pid) in people:
+            people[(coach_id, pid)].buddy_stuck = True
+
+    by_coach: dict[int, list[ParticipantWeek]] = defaultdict(list)
+    for (coach_id, _), entry in people.items():
+        by_coach[coach_id].append(entry)
+    summaries = []
+    for coach in coaches:
+        label = weeks_of[coach.id]
+        weeks = previous_weeks(label, CHART_WEEKS)
+        as_of = min(now, starts[coach.id] + timedelta(weeks=1))
+        mine = by_coach.get(coach.id, [])
+        for p in mine:
+            p.checkins = sorted((c for c in p.checkins if c[0] <= label), key=lambda c: c[0], reverse=True)
+        summaries.append(
+            CoachSummary(
+                coach.id, coach.display_name or "", coach.locale, coach.timezone, label, as_of, weeks, mine,
+                weekly.get(coach.id, {}),
+            )
+        )  # fmt: skip
+    return summaries
+
+
+def _week_start(label: str, timezone: str) -> datetime:
+    return datetime.combine(week_monday(label), time(), ZoneInfo(timezone))
+
+
+# -- writing it in her language ---
+
+
+def _trend(texts: CoachTexts, locale: str, p: ParticipantWeek) -> str:
+    moods = [c[1] for c in p.checkins[:2]]
+    if len(moods) < 2 or moods[0] is None or moods[1] is None:
+        return ""
+    key = "trend_up" if moods[0] > moods[1] else "trend_down" if moods[0] < moods[1] else "trend_same"
+    return texts.say(key, locale)
+
+
+def _mood(mood: int | None) -> str:
+    return f"{MOOD_EMOJI.get(mood, '')} {mood}" if mood is not None else "-"
+
+
+def render_lines(texts: CoachTexts, summary: CoachSummary) -> list[str]:
+    """The summary as lines of text in her language: attention first, then everyone, then the totals."""
+    locale, week = summary.locale, summary.week
+    say = texts.say
+    lines = [say("summary_title", locale, week=week, participants=len(summary.participants)), ""]
+    attention = summary.attention()
+    if attention:
+        lines.append(say("summary_attention", locale))
+        lines += [say(f"attention_{kind}", locale, name=p.name, **extra) for kind, p, extra in attention]
+    else:
+        lines.append(say("summary_attention_none", locale))
+    lines += ["", say("summary_participants", locale)]
+    step_counts: Counter[str] = Counter()
+    obstacle_counts: Counter[str] = Counter()
+    notes: list[str] = []
+    done = 0
+    for p in sorted(summary.participants, key=lambda p: (p.name.casefold(), p.id)):
+        current = p.this_week(week)
+        if p.status is PersonStatus.INVITED:
+            lines.append(say("line_not_on_bot", locale, name=p.name))
+            continue
+        if current is None:
+            lines.append(say("line_no_checkin", locale, name=p.name))
+            continue
+        done += 1
+        mood, steps, obstacles, note_kind = current
+        taken = [s for s in steps if s != NO_STEP]
+        named = [o for o in obstacles if o != NO_OBSTACLE]
+        step_counts.update(taken)
+        obstacle_counts.update(set(named))
+        shown = [texts.label("checkin", "obstacles", o, locale) for o in named]
+        extra = say("line_obstacles", locale, obstacles=shown) if shown else ""
+        lines.append(
+            say(
+                "line_checked_in",
+                locale,
+                name=p.name,
+                mood=_mood(mood),
+                trend=_trend(texts, locale, p),
+                steps=len(taken),
+                obstacles=extra,
+            ).replace("  ", " ")
+        )
+        if note_kind is not None:
+            notes.append(f"{p.name} {'🎤' if note_kind in ('voice', 'audio') else '💬'}")
+    if notes:
+        lines += ["", say("summary_notes", locale, names=notes)]
+    lines += ["", say("summary_totals", locale)]
+    lines.append(say("totals_checkins", locale, done=done, participants=len(summary.participants)))
+    per_dimension = [
+        f"{texts.label('checkin', 'steps', d, locale)} {i18n.number(step_counts[d], locale)}"
+        for d in STEP_DIMENSIONS
+        if step_counts[d]
+    ]
+    lines.append(say("totals_steps", locale, steps=per_dimension or "0"))
+    order = texts.order("checkin", "obstacles")
+    top = sorted(obstacle_counts.items(), key=lambda item: (-item[1], order.get(item[0], len(order))))[:3]
+    if top:
+        named_top = [f"{texts.label('checkin', 'obstacles', o, locale)} ({i18n.number(n, locale)})" for o, n in top]
+        lines.append(say("totals_obstacles", locale, obstacles=named_top))
+    else:
+        lines.append(say("totals_obstacles_none", locale))
+    return lines
+
+
+def render_text(texts: CoachTexts, summary: CoachSummary) -> str:
+    return "\n".join(render_lines(texts, summary))
+
+
+def render_html(texts: CoachTexts, summary: CoachSummary) -> str:
+    direction = "rtl" if i18n.is_right_to_left(summary.locale) else "ltr"
+    body = []
+    for line in render_lines(texts, summary):
+        body.append(f"<p>{html.escape(line)}</p>" if line else "")
+    chart = base64.b64encode(summary.chart_png()).decode("ascii")
+    caption = html.escape(texts.say("summary_chart_caption", summary.locale))
+    return (
+        f'<!doctype html>\n<html lang="{summary.locale}" dir="{direction}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(summary.week)}</title>"
+        "<style>body{font-family:sans-serif;max-width:40em;margin:1em auto}p{margin:.2em 0}"
+        "img{max-width:100%}</style></head><body>\n"
+        + "\n".join(body)
+        + f'\n<figure><img alt="{caption}" src="data:image/png;base64,{chart}"><figcaption>{caption}'
+        "</figcaption></figure>\n</body></html>\n"
+    )

@@ -1,0 +1,270 @@
+"""Volunteer shifts through the real engine, nudge runner and outbox, in English and Arabic (right to left):
+reminders the evening before and two hours before, confirm, can't come with a reason (coach alerted), need
+help, no answer; attendance afterwards with an encrypted note; CSV import all-or-nothing; caseload checks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot.cli import cli
+from bot.clock import FakeClock
+from bot.coaching import shifts
+from bot.db.engine import Database
+from bot.db.models import Conversation, Nudge, ShiftStatus, VolunteerShift
+from bot.people import DomainError
+from tests.coaching.programme import Programme
+from tests.harness import TEST_KEY
+
+LOCALES = ["en", "ar"]
+# The fake clock starts on Monday 23 November 2026, 09:00 UTC (10:00 in Brussels).
+START = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # Wednesday 14:00 in Brussels
+END = START + timedelta(hours=3)
+EVENING_BEFORE = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # 18:00 in Brussels
+
+
+async def add(p: Programme, coach: int, participant: int) -> int:
+    async with p.db.transaction() as session:
+        shift = await shifts.add_shift(
+            session, coach, shifts.ShiftInput(participant, "Kringwinkel", "Rue Haute 5", START, END, "Els"),
+            p.clock.now(),
+        )  # fmt: skip
+        return shift.id
+
+
+async def shift_row(p: Programme, shift_id: int) -> VolunteerShift:
+    async with p.db.reading() as session:
+        shift = await session.get(VolunteerShift, shift_id)
+        assert shift is not None
+        return shift
+
+
+async def reminded(p: Programme, locale: str) -> tuple[int, int, int]:
+    coach = await p.coach()
+    participant = await p.participant("Amina", locale, coach)
+    shift_id = await add(p, coach, participant)
+    p.clock.set(EVENING_BEFORE)
+    await p.tick()
+    return coach, participant, shift_id
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_reminder_the_evening_before_and_she_confirms(db: Database, clock: FakeClock, locale: str) -> None:
+    p = Programme(db, clock)
+    _, participant, shift_id = await reminded(p, locale)
+    reminder = p.new(participant)
+    assert len(reminder) == 1 and "Kringwinkel" in reminder[0].text and "Rue Haute 5" in reminder[0].text
+    assert len(reminder[0].buttons) == 3
+    assert reminder[0].right_to_left is (locale == "ar")
+    await p.phone(participant).press(1)  # I'll be there
+    assert (await shift_row(p, shift_id)).status is ShiftStatus.CONFIRMED
+    assert await p.alerts() == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_she_cannot_come_and_says_why(db: Database, clock: FakeClock, locale: str) -> None:
+    p = Programme(db, clock)
+    coach, participant, shift_id = await reminded(p, locale)
+    replies = await p.phone(participant).press(2)  # I can't come
+    assert len(replies[-1].buttons) == 4  # childcare, illness, transport, other
+    await p.phone(participant).press(3)  # transport
+    await p.dispatch()
+    shift = await shift_row(p, shift_id)
+    assert (shift.status, shift.cancel_reason) == (ShiftStatus.CANCELLED, "transport")
+    assert [a.kind for a in await p.alerts()] == ["cant_come"]
+    assert any("cannot come" in m.text for m in p.phone(coach).inbox)
+    # No more reminders and no "how did it go?" for a cancelled shift.
+    p.new(participant)
+    clock.set(END + timedelta(hours=2))
+    await p.tick()
+    assert p.new(participant) == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_she_needs_help(db: Database, clock: FakeClock, locale: str) -> None:
+    p = Programme(db, clock)
+    coach, participant, shift_id = await reminded(p, locale)
+    await p.phone(participant).press(3)
+    await p.dispatch()
+    assert [a.kind for a in await p.alerts()] == ["need_help"]
+    assert any("needs help" in m.text for m in p.phone(coach).inbox)
+    assert (await shift_row(p, shift_id)).status is ShiftStatus.PLANNED
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_no_answer_reminded_again_coach_told_then_no_show(db: Database, clock: FakeClock, locale: str) -> None:
+    p = Programme(db, clock)
+    _, participant, shift_id = await reminded(p, locale)
+    p.new(participant)
+    clock.set(START - timedelta(hours=2))
+    await p.tick()
+    again = p.new(participant)
+    assert len(again) == 1 and len(again[0].buttons) == 3
+    clock.set(START)
+    await p.tick()
+    assert [a.kind for a in await p.alerts()] == ["shift_no_answer"]
+    clock.set(END + timedelta(hours=1))
+    await p.tick()
+    asked = p.new(participant)
+    assert any("Kringwinkel" in m.text for m in asked)
+    await p.phone(participant).press(2)  # no, I did not go
+    await p.phone(participant).press(1)  # skip the note
+    assert (await shift_row(p, shift_id)).status is ShiftStatus.NO_SHOW
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_after_the_shift_attendance_and_an_encrypted_note(db: Database, clock: FakeClock, locale: str) -> None:
+    p = Programme(db, clock)
+    _, participant, shift_id = await reminded(p, locale)
+    await p.phone(participant).press(1)
+    clock.set(END + timedelta(hours=1))
+    await p.tick()
+    await p.phone(participant).press(1)  # yes, I went
+    await p.phone(participant).press(1)  # good
+    await p.phone(participant).send("Nice people, I want to go again")
+    shift = await shift_row(p, shift_id)
+    assert (shift.status, shift.feedback) == (ShiftStatus.ATTENDED, "good")
+    assert shift.note_ciphertext is not None and "Nice" not in shift.note_ciphertext
+    assert p.bot.cipher.decrypt(shift.note_ciphertext) == "Nice people, I want to go again"
+    async with db.reading() as session:
+        states = [json.dumps(s) for s in await session.scalars(select(Conversation.state))]
+    assert all("Nice people" not in s for s in states)
+
+
+async def test_a_shift_that_started_is_not_reminded(db: Database, clock: FakeClock) -> None:
+    p = Programme(db, clock)
+    coach = await p.coach()
+    participant = await p.participant("Amina", "en", coach)
+    await add(p, coach, participant)
+    clock.set(START + timedelta(minutes=5))  # the service was down during both reminders
+    await p.tick()
+    assert all("Reminder" not in m.text for m in p.new(participant))
+    async with db.reading() as session:
+        reasons = list(await session.scalars(select(Nudge.reason).where(Nudge.kind == "shift_reminder")))
+    assert reasons == ["no longer useful: the shift has started"] * 2
+
+
+async def test_a_coach_schedules_only_within_her_caseload(db: Database, clock: FakeClock) -> None:
+    p = Programme(db, clock)
+    sara = await p.coach("Sara")
+    nadia = await p.coach("Nadia")
+    participant = await p.participant("Amina", "en", sara)
+    with pytest.raises(DomainError, match="caseload"):
+        await add(p, nadia, participant)
+    with pytest.raises(DomainError, match="caseload"):
+        async with db.transaction() as session:
+            await shifts.import_csv(session, csv_text([f"{participant},A,B,2026-12-01T09:00,2026-12-01T12:00,"]),
+                                    clock.now(), coach_id=nadia)  # fmt: skip
+    async with db.reading() as session:
+        assert await session.scalar(select(func.count(VolunteerShift.id))) == 0
+
+
+def csv_text(rows: list[str]) -> str:
+    return "\n".join(["participant_id,place,address,start,end,contact", *rows]) + "\n"
+
+
+async def test_csv_import_all_or_nothing(db: Database, clock: FakeClock) -> None:
+    p = Programme(db, clock)
+    coach = await p.coach()
+    participant = await p.participant("Amina", "ar", coach)
+    good = f"{participant},Kringwinkel,Rue Haute 5,2026-12-01T09:00,2026-12-01T12:00,Els"
+    bad_end = f"{participant},Kringwinkel,Rue Haute 5,2026-12-02T09:00,2026-12-02T08:00,"
+    with pytest.raises(DomainError, match=r"row 3: end"):
+        async with db.transaction() as session:
+            await shifts.import_csv(session, csv_text([good, bad_end]), clock.now())
+    with pytest.raises(DomainError, match=r"row 2: start"):
+        async with db.transaction() as session:
+            await shifts.import_csv(session, csv_text([good.replace("2026-12-01T09:00", "tomorrow")]), clock.now())
+    async with db.reading() as session:
+        assert await session.scalar(select(func.count(VolunteerShift.id))) == 0
+        assert await session.scalar(select(func.count(Nudge.id))) == 0
+    async with db.transaction() as session:
+        ids = await shifts.import_csv(session, csv_text([good, good.replace("12-01", "12-08")]), clock.now())
+    assert len(ids) == 2
+    async with db.reading() as session:
+        first = await session.get(VolunteerShift, ids[0])
+        assert first is not None and first.starts_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Brussels time
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_shift_in_chat_for_her_own_participant(db: Database, clock: FakeClock, locale: str) -> None:
+    p = Programme(db, clock)
+    sara = await p.coach("Sara")
+    nadia = await p.coach("Nadia")
+    mine = await p.participant("Amina", locale, sara)
+    await p.participant("Hana", locale, nadia)
+    phone = p.phone(sara)
+    replies = await phone.send("/shift")
+    assert [b.label for b in replies[-1].buttons] == ["Amina"]
+    await phone.press("Amina")
+    await phone.send("Kringwinkel")
+    await phone.send("Rue Haute 5")
+    await phone.send("01/12/2026")
+    await phone.send("09:00")
+    await phone.send("12:00")
+    replies = await phone.send("Els")
+    assert "Done" in replies[-1].text
+    async with db.reading() as session:
+        shift = await session.scalar(select(VolunteerShift))
+    assert shift is not None and shift.participant_id == mine and shift.place == "Kringwinkel"
+    assert shift.starts_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def run(database_url: str, *args: str) -> tuple[int, str, str]:
+    env = {"TRAMPOLINE_DATABASE_URL": database_url, "TRAMPOLINE_ENCRYPTION_KEYS": TEST_KEY}
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_with_another_coachs_ids(database_url: str, tmp_path: Path) -> None:
+    async def people() -> tuple[int, int, int, int]:
+        db = Database(database_url)
+        try:
+            p = Programme(db, FakeClock(datetime.now(UTC)))
+            sara, nadia = await p.coach("Sara"), await p.coach("Nadia")
+            return sara, nadia, await p.participant("Amina", "en", sara), await p.buddy("Lotte", "en")
+        finally:
+            await db.dispose()
+
+    async def count_shifts() -> int:
+        db = Database(database_url)
+        try:
+            async with db.reading() as session:
+                return int(await session.scalar(select(func.count(VolunteerShift.id))) or 0)
+        finally:
+            await db.dispose()
+
+    _, nadia, participant, buddy = asyncio.run(people())
+    code, out, err = run(
+        database_url, "match", "propose", "--participant", str(participant), "--buddy", str(buddy),
+        "--coach", str(nadia), "--json",
+    )  # fmt: skip
+    assert code == 1 and out, err
+    assert "caseload" in json.loads(out)["error"] and "caseload" in err
+    code, out, err = run(
+        database_url, "shift", "add", "--participant", str(participant), "--place", "A", "--address", "B",
+        "--start", "2030-01-01T09:00", "--end", "2030-01-01T12:00", "--coach", str(nadia),
+    )  # fmt: skip
+    assert code == 1 and "caseload" in err
+    code, out, err = run(
+        database_url, "shift", "add", "--participant", str(participant), "--place", "A", "--address", "B",
+        "--start", "2030-01-01T09:00", "--end", "2030-01-01T12:00", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert isinstance(json.loads(out)["id"], int)
+    code, out, err = run(
+        database_url, "match", "propose", "--participant", str(participant), "--buddy", str(buddy), "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["status"] == "proposed"
+    bad = tmp_path / "shifts.csv"
+    bad.write_text(csv_text([f"{participant},A,B,2030-01-02T09:00,2030-01-02T12:00,", f"{participant},,B,x,y,"]))
+    code, out, err = run(database_url, "shifts", "import", str(bad))
+    assert code == 1 and "row 3" in err
+    assert asyncio.run(count_shifts()) == 1

@@ -1,0 +1,40 @@
+"""A dispatcher worker for the drill in test_dead_worker.py, run as its own process:
+
+    python -m tests.reliability.dying_worker DATABASE_URL
+
+It claims the due outbox rows with the real dispatcher and starts sending the first one to a platform that
+never answers; it prints ``sending`` and then waits there until it is killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bot.channels.base import OutboundMessage, SendContext, SendResult
+from bot.clock import SystemClock
+from bot.db.engine import Database
+from bot.db.models import Channel
+from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+
+
+class HangingPlatform:
+    name = Channel.SIMULATOR
+
+    async def send(self, external_id: str, message: OutboundMessage, context: SendContext | None = None) -> SendResult:
+        print("sending", flush=True)
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def main(url: str) -> None:
+    db = Database(url)
+    limiters = {Channel.SIMULATOR: RateLimiter(ChannelRate(1e9))}
+    dispatcher = Dispatcher(
+        db, {Channel.SIMULATOR: HangingPlatform()}, SystemClock(), DispatchPolicy(), "dying", limiters
+    )
+    await dispatcher.dispatch_due()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1]))

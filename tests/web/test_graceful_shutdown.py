@@ -1,0 +1,62 @@
+"""Graceful shutdown: once the service is told to stop, the dispatcher claims nothing more, and the message
+it is sending at that moment is finished and recorded, not lost or left claimed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from bot.channels.base import OutboundMessage, SendOutcome, SendResult
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.models import Channel, OutboxMessage, OutboxStatus
+from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from tests.harness import Bot
+
+
+class SlowPhone:
+    """A channel whose first send waits until the test lets it finish."""
+
+    name = Channel.SIMULATOR
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.sent: list[str] = []
+
+    async def send(self, external_id: str, message: OutboundMessage, context: object = None) -> SendResult:
+        self.started.set()
+        await self.release.wait()
+        self.sent.append(external_id)
+        return SendResult(SendOutcome.SENT, provider_message_id=f"slow-{len(self.sent)}")
+
+
+async def test_stopping_finishes_the_send_in_flight_and_claims_nothing_more(db: Database, clock: FakeClock) -> None:
+    bot = Bot(db, clock)
+    for _ in range(3):  # three people start onboarding: three replies wait in the outbox
+        _, code = await bot.invite(locale="en")
+        await bot.inbox.process([bot.simulator.text(bot.phone().external_id, f"/start {code}")])
+
+    async def no_wait(_: float) -> None:
+        return None
+
+    phone = SlowPhone()
+    dispatcher = Dispatcher(
+        db, {Channel.SIMULATOR: phone}, clock, DispatchPolicy(batch=1),
+        limiters={Channel.SIMULATOR: RateLimiter(ChannelRate(1e9), sleep=no_wait)},
+    )  # fmt: skip
+    stopping = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stopping))
+    await asyncio.wait_for(phone.started.wait(), timeout=10)
+
+    stopping.set()  # SIGTERM arrives while one message is on its way
+    phone.release.set()
+    await asyncio.wait_for(running, timeout=10)
+
+    async with db.reading() as session:
+        statuses = list(await session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)))
+    assert len(phone.sent) == 1
+    assert statuses.count(OutboxStatus.SENT) == 1  # the one in flight was finished and recorded
+    assert statuses.count(OutboxStatus.PENDING) == len(statuses) - 1  # the rest wait for the next start
+    assert OutboxStatus.CLAIMED not in statuses
