@@ -5,6 +5,7 @@ a catalog whose button label is too long for WhatsApp."""
 from __future__ import annotations
 
 import gettext
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 from bot import i18n
 from bot.channels.base import OutboundMessage
 from bot.cli import cli
+from bot.conversation.actions import actions
 from bot.conversation.answers import simplify
 from bot.conversation.check import MACHINE_DRAFTED, coverage, review_status
 from bot.conversation.flows import PluralText
@@ -56,37 +58,65 @@ def test_every_language_has_a_catalog() -> None:
 # -- every flow, end to end, in every language ---
 
 
-def _answer(message: Message, strategy: str) -> Reply:
+TYPED = {"number": "2", "date": "1/12/2026", "time": "10:00", "text": "x"}
+
+
+def _answer(message: Message, strategy: str, flow: str = "") -> Reply:
     assert message.step is not None
-    if not message.choices:  # a text question
+    if not message.choices:  # a typed answer: text, number, date or time
         if message.skippable and strategy == "skip":
             return Reply(choice=button_id(message.step, SKIP_VALUE))
-        return Reply(text="x")
+        kind = (
+            FLOWS.flow(flow).step(message.step).ask
+            if flow and message.step in {s.id for s in FLOWS.flow(flow).steps}
+            else "text"
+        )
+        return Reply(text=TYPED.get(kind or "text", "x"))
     if message.skippable and strategy == "skip":
         return Reply(choice=button_id(message.step, SKIP_VALUE))
     choice = message.choices[-1] if strategy == "last" else message.choices[0]
     return Reply(choice=button_id(message.step, choice.value))
 
 
+def _action_results(flow: str) -> dict[str, Any]:
+    """What the flow's ``wait`` actions return, made up: two names for every choice list they make, and a
+    short value for every other result."""
+    results: dict[str, Any] = {name: "Amina" for outputs in actions.outputs().values() for name in outputs}
+    for step in FLOWS.flow(flow).steps:
+        if isinstance(step.choices, str) and step.choices.startswith("var."):
+            results[step.choices[4:]] = [{"value": "p1", "label": "Amina"}, {"value": "p2", "label": "Hana"}]
+    return results
+
+
 def _walk(flow: str, strategy: str) -> Iterator[tuple[Message, dict[str, Any]]]:
     """Every message the flow sends when each question is answered by ``strategy``, with the context the
-    service would render it with (her answers' labels included)."""
+    service would render it with (her answers' labels, and what its actions returned)."""
     interpreter = Interpreter(FLOWS)
+    results = _action_results(flow)
     outcome: Outcome = interpreter.start(flow, CONTEXT)
     for _ in range(60):
-        answers = dict(outcome.state.get("answers", {}))
+        context = {**results, **dict(outcome.state.get("answers", {})), **outcome.state.get("vars", {})}
         for message in outcome.messages:
-            yield message, answers
+            yield message, context
         if outcome.step is None:
             return
+        if outcome.continue_after_actions:
+            state = {**outcome.state, "vars": {**outcome.state.get("vars", {}), **results}}
+            outcome = interpreter.proceed(outcome.flow, outcome.step, state, CONTEXT)
+            continue
         question = outcome.messages[-1]
-        outcome = interpreter.resume(outcome.flow, outcome.step, outcome.state, _answer(question, strategy), CONTEXT)
+        reply = _answer(question, strategy, outcome.flow)
+        outcome = interpreter.resume(outcome.flow, outcome.step, outcome.state, reply, CONTEXT)
     raise AssertionError(f"{flow} did not end")
 
 
-def _render(message: Message, answers: dict[str, Any], flow: str, locale: str) -> OutboundMessage:
-    labels = RENDERER.answer_labels(FLOWS.flow(flow), answers, locale)
-    return RENDERER.message(message, locale, {**CONTEXT, **labels})
+def _render(message: Message, context: dict[str, Any], flow: str, locale: str) -> OutboundMessage:
+    labels = RENDERER.answer_labels(FLOWS.flow(flow), context, locale)
+    return RENDERER.message(message, locale, {**CONTEXT, **context, **labels})
+
+
+def _only_placeholders(text: str) -> bool:
+    return not re.sub(r"\{[a-z_]+\}", "", text).strip()
 
 
 def _texts(message: Message) -> list[str]:
@@ -112,14 +142,16 @@ def test_every_flow_renders_in_every_language(locale: str, flow: str, strategy: 
             for msgid in _texts(message):
                 entry = catalog.get(msgid)
                 assert entry is not None and entry.string and not entry.fuzzy, (locale, msgid)
-            assert shown.text != english.text, (locale, english.text)
+            if not all(_only_placeholders(t) for t in _texts(message)):
+                assert shown.text != english.text, (locale, english.text)
         assert len(shown.buttons) == len(english.buttons)
         for button, source, choice in zip(shown.buttons, english.buttons, message.choices, strict=False):
             assert "{" not in button.label and "}" not in button.label
             assert button.id == source.id
             if catalog is not None and choice.translate and choice.label not in same:
                 assert button.label != source.label, (locale, source.label)
-    assert rendered_any
+    # A flow that starts by asking an action may end silently with made-up results (no match to ask about).
+    assert rendered_any or any(step.wait for step in FLOWS.flow(flow).steps)
 
 
 # -- right to left ---
