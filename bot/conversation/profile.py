@@ -14,20 +14,20 @@ from bot.privacy.crypto import Cipher
 # On the person: what the bot needs to talk with her.
 PERSON_FIELDS = frozenset({"display_name", "locale", "checkin_weekday", "checkin_time", "quiet_hours"})
 # In the intake profile: what the programme counts.
-INTAKE_FIELDS = frozenset(
-    {
-        "age_group",
-        "has_children",
-        "needs_childcare",
-        "single_parent",
-        "schooling",
-        "ever_paid_job",
-        "languages",
-        "local_language_level",
-        "interests",
-        "availability",
-    }
+# In the order exports and counts list them.
+INTAKE_ORDER = (
+    "age_group",
+    "has_children",
+    "needs_childcare",
+    "single_parent",
+    "schooling",
+    "ever_paid_job",
+    "languages",
+    "local_language_level",
+    "interests",
+    "availability",
 )
+INTAKE_FIELDS = frozenset(INTAKE_ORDER)
 PROFILE_FIELDS = PERSON_FIELDS | INTAKE_FIELDS
 RECORD_FIELDS = {"checkin": frozenset({"mood", "steps", "obstacles", "note", "wants_contact"})}
 # Names every text may use besides profile fields and answers.

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
 from bot.channels.base import OutboundMessage
+from bot.conversation.profile import INTAKE_ORDER
 from bot.db.models import (
     Alert,
     AnonymousCount,
@@ -53,18 +54,7 @@ ERASED = "trampoline.erased"  # session.info key: the ids erased in this transac
 NO_STEP = "none"
 FAREWELL_KIND = "farewell"
 BUDDY_NOTICE_TEXT = "buddy_match_ended"
-INTAKE_COUNTED = (
-    "age_group",
-    "has_children",
-    "needs_childcare",
-    "single_parent",
-    "schooling",
-    "ever_paid_job",
-    "languages",
-    "local_language_level",
-    "interests",
-    "availability",
-)
+INTAKE_COUNTED = INTAKE_ORDER
 MIN_NAME_MATCH = 3  # a shorter name would match unrelated messages
 MIN_NOTE_MATCH = 8
 # Columns that point at a person without being part of her data: kept, but no longer pointing at her.

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.profile import INTAKE_ORDER
 from bot.db.models import (
     Alert,
     BuddyMatch,
@@ -33,18 +34,7 @@ from bot.privacy.crypto import Cipher
 
 EXPORT_FORMAT = "trampoline-export-1"
 UNREADABLE = "(cannot be read with the current encryption keys)"
-INTAKE = (
-    "age_group",
-    "has_children",
-    "needs_childcare",
-    "single_parent",
-    "schooling",
-    "ever_paid_job",
-    "languages",
-    "local_language_level",
-    "interests",
-    "availability",
-)
+INTAKE = INTAKE_ORDER
 
 
 def _time(value: datetime | None) -> str | None:
