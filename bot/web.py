@@ -104,14 +104,9 @@ def _telegram_webhook(
         given = request.headers.get("x-telegram-bot-api-secret-token", "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return _answer(403, "wrong secret")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > WEBHOOK_BODY_LIMIT:
+        body = await _read_body(request)
+        if body is None:
             return _answer(413, "too large")
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > WEBHOOK_BODY_LIMIT:
-                return _answer(413, "too large")
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -132,6 +127,19 @@ def _telegram_webhook(
                 log.error("telegram webhook: update %s not stored (%s)", event.dedupe_key, type(exc).__name__)
                 return _answer(503, "not stored")
         return _answer(200, "stored")
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The raw body, or None when it is (or says it will be) over the webhook size limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > WEBHOOK_BODY_LIMIT:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > WEBHOOK_BODY_LIMIT:
+            return None
+    return bytes(body)
 
 
 def _whatsapp_webhook(
@@ -159,15 +167,10 @@ def _whatsapp_webhook(
         signature = request.headers.get("x-hub-signature-256")
         if not signature:
             return _answer(401, "not signed")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > WEBHOOK_BODY_LIMIT:
+        body = await _read_body(request)
+        if body is None:
             return _answer(413, "too large")
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > WEBHOOK_BODY_LIMIT:
-                return _answer(413, "too large")
-        if not whatsapp.signature_ok(bytes(body), signature):
+        if not whatsapp.signature_ok(body, signature):
             return _answer(403, "wrong signature")
         try:
             payload = json.loads(body)

@@ -8,6 +8,7 @@ platform calls within the platform's limits, sends it, and maps the platform's a
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -156,3 +157,32 @@ class ChannelAdapter(Protocol):
     async def send(
         self, external_id: str, message: OutboundMessage, context: SendContext | None = None
     ) -> SendResult: ...
+
+
+def split_text(text: str, limit: int, units: Callable[[str], int] = lambda _: 1) -> list[str]:
+    """``text`` in pieces of at most ``limit`` units (``units(char)``: 1 a character by default; Telegram
+    counts UTF-16 units), cut at the last paragraph break that keeps a piece at least half full, else at a
+    line break, else at a space, else where it must."""
+
+    def fitting(part: str) -> int:
+        used = 0
+        for index, char in enumerate(part):
+            used += units(char)
+            if used > limit:
+                return index
+        return len(part)
+
+    pieces: list[str] = []
+    rest = text
+    while (fits := fitting(rest)) < len(rest):
+        window = rest[:fits]
+        cut, skip = fits, 0
+        for separator in ("\n\n", "\n", " "):
+            at = window.rfind(separator)
+            if at >= fits // 2:
+                cut, skip = at, len(separator)
+                break
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut + skip :].lstrip("\n")
+    pieces.append(rest)
+    return pieces

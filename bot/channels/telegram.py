@@ -52,6 +52,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import EventKind, InboundEvent, OutboundMessage, SendContext, SendOutcome, SendResult
+from bot.channels.base import split_text as split_pieces
 from bot.clock import Clock
 from bot.db.models import Channel
 
@@ -138,37 +139,16 @@ def keyboard_for(message: OutboundMessage) -> Rows:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """``text`` in pieces of at most ``limit`` UTF-16 units, cut at the last paragraph break that keeps a
-    piece at least half full, else at a line break, else at a space, else where it must."""
-    pieces: list[str] = []
-    rest = text
-    while utf16_len(rest) > limit:
-        fits = _fitting(rest, limit)
-        window = rest[:fits]
-        cut, skip = fits, 0
-        for separator in ("\n\n", "\n", " "):
-            at = window.rfind(separator)
-            if at >= fits // 2:
-                cut, skip = at, len(separator)
-                break
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut + skip :].lstrip("\n")
-    pieces.append(rest)
-    return pieces
+    """``text`` in pieces Telegram accepts: it counts UTF-16 units (an emoji outside the BMP counts two)."""
+    return split_pieces(text, limit, _utf16_units)
+
+
+def _utf16_units(char: str) -> int:
+    return 2 if ord(char) > 0xFFFF else 1
 
 
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
-
-
-def _fitting(text: str, limit: int) -> int:
-    """How many characters of ``text`` fit in ``limit`` UTF-16 units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
 
 
 def markup(rows: Rows) -> InlineKeyboardMarkup | None:

@@ -45,6 +45,7 @@ from bot.channels.base import (
     SendContext,
     SendOutcome,
     SendResult,
+    split_text,
 )
 from bot.clock import Clock
 from bot.db.models import Channel
@@ -217,25 +218,6 @@ def _interactive(buttons: list[tuple[str, str]], list_button: str) -> dict[str, 
 def numbered_menu(buttons: list[tuple[str, str]]) -> str:
     """ "1. 😄 Very good" a line; the skip button, when there is one, is last, as the renderer puts it."""
     return "\n".join(f"{number}. {label}" for number, (_, label) in enumerate(buttons, start=1))
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """``text`` in pieces of at most ``limit`` characters, cut at a paragraph break, else a line break, else
-    a space (never mid-word unless a word is longer than ``limit``)."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut, skip = limit, 0
-        for separator in ("\n\n", "\n", " "):
-            at = window.rfind(separator)
-            if at >= limit // 2:
-                cut, skip = at, len(separator)
-                break
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut + skip :].lstrip("\n")
-    pieces.append(rest)
-    return pieces
 
 
 def _regroup(chunks: list[str]) -> list[str]:
