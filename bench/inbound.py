@@ -10,7 +10,8 @@ returns. The database holds ``--participants`` people (made with bulk SQL); the 
   median of ``--runs``, on the SQLite file; ``pg_msgs_per_s`` the same on PostgreSQL
   (``TRAMPOLINE_BENCH_POSTGRES_URL``, default the local server; a database is created and dropped).
 - ``p50_ms``, ``p99_ms`` (and ``pg_p50_ms``, ``pg_p99_ms``): from ``submit`` to its commit, at a steady
-  ``--rate`` messages per second for ``--seconds``.
+  ``--rate`` messages per second for ``--seconds``, from ``--rate`` participants each answering her
+  check-in one message after the other (so starts, answers and ends are mixed as in real traffic).
 - ``baseline_msgs_per_s``: the same check-in built the common way, a python-telegram-bot
   ``ConversationHandler`` with in-memory state fed through ``Application.process_update`` in series, with an
   offline request object (nothing leaves the process); ``baseline_ratio`` = ``msgs_per_s`` / that.
@@ -169,6 +170,8 @@ async def steady(
         delay = start + n / rate - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
+        while not ready:  # every participant still waits for her last answer: the inbox is behind
+            await asyncio.sleep(0.001)
         tasks.append(asyncio.create_task(one(ready.popleft())))
     await asyncio.gather(*tasks)
     return latencies
@@ -191,7 +194,8 @@ async def bench_ours(db: Database, args: argparse.Namespace, prefix: str) -> dic
             rate, failures = await throughput(inbox, simulator, external_ids(run * args.concurrent, args.concurrent))
             rates.append(rate)
             failed += failures
-        latency_ids = external_ids(args.runs * args.concurrent, args.rate * 5)
+        # One second's worth of participants, each going through her check-in (a message a second each).
+        latency_ids = external_ids(args.runs * args.concurrent, args.rate)
         latencies = await steady(inbox, simulator, latency_ids, args.rate, args.seconds)
         async with db.reading() as session:
             completed = await session.scalar(

@@ -2,10 +2,16 @@
 
 For each event: dedupe on its key, identify the person, run the conversation step, store the new position
 and write the replies to the outbox, all committed together or not at all. Events that arrive together are
-committed as a group: one transaction, one savepoint per event, so one bad event cannot spoil the others.
-A group is whatever has arrived while the previous commit ran; nothing waits for a group to fill, so a lone
-message at night is committed at once and a Monday-morning burst is committed in large groups. One worker
-takes events in arrival order, so one person's events are handled strictly in order.
+committed as a group, in one transaction. A group is whatever has arrived while the previous commit ran;
+nothing waits for a group to fill, so a lone message at night is committed at once and a Monday-morning
+burst is committed in large groups. One worker takes events in arrival order, so one person's events are
+handled strictly in order.
+
+A group is first processed together: its keys recorded with one statement, what its senders' first steps
+need read with four (``ConversationService.prefetch``), and what the events change written when the
+group commits, so most events cost no statement of their own. If one event of the group raises, that attempt
+is rolled back whole and the group is processed again one event at a time, each in a savepoint, so the
+bad event is recorded as failed and cannot spoil the others.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ import enum
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError, ProgrammingError
@@ -111,14 +118,71 @@ class Inbox:
     # -- one group, one transaction ---
 
     async def process(self, events: Sequence[InboundEvent]) -> list[Result]:
-        """Process ``events`` in order in one transaction, a savepoint each; commit once."""
+        """Process ``events`` in order in one transaction; commit once."""
+        try:
+            results = await self._together(events)
+        except Exception as exc:
+            if _database_unavailable(exc):
+                raise
+            # One event raised (logged below, when it raises again on its own): nothing of the attempt is kept.
+            results = await self._one_by_one(events)
+        self.groups_committed += 1
+        if self.after_commit is not None:
+            self.after_commit()
+        return results
+
+    async def _together(self, events: Sequence[InboundEvent]) -> list[Result]:
+        """The whole group without savepoints: raises (and keeps nothing) if any event raises."""
+        results: list[Result] = []
+        owners: list[dict[str, object]] = []
+        async with self.db.transaction() as session:
+            fresh = await self._claim(session, events)
+            await self.conversations.prefetch(session, [e for e in events if e.dedupe_key in fresh])
+            for event in events:
+                if event.dedupe_key not in fresh:
+                    results.append(Result(Handled.DUPLICATE))
+                    continue
+                fresh.discard(event.dedupe_key)
+                person_id = await self.conversations.handle(session, event, self.clock.now())
+                if person_id is not None:
+                    owners.append({"key": event.dedupe_key, "person": person_id})
+                results.append(Result(Handled.PROCESSED, person_id))
+            if owners:
+                table = cast(Table, InboundEventRow.__table__)
+                connection = await session.connection()
+                await connection.execute(
+                    update(table).where(table.c.dedupe_key == bindparam("key")).values(person_id=bindparam("person")),
+                    owners,
+                )
+        return results
+
+    async def _claim(self, session: AsyncSession, events: Sequence[InboundEvent]) -> set[str]:
+        """Record the keys of ``events`` with one statement; returns those not recorded before."""
+        now = self.clock.now()
+        rows = {
+            event.dedupe_key: {
+                "dedupe_key": event.dedupe_key,
+                "channel": event.channel,
+                "received_at": now,
+                "outcome": "processed",
+            }
+            for event in events
+        }
+        insert_ = pg_insert if self.db.backend == "postgresql" else sqlite_insert
+        statement = (
+            insert_(InboundEventRow)
+            .values(list(rows.values()))
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(InboundEventRow.dedupe_key)
+        )
+        return set((await session.scalars(statement)).all())
+
+    async def _one_by_one(self, events: Sequence[InboundEvent]) -> list[Result]:
+        """The group again, a savepoint per event: an event that raises is recorded as failed, alone."""
         results: list[Result] = []
         async with self.db.transaction() as session:
             for event in events:
                 results.append(await self._one(session, event))
-        self.groups_committed += 1
-        if self.after_commit is not None:
-            self.after_commit()
         return results
 
     async def _one(self, session: AsyncSession, event: InboundEvent) -> Result:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot import i18n
@@ -123,6 +125,42 @@ def outbox_row(
     )
 
 
+PREFETCHED = "trampoline_prefetched"  # the key of a group's ``Prefetched`` in ``session.info``
+
+
+@dataclass
+class Prefetched:
+    """What the events of one inbox group need first, read with a handful of statements for the whole group
+    instead of several for each event: who wrote (identity and person), her organisation, coach and profile,
+    her open and waiting conversations and the check-in the open one fills in.
+
+    Who wrote, and her organisation, coach and profile, are used once, by her first event of the group; her
+    later events read them again. Her conversations stay until something changes which of them is open or
+    waiting: ``start_flow`` (the only place a conversation is made or put to wait) forgets them for whoever
+    it starts a flow for, and a conversation whose status another step changed (closed, expired, cancelled)
+    is skipped and read again. ``_save`` forgets her context when it gives her a new profile. The objects are
+    the session's own (its identity map), so a change another event makes to them is seen here too; ``keep``
+    holds them so the identity map does not let them go."""
+
+    identities: dict[tuple[Channel, str], tuple[ChannelIdentity, Person] | None] = field(default_factory=dict)
+    contexts: dict[int, tuple[str, str | None, Profile | None]] = field(default_factory=dict)
+    active: dict[int, Conversation | None] = field(default_factory=dict)
+    waiting: dict[int, list[Conversation]] = field(default_factory=dict)
+    keep: list[object] = field(default_factory=list)
+
+    def forget(self, person_id: int, *, conversation: bool = False, context: bool = False) -> None:
+        if conversation:
+            self.active.pop(person_id, None)
+            self.waiting.pop(person_id, None)
+        if context:
+            self.contexts.pop(person_id, None)
+
+
+def prefetched(session: AsyncSession) -> Prefetched | None:
+    found = session.info.get(PREFETCHED)
+    return found if isinstance(found, Prefetched) else None
+
+
 @dataclass
 class Turn:
     """Everything one inbound event (or one scheduled nudge) leads to for one person."""
@@ -193,6 +231,83 @@ class ConversationService:
     def translator(self, locale: str) -> Translator:
         return self.catalogs.translations(locale)
 
+    # -- a group of inbound events ---
+
+    async def prefetch(self, session: AsyncSession, events: Sequence[InboundEvent]) -> Prefetched:
+        """Read what ``events`` will need first in four statements and keep it in the session for ``handle``
+        (see ``Prefetched``). On PostgreSQL the senders' identity rows are locked here, in id order."""
+        found = Prefetched()
+        session.info[PREFETCHED] = found
+        senders: dict[Channel, set[str]] = {}
+        for event in events:
+            if not event.is_group:
+                senders.setdefault(event.channel, set()).add(event.external_id)
+        if not senders:
+            return found
+        for channel, external_ids in senders.items():
+            found.identities.update(dict.fromkeys(((channel, e) for e in external_ids), None))
+        query = (
+            select(ChannelIdentity, Person)
+            .join(Person, Person.id == ChannelIdentity.person_id)
+            .where(
+                or_(
+                    *(
+                        and_(ChannelIdentity.channel == channel, ChannelIdentity.external_id.in_(sorted(ids)))
+                        for channel, ids in senders.items()
+                    )
+                )
+            )
+            .order_by(ChannelIdentity.id)
+        )
+        if self.lock_rows:
+            query = query.with_for_update(of=ChannelIdentity)
+        people: list[int] = []
+        for identity, person in await session.execute(query):
+            found.identities[(identity.channel, identity.external_id)] = (identity, person)
+            people.append(person.id)
+        if not people:
+            return found
+        coach = aliased(Person)
+        coach_name = (
+            select(coach.display_name)
+            .join(CaseloadEntry, CaseloadEntry.coach_id == coach.id)
+            .where(CaseloadEntry.participant_id == Person.id, CaseloadEntry.ended_at.is_(None))
+            .limit(1)
+            .scalar_subquery()
+        )
+        contexts = await session.execute(
+            select(Person.id, Organisation.name, coach_name, Profile)
+            .select_from(Person)
+            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+            .outerjoin(Profile, Profile.person_id == Person.id)
+            .where(Person.id.in_(people))
+        )
+        for person_id, organisation, coach_display_name, profile in contexts:
+            found.contexts[person_id] = (organisation or "", coach_display_name, profile)
+        found.active = dict.fromkeys(people, None)
+        found.waiting = {person: [] for person in people}
+        conversations = await session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.person_id.in_(people),
+                Conversation.status.in_([ConversationStatus.ACTIVE, ConversationStatus.WAITING]),
+            )
+            .order_by(Conversation.id)
+        )
+        records: list[int] = []
+        for row in conversations:
+            found.keep.append(row)
+            if row.status is ConversationStatus.WAITING:
+                found.waiting[row.person_id].append(row)
+                continue
+            found.active[row.person_id] = row  # the newest one wins, as in ``_active``
+            record = row.state.get("record_id")
+            if isinstance(record, int) and self.flows.flows.get(row.flow) and self.flows.flow(row.flow).record:
+                records.append(record)
+        if records:
+            found.keep.extend(await session.scalars(select(CheckIn).where(CheckIn.id.in_(records))))
+        return found
+
     # -- one inbound event ---
 
     async def handle(self, session: AsyncSession, event: InboundEvent, now: datetime) -> int | None:
@@ -223,6 +338,9 @@ class ConversationService:
         return person.id
 
     async def _identify(self, session: AsyncSession, event: InboundEvent) -> tuple[ChannelIdentity, Person] | None:
+        group = prefetched(session)
+        if group is not None and (event.channel, event.external_id) in group.identities:
+            return group.identities.pop((event.channel, event.external_id))
         query = (
             select(ChannelIdentity, Person)
             .join(Person, Person.id == ChannelIdentity.person_id)
@@ -242,7 +360,12 @@ class ConversationService:
         person: Person,
         identity: ChannelIdentity,
     ) -> Turn:
-        # One round trip on the hot path: her organisation's name, her coach's name and her profile.
+        key = f"reply:{event.dedupe_key}" if event is not None else ""
+        group = prefetched(session)
+        if event is not None and group is not None and person.id in group.contexts:
+            organisation, coach, profile = group.contexts.pop(person.id)
+            return Turn(session, now, person, identity, event, organisation, coach, profile, key=key)
+        # One round trip: her organisation's name, her coach's name and her profile.
         coach_name = (
             select(Person.display_name)
             .join(CaseloadEntry, CaseloadEntry.coach_id == Person.id)
@@ -258,9 +381,9 @@ class ConversationService:
                 .where(Organisation.id == person.organisation_id)
             )
         ).first()
-        organisation, coach, profile = found if found is not None else (None, None, None)
-        key = f"reply:{event.dedupe_key}" if event is not None else ""
-        return Turn(session, now, person, identity, event, organisation or "", coach, profile, key=key)
+        if found is None:
+            return Turn(session, now, person, identity, event, "", None, None, key=key)
+        return Turn(session, now, person, identity, event, found[0] or "", found[1], found[2], key=key)
 
     async def _route(self, turn: Turn) -> None:
         assert turn.event is not None
@@ -376,6 +499,9 @@ class ConversationService:
         mode = mode or flow.start_mode
         session, now = turn.session, turn.now
         active = await self._active(session, turn.person.id, now)
+        group = prefetched(session)
+        if group is not None:
+            group.forget(turn.person.id, conversation=True)  # what follows changes which conversation is open
         if active is not None:
             if mode == "interrupt":
                 active.status = ConversationStatus.CANCELLED
@@ -457,16 +583,20 @@ class ConversationService:
         """After a flow ends: go back to a flow it interrupted, or start one that was waiting its turn."""
         if turn.person.status is PersonStatus.STOPPED:
             return
-        waiting = list(
-            await turn.session.scalars(
-                select(Conversation)
-                .where(
-                    Conversation.person_id == turn.person.id,
-                    Conversation.status == ConversationStatus.WAITING,
+        group = prefetched(turn.session)
+        if group is not None and turn.person.id in group.waiting:
+            waiting = [c for c in group.waiting[turn.person.id] if c.status is ConversationStatus.WAITING]
+        else:
+            waiting = list(
+                await turn.session.scalars(
+                    select(Conversation)
+                    .where(
+                        Conversation.person_id == turn.person.id,
+                        Conversation.status == ConversationStatus.WAITING,
+                    )
+                    .order_by(Conversation.id)
                 )
-                .order_by(Conversation.id)
             )
-        )
         suspended = [c for c in waiting if c.state.get("suspended")]
         if suspended:
             row = suspended[-1]
@@ -489,13 +619,20 @@ class ConversationService:
 
     async def _active(self, session: AsyncSession, person_id: int, now: datetime) -> Conversation | None:
         """Her open conversation, if any. One past its expiry is closed here, on first sight."""
-        result = await session.scalars(
-            select(Conversation)
-            .where(Conversation.person_id == person_id, Conversation.status == ConversationStatus.ACTIVE)
-            .order_by(Conversation.id.desc())
-            .limit(1)
-        )
-        active = result.first()
+        group = prefetched(session)
+        if group is not None and person_id in group.active:
+            active = group.active[person_id]
+            if active is not None and active.status is not ConversationStatus.ACTIVE:
+                del group.active[person_id]  # a step of the group closed it: read again
+                return await self._active(session, person_id, now)
+        else:
+            result = await session.scalars(
+                select(Conversation)
+                .where(Conversation.person_id == person_id, Conversation.status == ConversationStatus.ACTIVE)
+                .order_by(Conversation.id.desc())
+                .limit(1)
+            )
+            active = result.first()
         if active is not None and active.expires_at is not None and active.expires_at <= now:
             active.status = ConversationStatus.EXPIRED
             active.updated_at = now
@@ -525,6 +662,9 @@ class ConversationService:
                 if turn.profile is None:
                     turn.profile = Profile(person_id=turn.person.id, languages=[], interests=[], availability=[])
                     turn.session.add(turn.profile)
+                    group = prefetched(turn.session)
+                    if group is not None:
+                        group.forget(turn.person.id, context=True)
                 save_to_profile(turn.profile, name, value)
                 turn.profile.updated_at = turn.now
         elif scope == "record":

@@ -3,8 +3,9 @@
 SQLite is the embedded default, set up the way a single-writer database needs: WAL (readers never block the
 writer), a busy timeout, foreign keys on, ``synchronous=NORMAL`` (durable across process crashes) and
 ``BEGIN IMMEDIATE`` for write transactions, so a transaction that reads and then writes takes the write lock
-up front instead of failing with "database is locked" when it tries to upgrade. PostgreSQL
-(``postgresql+asyncpg``) runs the same code.
+up front instead of failing with "database is locked" when it tries to upgrade. On SQLite the write
+transactions run on the event loop's thread (``bot/db/inline_sqlite.py``) and the read transactions through
+aiosqlite's thread. PostgreSQL (``postgresql+asyncpg``) runs the same code.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.db import inline_sqlite
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
@@ -40,14 +42,23 @@ class Database:
         if self.is_sqlite:
             path = Path(self.url.database or "")
             path.parent.mkdir(parents=True, exist_ok=True)
+            # The writer's statements run on the loop's thread (see the module's docstring); readers use the
+            # aiosqlite thread of the URL.
+            self.engine: AsyncEngine = create_async_engine(
+                self.url,
+                async_creator=inline_sqlite.connector(str(path), SQLITE_BUSY_TIMEOUT_MS / 1000),
+                **options,
+            )
+            self.read_engine = create_async_engine(self.url, **options)
+            _configure_sqlite(self.engine, busy_timeout_ms=0)
+            _configure_sqlite(self.read_engine, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
         else:
             options["pool_pre_ping"] = True
-        self.engine: AsyncEngine = create_async_engine(self.url, **options)
-        if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            self.engine = create_async_engine(self.url, **options)
+            self.read_engine = self.engine
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reader = async_sessionmaker(
-            self.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}), expire_on_commit=False
+            self.read_engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}), expire_on_commit=False
         )
         # SQLite has one writer. Within this process, writers queue here instead of in SQLite's busy handler,
         # which sleeps in steps of up to 100 ms while it waits for the lock.
@@ -84,16 +95,18 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module: it would not BEGIN before SELECTs
         # and cannot BEGIN IMMEDIATE. The ``begin`` hook below does it instead.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in SQLITE_PRAGMAS:
+        for pragma in (*SQLITE_PRAGMAS, f"PRAGMA busy_timeout={busy_timeout_ms}"):
             cursor.execute(pragma)
         cursor.close()
 

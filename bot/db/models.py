@@ -269,7 +269,8 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_status_due_at", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Unique and known before the insert: the sentinel that lets SQLite insert many rows in one statement.
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True, insert_sentinel=True)
     # Null only for a short answer to a stranger (someone without a valid invite): then the platform's id
     # of the sender is in ``recipient``.
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
