@@ -155,6 +155,7 @@ async def steady(
     ready = collections.deque(ids)
     position = dict.fromkeys(ids, 0)
     latencies: list[float] = []
+    freed = asyncio.Event()
     loop = asyncio.get_running_loop()
 
     async def one(external_id: str) -> None:
@@ -163,6 +164,7 @@ async def steady(
         latencies.append((time.perf_counter() - started) * 1000)
         position[external_id] = (position[external_id] + 1) % len(CHECKIN)
         ready.append(external_id)
+        freed.set()
 
     tasks = []
     start = loop.time()
@@ -171,7 +173,8 @@ async def steady(
         if delay > 0:
             await asyncio.sleep(delay)
         while not ready:  # every participant still waits for her last answer: the inbox is behind
-            await asyncio.sleep(0.001)
+            freed.clear()
+            await freed.wait()
         tasks.append(asyncio.create_task(one(ready.popleft())))
     await asyncio.gather(*tasks)
     return latencies

@@ -187,6 +187,8 @@ async def bench_dispatch(messages: int, rate: int) -> dict[str, Any]:
                     break
                 except httpx.TransportError:
                     await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError("the emulator did not start")
             await upgrade(db)
             clock = SystemClock()
             now = clock.now()

@@ -77,10 +77,14 @@ class DispatchPolicy:
 
 class RateLimiter:
     """Spaces sends evenly at ``per_second`` overall and ``per_recipient_interval`` per chat. The wait is
-    real time (the platform counts real seconds), but the clock and the sleep can be replaced in tests."""
+    real time (the platform counts real seconds), but the clock and the sleep can be replaced in tests.
+
+    Each send reserves a slot, then sleeps until it. A sender that wakes late (the loop was busy) takes the
+    next slot after the last one actually used, so the senders that were held up go out spaced again rather
+    than all at once: a burst after a pause would push a second over the platform's limit."""
 
     # Stay this much under the platform's limit, so that network jitter never pushes a second over it.
-    SAFETY = 1.01
+    SAFETY = 1.02
 
     def __init__(
         self,
@@ -93,6 +97,7 @@ class RateLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._next = 0.0
+        self._last: float | None = None  # the slot the last send went out in
         self._recipients: dict[str, float] = {}
 
     async def wait(self, recipient: str) -> None:
@@ -106,6 +111,14 @@ class RateLimiter:
                 self._recipients = {k: v for k, v in self._recipients.items() if v > now}
         if slot > now:
             await self._sleep(slot - now)
+            now = self._monotonic()
+        if self._last is not None and now < self._last + self.interval:
+            slot = self._last + self.interval  # woken together with others after a pause: keep the spacing
+            self._next = max(self._next, slot + self.interval)
+            self._last = slot
+            await self._sleep(slot - now)
+            now = self._monotonic()
+        self._last = now if self._last is None else max(self._last, now)
 
     def back_off(self, seconds: float) -> None:
         """The platform said "too many": pause the whole channel for that long."""
@@ -169,18 +182,99 @@ class Dispatcher:
                 stopper.cancel()
 
     async def dispatch_due(self, stopping: asyncio.Event | None = None) -> int:
-        """Send what is due now, one claimed batch at a time; return how many rows were sent or settled.
-        Once ``stopping`` is set, nothing more is claimed (the batch in flight is finished)."""
-        handled = 0
-        while True:
-            if stopping is not None and stopping.is_set():
-                return handled
-            claimed, settled = await self._claim()
-            handled += settled
-            if not claimed:
-                return handled
-            await self._deliver_batch(claimed)
-            handled += len(claimed)
+        """Send what is due now, in claimed batches; return how many rows were sent or settled.
+
+        The next batch is claimed once every message of the current one is on its way, and its chats start
+        at once, so the platform's rate is used without a pause between batches; a chat that still has a
+        message of the earlier batch on its way waits for it, so one chat's messages stay in order. Once
+        ``stopping`` is set, nothing more is claimed, what is on its way is finished, and a batch claimed
+        meanwhile is given back."""
+        if stopping is not None and stopping.is_set():
+            return 0
+        gate = asyncio.Semaphore(self.policy.concurrency)
+        writes = GroupWriter(self.db)
+        chats: dict[tuple[Channel, str], asyncio.Future[None]] = {}
+        try:
+            claimed, handled = await self._claim()
+            while claimed:
+                handled += len(claimed)
+                all_started = self._start_batch(claimed, gate, writes, chats, stopping)
+                # Until the batch's last message has started, or every chat is done (asyncio.wait never
+                # cancels what it waits for).
+                in_flight = asyncio.ensure_future(asyncio.wait(list(chats.values())))
+                waiter = asyncio.ensure_future(all_started.wait())
+                await asyncio.wait({in_flight, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                in_flight.cancel()
+                if any(c.done() and not c.cancelled() and c.exception() for c in chats.values()):
+                    break  # a chat failed: the error goes to the caller below
+                if stopping is not None and stopping.is_set():
+                    break
+                claimed, settled = await self._claim()
+                handled += settled
+                if claimed and stopping is not None and stopping.is_set():
+                    await self._release(claimed)
+                    handled -= len(claimed)
+                    break
+            await asyncio.gather(*chats.values())
+            return handled
+        finally:
+            await writes.close()
+
+    def _start_batch(
+        self,
+        claimed: list[Claimed],
+        gate: asyncio.Semaphore,
+        writes: GroupWriter,
+        chats: dict[tuple[Channel, str], asyncio.Future[None]],
+        stopping: asyncio.Event | None = None,
+    ) -> asyncio.Event:
+        """Start sending ``claimed``: several chats at once, each chat's messages one after another, after
+        any of hers still on their way. The small writes around each send (started, then its outcome) are
+        committed in groups. The event returned is set once the last message of the batch has started.
+        Once ``stopping`` is set, a chat's messages that have not started are given back."""
+        by_chat: dict[tuple[Channel, str], list[Claimed]] = {}
+        for item in claimed:
+            by_chat.setdefault((item.channel, item.recipient), []).append(item)
+        all_started = asyncio.Event()
+        waiting = len(claimed)
+
+        async def chat(items: list[Claimed], before: asyncio.Future[None] | None) -> None:
+            nonlocal waiting
+            if before is not None:
+                await before
+            async with gate:
+                for number, item in enumerate(items):
+                    if stopping is not None and stopping.is_set():
+                        await self._release(items[number:])
+                        return
+                    waiting -= 1
+                    if not waiting:
+                        all_started.set()
+                    await self._deliver(item, writes)
+
+        for key, items in by_chat.items():
+            before = chats.get(key)
+            chats[key] = asyncio.ensure_future(
+                chat(items, before if before is not None and not before.done() else None)
+            )
+        for key in [key for key, task in chats.items() if task.done()]:
+            del chats[key]
+        return all_started
+
+    async def _release(self, claimed: list[Claimed]) -> None:
+        """Give back claims that were not sent: they are due again at once, for any worker."""
+        async with self.db.transaction() as session:
+            await session.execute(
+                OUTBOX.update()
+                .where(
+                    OUTBOX.c.id.in_([item.row_id for item in claimed]),
+                    OUTBOX.c.claimed_by == self.worker,
+                    OUTBOX.c.status == OutboxStatus.CLAIMED,
+                    OUTBOX.c.send_started_at.is_(None),
+                )
+                .values(status=OutboxStatus.PENDING, lease_until=None, attempts=OUTBOX.c.attempts - 1)
+            )
 
     # -- claiming, with the rules for nudges ---
 
@@ -260,23 +354,29 @@ class Dispatcher:
             return claimed, settled
 
     async def _nudges_sent_today(self, session: Any, people: list[Person | None], now: datetime) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for person in {p.id: p for p in people if p is not None}.values():
-            start, end = local_day_bounds(now, person.timezone)
-            counts[person.id] = int(
-                await session.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(
-                        OutboxMessage.person_id == person.id,
-                        OutboxMessage.kind.in_(NUDGE_KINDS),
+        """For each of ``people``: the nudges sent to her on her local day so far, and those claimed and on
+        their way (they go out today), in one statement."""
+        bounds = {p.id: local_day_bounds(now, p.timezone) for p in people if p is not None}
+        counts = dict.fromkeys(bounds, 0)
+        if not bounds:
+            return counts
+        rows = await session.execute(
+            select(OutboxMessage.person_id, OutboxMessage.status, OutboxMessage.sent_at).where(
+                OutboxMessage.person_id.in_(list(bounds)),
+                OutboxMessage.kind.in_(NUDGE_KINDS),
+                or_(
+                    and_(
                         OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ]),
-                        OutboxMessage.sent_at >= start,
-                        OutboxMessage.sent_at < end,
-                    )
-                )
-                or 0
+                        OutboxMessage.sent_at >= min(start for start, _ in bounds.values()),
+                    ),
+                    and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.lease_until >= now),
+                ),
             )
+        )
+        for person_id, status, sent_at in rows:
+            start, end = bounds[person_id]
+            if status is OutboxStatus.CLAIMED or start <= sent_at < end:
+                counts[person_id] += 1
         return counts
 
     def _nudge_allowed(self, row: OutboxMessage, person: Person, now: datetime, sent_today: dict[int, int]) -> bool:
@@ -322,25 +422,6 @@ class Dispatcher:
         _note(row, now, "deferred", f"{reason}, until {until.isoformat()}")
 
     # -- sending ---
-
-    async def _deliver_batch(self, claimed: list[Claimed]) -> None:
-        """Several chats at once; each chat's messages one after another, in the order they were queued.
-        The small writes around each send (started, then its outcome) are committed in groups."""
-        by_chat: dict[tuple[Channel, str], list[Claimed]] = {}
-        for item in claimed:
-            by_chat.setdefault((item.channel, item.recipient), []).append(item)
-        gate = asyncio.Semaphore(self.policy.concurrency)
-        writes = GroupWriter(self.db)
-
-        async def chat(items: list[Claimed]) -> None:
-            async with gate:
-                for item in items:
-                    await self._deliver(item, writes)
-
-        try:
-            await asyncio.gather(*(chat(items) for items in by_chat.values()))
-        finally:
-            await writes.close()
 
     async def _deliver(self, item: Claimed, writes: GroupWriter) -> None:
         now = self.clock.now()

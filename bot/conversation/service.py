@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
@@ -267,21 +267,7 @@ class ConversationService:
             people.append(person.id)
         if not people:
             return found
-        coach = aliased(Person)
-        coach_name = (
-            select(coach.display_name)
-            .join(CaseloadEntry, CaseloadEntry.coach_id == coach.id)
-            .where(CaseloadEntry.participant_id == Person.id, CaseloadEntry.ended_at.is_(None))
-            .limit(1)
-            .scalar_subquery()
-        )
-        contexts = await session.execute(
-            select(Person.id, Organisation.name, coach_name, Profile)
-            .select_from(Person)
-            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
-            .outerjoin(Profile, Profile.person_id == Person.id)
-            .where(Person.id.in_(people))
-        )
+        contexts = await session.execute(_contexts(people))
         for person_id, organisation, coach_display_name, profile in contexts:
             found.contexts[person_id] = (organisation or "", coach_display_name, profile)
         found.active = dict.fromkeys(people, None)
@@ -366,24 +352,10 @@ class ConversationService:
             organisation, coach, profile = group.contexts.pop(person.id)
             return Turn(session, now, person, identity, event, organisation, coach, profile, key=key)
         # One round trip: her organisation's name, her coach's name and her profile.
-        coach_name = (
-            select(Person.display_name)
-            .join(CaseloadEntry, CaseloadEntry.coach_id == Person.id)
-            .where(CaseloadEntry.participant_id == person.id, CaseloadEntry.ended_at.is_(None))
-            .limit(1)
-            .scalar_subquery()
-        )
-        found = (
-            await session.execute(
-                select(Organisation.name, coach_name, Profile)
-                .select_from(Organisation)
-                .outerjoin(Profile, Profile.person_id == person.id)
-                .where(Organisation.id == person.organisation_id)
-            )
-        ).first()
+        found = (await session.execute(_contexts([person.id]))).first()
         if found is None:
             return Turn(session, now, person, identity, event, "", None, None, key=key)
-        return Turn(session, now, person, identity, event, found[0] or "", found[1], found[2], key=key)
+        return Turn(session, now, person, identity, event, found[1] or "", found[2], found[3], key=key)
 
     async def _route(self, turn: Turn) -> None:
         assert turn.event is not None
@@ -871,6 +843,25 @@ class ConversationService:
             if _CODE.match(code):
                 return code
         return None
+
+
+def _contexts(people: Sequence[int]) -> Select[int, str | None, str | None, Profile | None]:
+    """For each of ``people``: her id, her organisation's name, her coach's name and her profile."""
+    coach = aliased(Person)
+    coach_name = (
+        select(coach.display_name)
+        .join(CaseloadEntry, CaseloadEntry.coach_id == coach.id)
+        .where(CaseloadEntry.participant_id == Person.id, CaseloadEntry.ended_at.is_(None))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(Person.id, Organisation.name, coach_name, Profile)
+        .select_from(Person)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .outerjoin(Profile, Profile.person_id == Person.id)
+        .where(Person.id.in_(people))
+    )
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
