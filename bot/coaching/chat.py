@@ -76,6 +76,17 @@ async def coach_identity(session: AsyncSession, person_id: int) -> ChannelIdenti
     )
 
 
+async def _coach_and_identity(session: AsyncSession, participant_id: int) -> tuple[Person, ChannelIdentity] | None:
+    """Her coach and where to reach her, read without first writing the inbox group's pending changes (a
+    flush per note was most of a note's cost). Nothing pending can matter: an identity is written as soon as
+    it is made (an invite used), and a caseload entry is only made unwritten for a newly invited woman, who
+    has no messages yet."""
+    with session.no_autoflush:
+        coach = await caseload.coach_of(session, participant_id)
+        identity = await coach_identity(session, coach.id) if coach is not None else None
+    return None if coach is None or identity is None else (coach, identity)
+
+
 def _photo(image: Path, caption: str, locale: str) -> OutboundMessage:
     return OutboundMessage(
         text=caption, locale=locale, right_to_left=i18n.is_right_to_left(locale), image_ref=str(image)
@@ -265,12 +276,10 @@ async def forward_note(context: ActionContext) -> dict[str, Any]:
     checkin = await context.session.get(CheckIn, context.state.get("record_id"))
     if checkin is None or checkin.note_ciphertext is None or checkin.note_kind is None:
         return {}
-    coach = await caseload.coach_of(context.session, context.person.id)
-    if coach is None:
+    found = await _coach_and_identity(context.session, context.person.id)
+    if found is None:
         return {}
-    identity = await coach_identity(context.session, coach.id)
-    if identity is None:
-        return {}
+    coach, identity = found
     texts = texts_for(context.service)
     name = context.person.display_name or f"#{context.person.id}"
     content = context.service.cipher.decrypt(checkin.note_ciphertext)

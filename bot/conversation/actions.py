@@ -136,10 +136,15 @@ async def checkin_complete(context: ActionContext) -> dict[str, Any]:
     if checkin is None:
         return {"steps_total": 0, "steps_count": 0}
     checkin.completed_at = context.now
-    all_steps = await context.session.scalars(
-        select(CheckIn.steps).where(CheckIn.person_id == context.person.id, CheckIn.completed_at.is_not(None))
-    )
-    total = sum(len([s for s in steps if s != NO_STEP]) for steps in all_steps)
+    # Her earlier weeks, as stored: nothing of the inbox group needs writing first (only this week's
+    # check-in changes in it, counted here from the object), so the read does not flush the group.
+    with context.session.no_autoflush:
+        earlier = await context.session.scalars(
+            select(CheckIn.steps).where(
+                CheckIn.person_id == context.person.id, CheckIn.completed_at.is_not(None), CheckIn.id != checkin.id
+            )
+        )
+    total = sum(len([s for s in steps if s != NO_STEP]) for steps in [*earlier, checkin.steps])
     if checkin.wants_contact:
         await context.service.alert_coach(context.session, context.person, "contact_request", context.now)
     return {"steps_total": total, "steps_count": len([s for s in checkin.steps if s != NO_STEP])}

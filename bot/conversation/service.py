@@ -511,10 +511,11 @@ class ConversationService:
             expires_at=now + flow.expires_after if flow.expires_after else None,
         )
         session.add(row)
-        await session.flush()
         outcome = self.interpreter.start(flow_name, turn.context())
         if flow.record == "checkin":
-            outcome.state["record_id"] = await self._open_checkin(turn)
+            outcome.state["record_id"] = await self._open_checkin(turn)  # writes the new conversation too
+        else:
+            await session.flush()  # the conversation's id, for actions that name it
         await self._apply(turn, row, outcome)
         return True
 
@@ -648,13 +649,15 @@ class ConversationService:
         """This week's check-in (the ISO week in her time zone); doing it again updates the same one."""
         year, week, _ = turn.now.astimezone(ZoneInfo(turn.person.timezone)).isocalendar()
         label = f"{year}-W{week:02d}"
-        checkin = await turn.session.scalar(
-            select(CheckIn).where(CheckIn.person_id == turn.person.id, CheckIn.week == label)
-        )
+        # A check-in is written as soon as it is made (below), so this read needs nothing written first.
+        with turn.session.no_autoflush:
+            checkin = await turn.session.scalar(
+                select(CheckIn).where(CheckIn.person_id == turn.person.id, CheckIn.week == label)
+            )
         if checkin is None:
             checkin = CheckIn(person_id=turn.person.id, week=label, steps=[], obstacles=[], started_at=turn.now)
             turn.session.add(checkin)
-            await turn.session.flush()
+        await turn.session.flush()  # its id, and the conversation just made
         return checkin.id
 
     # -- messages ---
