@@ -8,7 +8,7 @@ burst is committed in large groups. One worker takes events in arrival order, so
 handled strictly in order.
 
 A group is first processed together: its keys recorded with one statement, what its senders' first steps
-need read with four (``ConversationService.prefetch``), and what the events change written when the
+need read with two (``ConversationService.prefetch``), and what the events change written when the
 group commits, so most events cost no statement of their own. If one event of the group raises, that attempt
 is rolled back whole and the group is processed again one event at a time, each in a savepoint, so the
 bad event is recorded as failed and cannot spoil the others.

@@ -254,7 +254,7 @@ async def build_report(
     tables: list[Table] = []
     tables.append(Table("participants", "Participants coached", [Cell("participants", total)]))
     organisations = Counter(r[1] for r in rows)
-    names = dict((await session.execute(select(Organisation.id, Organisation.name))).tuples().all())
+    names = {row[0]: row[1] for row in await session.execute(select(Organisation.id, Organisation.name))}
     tables.append(
         Table(
             "organisations",
@@ -361,7 +361,7 @@ async def build_report(
     )
     if start is not None:
         match_query = match_query.where(BuddyMatch.proposed_at >= start)
-    matches = dict((await session.execute(match_query.group_by(BuddyMatch.status))).tuples().all())
+    matches = {row[0]: row[1] for row in await session.execute(match_query.group_by(BuddyMatch.status))}
     made = sum(matches.values())
     tables.append(
         Table(
@@ -371,18 +371,15 @@ async def build_report(
         )
     )
 
-    last_checkin = dict(
-        (
-            await session.execute(
-                scoped(
-                    select(CheckIn.person_id, func.max(CheckIn.completed_at)).where(CheckIn.completed_at < end),
-                    CheckIn.person_id,
-                ).group_by(CheckIn.person_id)
-            )
+    last_checkin = {
+        row[0]: row[1]
+        for row in await session.execute(
+            scoped(
+                select(CheckIn.person_id, func.max(CheckIn.completed_at)).where(CheckIn.completed_at < end),
+                CheckIn.person_id,
+            ).group_by(CheckIn.person_id)
         )
-        .tuples()
-        .all()
-    )
+    }
     for months in RETENTION_MONTHS:
         marks = [(r[0], _add_months(r[3], months)) for r in rows]
         eligible = [(pid, mark) for pid, mark in marks if mark <= end]

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ScalarSelect, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
@@ -234,8 +234,10 @@ class ConversationService:
     # -- a group of inbound events ---
 
     async def prefetch(self, session: AsyncSession, events: Sequence[InboundEvent]) -> Prefetched:
-        """Read what ``events`` will need first in four statements and keep it in the session for ``handle``
-        (see ``Prefetched``). On PostgreSQL the senders' identity rows are locked here, in id order."""
+        """Read what ``events`` will need first in two statements and keep it in the session for ``handle``
+        (see ``Prefetched``): who wrote, with her organisation, coach and profile; then her open and waiting
+        conversations, with the check-ins they fill in. On PostgreSQL the senders' identity rows are locked
+        here, in id order."""
         found = Prefetched()
         session.info[PREFETCHED] = found
         senders: dict[Channel, set[str]] = {}
@@ -247,8 +249,10 @@ class ConversationService:
         for channel, external_ids in senders.items():
             found.identities.update(dict.fromkeys(((channel, e) for e in external_ids), None))
         query = (
-            select(ChannelIdentity, Person)
+            select(ChannelIdentity, Person, Organisation.name, _coach_name(), Profile)
             .join(Person, Person.id == ChannelIdentity.person_id)
+            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+            .outerjoin(Profile, Profile.person_id == Person.id)
             .where(
                 or_(
                     *(
@@ -262,36 +266,31 @@ class ConversationService:
         if self.lock_rows:
             query = query.with_for_update(of=ChannelIdentity)
         people: list[int] = []
-        for identity, person in await session.execute(query):
+        for identity, person, organisation, coach, profile in await session.execute(query):
             found.identities[(identity.channel, identity.external_id)] = (identity, person)
+            found.contexts[person.id] = (organisation or "", coach, profile)
             people.append(person.id)
         if not people:
             return found
-        contexts = await session.execute(_contexts(people))
-        for person_id, organisation, coach_display_name, profile in contexts:
-            found.contexts[person_id] = (organisation or "", coach_display_name, profile)
         found.active = dict.fromkeys(people, None)
         found.waiting = {person: [] for person in people}
-        conversations = await session.scalars(
-            select(Conversation)
+        conversations = await session.execute(
+            select(Conversation, CheckIn)
+            .outerjoin(CheckIn, CheckIn.id == Conversation.state["record_id"].as_integer())
             .where(
                 Conversation.person_id.in_(people),
                 Conversation.status.in_([ConversationStatus.ACTIVE, ConversationStatus.WAITING]),
             )
             .order_by(Conversation.id)
         )
-        records: list[int] = []
-        for row in conversations:
+        for row, checkin in conversations:
             found.keep.append(row)
+            if checkin is not None:
+                found.keep.append(checkin)  # in the identity map, where ``_save`` finds it
             if row.status is ConversationStatus.WAITING:
                 found.waiting[row.person_id].append(row)
-                continue
-            found.active[row.person_id] = row  # the newest one wins, as in ``_active``
-            record = row.state.get("record_id")
-            if isinstance(record, int) and self.flows.flows.get(row.flow) and self.flows.flow(row.flow).record:
-                records.append(record)
-        if records:
-            found.keep.extend(await session.scalars(select(CheckIn).where(CheckIn.id.in_(records))))
+            else:
+                found.active[row.person_id] = row  # the newest one wins, as in ``_active``
         return found
 
     # -- one inbound event ---
@@ -848,18 +847,22 @@ class ConversationService:
         return None
 
 
-def _contexts(people: Sequence[int]) -> Select[int, str | None, str | None, Profile | None]:
-    """For each of ``people``: her id, her organisation's name, her coach's name and her profile."""
+def _coach_name() -> ScalarSelect[str]:
+    """The name of the coach of the ``Person`` of the enclosing query (correlated)."""
     coach = aliased(Person)
-    coach_name = (
+    return (
         select(coach.display_name)
         .join(CaseloadEntry, CaseloadEntry.coach_id == coach.id)
         .where(CaseloadEntry.participant_id == Person.id, CaseloadEntry.ended_at.is_(None))
         .limit(1)
         .scalar_subquery()
     )
+
+
+def _contexts(people: Sequence[int]) -> Select[int, str | None, str | None, Profile | None]:
+    """For each of ``people``: her id, her organisation's name, her coach's name and her profile."""
     return (
-        select(Person.id, Organisation.name, coach_name, Profile)
+        select(Person.id, Organisation.name, _coach_name(), Profile)
         .select_from(Person)
         .outerjoin(Organisation, Organisation.id == Person.organisation_id)
         .outerjoin(Profile, Profile.person_id == Person.id)
