@@ -107,12 +107,9 @@ def _telegram_webhook(
         body = await _read_body(request)
         if body is None:
             return _answer(413, "too large")
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return _answer(400, "not JSON")
-        if not isinstance(payload, dict):
-            return _answer(400, "not an object")
+        payload = _json_object(body)
+        if isinstance(payload, JSONResponse):
+            return payload
         try:
             events = await telegram.receive(payload)
         except ValueError:
@@ -127,6 +124,17 @@ def _telegram_webhook(
                 log.error("telegram webhook: update %s not stored (%s)", event.dedupe_key, type(exc).__name__)
                 return _answer(503, "not stored")
         return _answer(200, "stored")
+
+
+def _json_object(body: bytes) -> dict[str, Any] | JSONResponse:
+    """The body as a JSON object, or the 400 to answer."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _answer(400, "not JSON")
+    if not isinstance(payload, dict):
+        return _answer(400, "not an object")
+    return payload
 
 
 async def _read_body(request: Request) -> bytes | None:
@@ -172,12 +180,9 @@ def _whatsapp_webhook(
             return _answer(413, "too large")
         if not whatsapp.signature_ok(body, signature):
             return _answer(403, "wrong signature")
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return _answer(400, "not JSON")
-        if not isinstance(payload, dict):
-            return _answer(400, "not an object")
+        payload = _json_object(body)
+        if isinstance(payload, JSONResponse):
+            return payload
         try:
             events, receipts = whatsapp.receive(payload)
         except (ValueError, TypeError, AttributeError):
