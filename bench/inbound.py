@@ -10,8 +10,8 @@ returns. The database holds ``--participants`` people (made with bulk SQL); the 
   median of ``--runs``, on the SQLite file; ``pg_msgs_per_s`` the same on PostgreSQL
   (``TRAMPOLINE_BENCH_POSTGRES_URL``, default the local server; a database is created and dropped).
 - ``p50_ms``, ``p99_ms`` (and ``pg_p50_ms``, ``pg_p99_ms``): from ``submit`` to its commit, at a steady
-  ``--rate`` messages per second for ``--seconds``, from ``--rate`` participants each answering her
-  check-in one message after the other (so starts, answers and ends are mixed as in real traffic).
+  ``--rate`` messages per second for ``--seconds``: women starting their check-ins at their own moments
+  and answering a second after each reply, so starts, answers and ends are mixed at every moment.
 - ``baseline_msgs_per_s``: the same check-in built the common way, a python-telegram-bot
   ``ConversationHandler`` with in-memory state fed through ``Application.process_update`` in series, with an
   offline request object (nothing leaves the process); ``baseline_ratio`` = ``msgs_per_s`` / that.
@@ -47,10 +47,10 @@ from typing import Any
 import asyncpg
 import httpx
 from cryptography.fernet import Fernet
-from sqlalchemy import String, cast, func, insert, literal, select
+from sqlalchemy import String, cast, func, insert, literal, select, text
 from sqlalchemy.engine import make_url
 
-from bot.app import load_conversations
+from bot.app import freeze_startup_objects, load_conversations
 from bot.channels.simulator import SimulatorChannel
 from bot.clock import SystemClock
 from bot.conversation.actions import actions
@@ -63,6 +63,7 @@ from bot.privacy.crypto import Cipher
 
 POSTGRES = os.environ.get("TRAMPOLINE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 CHECKIN = ["check-in", "4", "2, 3", "2", "I found a course for my daughter", "no"]
+ANSWER_AFTER_S = 1.0  # in the latency run, a woman answers a second after the bot's reply
 KEY = Fernet.generate_key().decode()
 
 
@@ -115,6 +116,10 @@ async def populate(db: Database, participants: int) -> None:
                 select(literal(1), people.c.id, people.c.created_at),
             )
         )
+    async with db.transaction() as session:
+        # The planner's statistics, as a database that has been in use has them (autovacuum would make
+        # them a minute later; without them PostgreSQL looks up an identity by channel alone).
+        await session.execute(text("ANALYZE"))
 
 
 def external_ids(first: int, count: int) -> list[str]:
@@ -126,7 +131,9 @@ def inbound_stack(db: Database) -> tuple[Inbox, SimulatorChannel]:
     flows, catalogs = load_conversations()
     service = ConversationService(flows, catalogs, actions, Cipher([KEY]), lock_rows=db.backend == "postgresql")
     clock = SystemClock()
-    return Inbox(db, service, clock), SimulatorChannel(clock)
+    inbox = Inbox(db, service, clock)
+    freeze_startup_objects()  # as ``trampoline run`` does once it has started
+    return inbox, SimulatorChannel(clock)
 
 
 # -- ours: throughput and latency ---
@@ -150,21 +157,24 @@ async def throughput(inbox: Inbox, simulator: SimulatorChannel, ids: Sequence[st
 async def steady(
     inbox: Inbox, simulator: SimulatorChannel, ids: Sequence[str], rate: int, seconds: float
 ) -> list[float]:
-    """One message every 1/rate seconds, each from a participant whose previous answer is committed;
-    returns the latencies (submit to commit) in milliseconds."""
-    ready = collections.deque(ids)
-    position = dict.fromkeys(ids, 0)
+    """One message every 1/rate seconds (an open loop); returns the latencies (submit to commit) in ms.
+
+    The traffic of women doing their check-ins at their own moments: each answers ``ANSWER_AFTER_S``
+    after her previous answer was committed, and new women start a check-in whenever nobody is due to
+    answer, so starts, answers and ends are mixed at every moment (rather than everyone starting at once)."""
+    fresh = iter(ids)
+    due: collections.deque[tuple[float, str]] = collections.deque()  # (when she answers next, who)
+    position: dict[str, int] = {}
     latencies: list[float] = []
-    freed = asyncio.Event()
     loop = asyncio.get_running_loop()
 
     async def one(external_id: str) -> None:
         started = time.perf_counter()
         await inbox.submit(simulator.text(external_id, CHECKIN[position[external_id]]))
         latencies.append((time.perf_counter() - started) * 1000)
-        position[external_id] = (position[external_id] + 1) % len(CHECKIN)
-        ready.append(external_id)
-        freed.set()
+        position[external_id] += 1
+        if position[external_id] < len(CHECKIN):
+            due.append((loop.time() + ANSWER_AFTER_S, external_id))
 
     tasks = []
     start = loop.time()
@@ -172,10 +182,12 @@ async def steady(
         delay = start + n / rate - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        while not ready:  # every participant still waits for her last answer: the inbox is behind
-            freed.clear()
-            await freed.wait()
-        tasks.append(asyncio.create_task(one(ready.popleft())))
+        if due and due[0][0] <= loop.time():
+            external_id = due.popleft()[1]
+        else:
+            external_id = next(fresh)
+            position[external_id] = 0
+        tasks.append(asyncio.create_task(one(external_id)))
     await asyncio.gather(*tasks)
     return latencies
 
@@ -197,8 +209,7 @@ async def bench_ours(db: Database, args: argparse.Namespace, prefix: str) -> dic
             rate, failures = await throughput(inbox, simulator, external_ids(run * args.concurrent, args.concurrent))
             rates.append(rate)
             failed += failures
-        # One second's worth of participants, each going through her check-in (a message a second each).
-        latency_ids = external_ids(args.runs * args.concurrent, args.rate)
+        latency_ids = external_ids(args.runs * args.concurrent, int(args.rate * args.seconds))
         latencies = await steady(inbox, simulator, latency_ids, args.rate, args.seconds)
         async with db.reading() as session:
             completed = await session.scalar(

