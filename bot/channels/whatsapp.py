@@ -22,6 +22,8 @@ each change and need pywa's own web server; the Meta payload is small and docume
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -167,10 +169,18 @@ def window_open(context: SendContext | None, now: datetime) -> bool:
 # -- rendering: pure ---
 
 
-def render(message: OutboundMessage, translate: Translate | None = None) -> list[Outgoing]:
+def render(message: OutboundMessage, translate: Translate | None = None, document: str | None = None) -> list[Outgoing]:
     """Lay ``message`` out as WhatsApp messages, in order: buttons when there are at most 3 short choices, a
     list for up to 10, else a numbered text menu; a multiple choice always as a numbered menu. A text too
-    long for an interactive body goes first on its own."""
+    long for an interactive body goes first on its own. ``document``: the media id of the message's file
+    (``document_name``), uploaded beforehand; it goes last, after the text that presents it."""
+    parts = _render(message, translate)
+    if document is not None:
+        parts.append(("document", {"id": document, "filename": message.document_name or "file"}))
+    return parts
+
+
+def _render(message: OutboundMessage, translate: Translate | None) -> list[Outgoing]:
     tr = translate or (lambda text_id, locale: _FALLBACK_TEXTS.get(text_id, text_id))
     parts: list[Outgoing] = []
     text = message.text
@@ -427,7 +437,11 @@ class WhatsAppChannel:
         started = context is not None and context.kind in STARTED_KINDS
         if context is not None and started and (context.as_template or not window_open(context, self.clock.now())):
             return await self._send_template(external_id, context)
-        parts = render(message, self.translate)
+        try:
+            message, document = await self._upload_files(message)
+        except Exception as exc:  # the upload failed: nothing was sent yet
+            return outcome_of(exc, self._token)
+        parts = render(message, self.translate, document)
         last_id: str | None = None
         for number, (kind, body) in enumerate(parts):
             try:
@@ -459,6 +473,29 @@ class WhatsAppChannel:
         if len(self._templated) > 10_000:
             self._templated.clear()
         return SendResult(SendOutcome.SENT, provider_message_id=wamid)
+
+    async def _upload_files(self, message: OutboundMessage) -> tuple[OutboundMessage, str | None]:
+        """WhatsApp sends a file by the id of an upload: a chart stored on this machine (``image_ref`` is its
+        path) and a file made in memory (her data export, ``document_text``) are uploaded first. The export
+        goes as ``text/plain``: WhatsApp accepts no JSON documents, and a text file with its ``.json`` name
+        opens on any phone. Returns the message with the image's media id, and the document's media id."""
+        image = Path(message.image_ref) if message.image_ref and not message.image_ref.startswith("https://") else None
+        if image is not None and image.is_absolute() and image.is_file():
+            data = await asyncio.to_thread(image.read_bytes)
+            uploaded = await self.client.api.upload_media(
+                phone_id=self.phone_number_id, media=data, mime_type="image/png", filename=image.name
+            )
+            message = dataclasses.replace(message, image_ref=str(uploaded["id"]))
+        document: str | None = None
+        if message.document_name is not None and message.document_text is not None:
+            uploaded = await self.client.api.upload_media(
+                phone_id=self.phone_number_id,
+                media=message.document_text.encode("utf-8"),
+                mime_type="text/plain",
+                filename=message.document_name,
+            )
+            document = str(uploaded["id"])
+        return message, document
 
     async def _post(self, external_id: str, kind: str, body: dict[str, Any]) -> str:
         answer = await self.client.api.send_message(

@@ -20,8 +20,8 @@ EXPORT_KIND = "export"
 EXPORT_FILE_NAME = "my-data.json"
 CONSENT_KINDS = ("data_processing", "messaging", "share_contact")
 # Channels whose adapter sends ``OutboundMessage.document_*``; elsewhere she gets the summary only (and an
-# administrator can give her the file: ``trampoline export``). Add WhatsApp once its adapter sends documents.
-DOCUMENT_CHANNELS = frozenset({Channel.TELEGRAM, Channel.SIMULATOR})
+# administrator can give her the file: ``trampoline export``).
+DOCUMENT_CHANNELS = frozenset({Channel.TELEGRAM, Channel.WHATSAPP, Channel.SIMULATOR})
 
 
 @actions.register("privacy.export", outputs=frozenset({"data_summary"}))

@@ -630,3 +630,35 @@ async def test_build_app_serves_the_webhook_and_sends_through_whatsapp(
         await app.inbox.stop()
         await app.whatsapp.stop()
         await app.db.dispose()
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+async def test_mydata_on_whatsapp_sends_the_summary_then_her_file(wa: WhatsAppBot, locale: str) -> None:
+    _, user = await onboarded_on_whatsapp(wa, locale=locale)
+    await wa.deliver(user.text("/mydata"))
+    summary, attachment = user.inbox[-3:-1], user.inbox[-1]
+    assert any("Amina" in body_text(s) for s in summary)
+    assert attachment.type == "document" and attachment.body["filename"] == "my-data.json"
+    upload = wa.graph.uploads[attachment.body["id"]]  # sent by the id of what was uploaded just before
+    assert upload.filename == "my-data.json" and upload.mime_type == "text/plain"
+    data = json.loads(upload.data)
+    assert data["person"]["name"] == "Amina" and data["person"]["language"] == locale
+    assert [(c["channel"], c["account"]) for c in data["channels"]] == [("whatsapp", user.wa_id)]
+
+
+async def test_a_chart_stored_here_is_uploaded_and_sent_by_its_media_id(
+    graph: WhatsAppEmulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    chart = tmp_path / "week.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\nnot really a chart")
+    channel = make_channel(clock, graph)
+    try:
+        message = OutboundMessage(text="Your caseload this week", locale="en", image_ref=str(chart))
+        result = await channel.send("32479999999", message)
+    finally:
+        await channel.stop()
+    assert result.outcome is SendOutcome.SENT
+    (sent,) = graph.to("32479999999")
+    assert sent.type == "image" and sent.body["caption"] == "Your caseload this week"
+    assert graph.uploads[sent.body["id"]].data == chart.read_bytes()
+    assert graph.uploads[sent.body["id"]].mime_type == "image/png"

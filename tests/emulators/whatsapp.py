@@ -3,8 +3,10 @@
 It serves ``POST /v<version>/<phone number id>/messages`` as Meta does: checks the bearer token, records
 every message the bot sends, answers with a new ``wamid``, and can be told to answer the next sends with
 one of Meta's errors (131047 outside the window, 131056 pair rate, 130429 throughput, with the HTTP status
-Meta uses). ``WhatsAppUser`` is a person on a phone: she writes, presses a reply button or picks a list
-row of the last interactive message she got, sends a voice note or a photo; each returns the webhook body
+Meta uses). ``POST .../media`` takes an upload (multipart, as Meta's) and answers with its media id
+(``uploads`` keeps them, to check what a message sent by id contained). ``WhatsAppUser`` is a person on a
+phone: she writes, presses a reply button or picks a list row of the last interactive message she got,
+sends a voice note or a photo; each returns the webhook body
 Meta would post (``webhook``), and ``sign`` signs a body exactly as Meta does (``X-Hub-Signature-256``:
 HMAC-SHA256 of the raw bytes with the app secret; Meta's JSON escapes non-ASCII characters).
 """
@@ -18,6 +20,8 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 from starlette.applications import Starlette
@@ -52,16 +56,29 @@ class Sent:
 
 
 @dataclass
+class Upload:
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+@dataclass
 class WhatsAppEmulator:
     token: str = ACCESS_TOKEN
     phone_number_id: str = PHONE_NUMBER_ID
     sent: list[Sent] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)  # requests answered with an error
+    uploads: dict[str, Upload] = field(default_factory=dict)  # by media id
 
     def __post_init__(self) -> None:
         self._wamids = itertools.count(1)
         self._failures: list[int] = []
-        self.app = Starlette(routes=[Route("/{version}/{phone_id}/messages", self._messages, methods=["POST"])])
+        self.app = Starlette(
+            routes=[
+                Route("/{version}/{phone_id}/messages", self._messages, methods=["POST"]),
+                Route("/{version}/{phone_id}/media", self._media, methods=["POST"]),
+            ]
+        )
         self.server = LocalServer()
         self.url = self.server.url
 
@@ -106,6 +123,26 @@ class WhatsAppEmulator:
                 "messages": [{"id": wamid, "message_status": "accepted"} if kind == "template" else {"id": wamid}],
             }
         )
+
+    async def _media(self, request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return _error(401, 190, "Invalid OAuth access token - Cannot parse access token")
+        if request.path_params["phone_id"] != self.phone_number_id:
+            return _error(400, 100, "Unsupported post request")
+        # multipart/form-data, read with the standard library's MIME parser
+        head = f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
+        form = BytesParser(policy=HTTP).parsebytes(head + await request.body())
+        fields: dict[str, Any] = {}
+        for part in form.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            fields[str(name)] = part
+        file, product = fields.get("file"), fields.get("messaging_product")
+        if file is None or product is None or product.get_content().strip() != "whatsapp":
+            return _error(400, 100, "Param file and messaging_product are required")
+        media_id = f"{900000000000000 + len(self.uploads) + 1}"
+        data = file.get_payload(decode=True)
+        self.uploads[media_id] = Upload(str(file.get_filename()), file.get_content_type(), data)
+        return JSONResponse({"id": media_id})
 
 
 def _error(status: int, code: int, message: str) -> JSONResponse:
