@@ -5,17 +5,19 @@ event loop."""
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 
 import pytest
 from sqlalchemy import event, select
 
+from bot.channels.base import InboundEvent
 from bot.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import CheckIn, Conversation, ConversationStatus, MatchStatus
+from bot.db.models import ChannelIdentity, CheckIn, Conversation, ConversationStatus, MatchStatus, Person
 from tests.coaching.programme import Programme
 from tests.coaching.test_buddies import match_row, propose, setup
-from tests.harness import Bot, onboarded
+from tests.harness import Bot, Phone, onboarded
 
 LOCALES = ["en", "ar"]
 
@@ -150,3 +152,54 @@ async def test_a_sqlite_writer_waits_for_another_process_without_stopping_the_lo
         other.close()
     assert [r.handled.value for r in results] == ["processed"]
     assert await state_of(db, person_id) == [("checkin", "mood", ConversationStatus.ACTIVE.value)]
+
+
+WORDS = ["/checkin", "4", "2, 3", "2", "a note for my coach", "no", "yes", "menu", "help", "1", "hello", "/pause"]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_random_conversations_end_the_same_in_groups_as_one_by_one(
+    db: Database, clock: FakeClock, locale: str
+) -> None:
+    """Eight women each send the same fifteen random messages as eight others; the first eight arrive
+    interleaved in groups of random size (with repeats of one woman in a group), the others one event at a
+    time. Every woman must end in the same conversation, with the same check-in and the same replies."""
+    rng = random.Random(f"groups-{locale}")
+    bot = Bot(db, clock)
+    scripts = [[rng.choice(WORDS) for _ in range(15)] for _ in range(8)]
+    grouped = [(await onboarded(bot, locale))[1] for _ in scripts]
+    alone = [(await onboarded(bot, locale))[1] for _ in scripts]
+
+    def interleaved(phones: list[Phone]) -> list[InboundEvent]:
+        queues = [
+            [bot.simulator.text(p.external_id, w) for w in script] for p, script in zip(phones, scripts, strict=True)
+        ]
+        order = [n for n, script in enumerate(scripts) for _ in script]
+        rng.shuffle(order)
+        return [queues[n].pop(0) for n in order]
+
+    events = interleaved(grouped)
+    while events:
+        size = rng.randint(1, 12)
+        await bot.inbox.process(events[:size])
+        events = events[size:]
+    for one in interleaved(alone):
+        await bot.inbox.process([one])
+    await bot.dispatcher.dispatch_due()
+
+    async def ending(phone: Phone) -> tuple[object, ...]:
+        async with db.reading() as session:
+            person_id = await session.scalar(
+                select(ChannelIdentity.person_id).where(ChannelIdentity.external_id == phone.external_id)
+            )
+            checkins = [
+                (c.week, c.mood, c.steps, c.obstacles, c.wants_contact, c.completed_at is not None)
+                for c in await session.scalars(select(CheckIn).where(CheckIn.person_id == person_id))
+            ]
+            person = await session.get(Person, person_id)
+            assert person is not None
+            status = person.status.value
+        return (status, await state_of(db, person_id or 0), checkins, [m.text for m in phone.inbox])
+
+    for together, apart in zip(grouped, alone, strict=True):
+        assert await ending(together) == await ending(apart)
