@@ -9,7 +9,9 @@ loop's thread, with Python's own ``sqlite3``.
 
 That is right for the writer: SQLite has one writer, the writers of this process take turns anyway
 (``Database._write_turn``), and a write of the inbox or the dispatcher is short. Long reads (reports,
-exports) keep going through aiosqlite (``Database.reading``), so they do not hold up the loop.
+exports) keep going through aiosqlite (``Database.reading``), so they do not hold up the loop. A long
+write transaction (the planner on SQLite, the retention job) still lets the loop run other work: after
+``YIELD_AFTER_S`` of statements without a pause, the next one first gives the loop a turn.
 
 SQLite's own busy handler would sleep on the loop's thread while another process (a ``trampoline`` command)
 holds the write lock. It is off here (``busy_timeout=0``): a busy statement is retried after an
@@ -27,6 +29,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 BUSY_FIRST_WAIT_S = 0.001
 BUSY_LONGEST_WAIT_S = 0.05
+YIELD_AFTER_S = 0.005
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
@@ -135,6 +138,7 @@ class InlineConnection:
         self._connection: sqlite3.Connection | None = connection
         self._tx = _RunNow()
         self.busy_timeout_s = busy_timeout_s
+        self._turn_since = time.monotonic()  # when this connection last gave the loop a turn
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -144,6 +148,9 @@ class InlineConnection:
 
     async def run(self, call: Callable[[], T]) -> T:
         """``call()`` now; while the database is locked by another process, again after a short sleep."""
+        if time.monotonic() - self._turn_since > YIELD_AFTER_S:
+            await asyncio.sleep(0)  # perhaps a long run of statements: let the loop serve the others first
+            self._turn_since = time.monotonic()
         deadline = None
         wait = BUSY_FIRST_WAIT_S
         while True:

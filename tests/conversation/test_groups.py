@@ -9,7 +9,7 @@ import random
 import sqlite3
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from bot.channels.base import InboundEvent
 from bot.clock import FakeClock
@@ -203,3 +203,27 @@ async def test_random_conversations_end_the_same_in_groups_as_one_by_one(
 
     for together, apart in zip(grouped, alone, strict=True):
         assert await ending(together) == await ending(apart)
+
+
+async def test_a_long_sqlite_write_transaction_lets_the_loop_serve_others(db: Database) -> None:
+    if db.backend != "sqlite":
+        pytest.skip("SQLite's writer runs on the event loop's thread")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    beat = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    try:
+        async with db.transaction() as session:
+            before = ticks
+            for _ in range(3000):  # a long job: a fraction of a second of statements
+                await session.execute(text("SELECT 1"))
+            during = ticks - before
+    finally:
+        beat.cancel()
+    assert during > 0  # the loop had turns while the transaction went on
