@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import event, select, text
@@ -20,6 +22,25 @@ from tests.coaching.test_buddies import match_row, propose, setup
 from tests.harness import Bot, Phone, onboarded
 
 LOCALES = ["en", "ar"]
+
+
+@asynccontextmanager
+async def ticking() -> AsyncIterator[Callable[[], int]]:
+    """A task beside the code under test, counting the turns the event loop gives it."""
+    count = 0
+
+    async def ticker() -> None:
+        nonlocal count
+        while True:
+            count += 1
+            await asyncio.sleep(0)
+
+    beat = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    try:
+        yield lambda: count
+    finally:
+        beat.cancel()
 
 
 async def state_of(db: Database, person_id: int) -> list[tuple[str, str, str]]:
@@ -130,25 +151,16 @@ async def test_a_sqlite_writer_waits_for_another_process_without_stopping_the_lo
     person_id, phone = await onboarded(bot)
     other = sqlite3.connect(str(db.url.database), isolation_level=None)  # as another process would
     other.execute("BEGIN IMMEDIATE")
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.005)
-
-    beat = asyncio.create_task(ticker())
-    waiting = asyncio.create_task(bot.inbox.process([bot.simulator.text(phone.external_id, "/checkin")]))
     try:
-        for _ in range(20):
-            await asyncio.sleep(0.01)
-        assert not waiting.done()  # it waits for the lock...
-        assert ticks > 5  # ...while the loop serves others
-        other.execute("COMMIT")
-        results = await waiting
+        async with ticking() as ticks:
+            waiting = asyncio.create_task(bot.inbox.process([bot.simulator.text(phone.external_id, "/checkin")]))
+            for _ in range(20):
+                await asyncio.sleep(0.01)
+            assert not waiting.done()  # it waits for the lock...
+            assert ticks() > 5  # ...while the loop serves others
+            other.execute("COMMIT")
+            results = await waiting
     finally:
-        beat.cancel()
         other.close()
     assert [r.handled.value for r in results] == ["processed"]
     assert await state_of(db, person_id) == [("checkin", "mood", ConversationStatus.ACTIVE.value)]
@@ -208,22 +220,9 @@ async def test_random_conversations_end_the_same_in_groups_as_one_by_one(
 async def test_a_long_sqlite_write_transaction_lets_the_loop_serve_others(db: Database) -> None:
     if db.backend != "sqlite":
         pytest.skip("SQLite's writer runs on the event loop's thread")
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
-    beat = asyncio.create_task(ticker())
-    await asyncio.sleep(0)
-    try:
-        async with db.transaction() as session:
-            before = ticks
-            for _ in range(3000):  # a long job: a fraction of a second of statements
-                await session.execute(text("SELECT 1"))
-            during = ticks - before
-    finally:
-        beat.cancel()
+    async with ticking() as ticks, db.transaction() as session:
+        before = ticks()
+        for _ in range(3000):  # a long job: a fraction of a second of statements
+            await session.execute(text("SELECT 1"))
+        during = ticks() - before
     assert during > 0  # the loop had turns while the transaction went on
