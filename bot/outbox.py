@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time as monotonic_time
 import uuid
@@ -27,7 +28,15 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import ChannelAdapter, OutboundMessage, SendContext, SendOutcome, SendResult
+from bot.channels.base import (
+    ChannelAdapter,
+    MediaFetchError,
+    MediaFile,
+    OutboundMessage,
+    SendContext,
+    SendOutcome,
+    SendResult,
+)
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import (
@@ -440,14 +449,17 @@ class Dispatcher:
 
         if not await writes.run(mark_started):
             return  # someone else took it after our lease ran out
-        await self.limiters[item.channel].wait(item.recipient)
-        try:
-            result = await self.adapters[item.channel].send(
-                item.recipient, OutboundMessage.from_payload(item.payload), context=item.context
-            )
-        except Exception as exc:  # an adapter bug must not stop the dispatcher
-            log.exception("send on %s raised", item.channel.value)
-            result = SendResult(SendOutcome.UNCERTAIN, error=type(exc).__name__)
+        message = OutboundMessage.from_payload(item.payload)
+        context, refused = await self._with_media(item, message)
+        if refused is not None:
+            result = refused
+        else:
+            await self.limiters[item.channel].wait(item.recipient)
+            try:
+                result = await self.adapters[item.channel].send(item.recipient, message, context=context)
+            except Exception as exc:  # an adapter bug must not stop the dispatcher
+                log.exception("send on %s raised", item.channel.value)
+                result = SendResult(SendOutcome.UNCERTAIN, error=type(exc).__name__)
         if result.outcome is SendOutcome.THROTTLED and result.retry_after:
             self.limiters[item.channel].back_off(result.retry_after)
         recorded_at = self.clock.now()
@@ -456,6 +468,38 @@ class Dispatcher:
             await self._record(session, item.row_id, result, recorded_at)
 
         await writes.run(record)
+
+    async def _with_media(
+        self, item: Claimed, message: OutboundMessage
+    ) -> tuple[SendContext | None, SendResult | None]:
+        """The send context with the bytes of the message's media when the target channel cannot send the
+        reference as it is: it belongs to another channel, or the target is WhatsApp (which sends only files
+        uploaded to it). The bytes come from the adapter of the channel the reference belongs to (unknown in
+        old rows: the target's own). Nothing is sent yet, so a fetch that may work later (or an adapter this
+        worker lacks) is an ``UNREACHABLE`` result, retried like any other; a file that is gone fails the row
+        with its reason. The simulator takes references as they are."""
+        if message.media_kind is None or message.media_ref is None or item.channel is Channel.SIMULATOR:
+            return item.context, None
+        source = message.media_channel or item.channel.value
+        if source == item.channel.value and item.channel is not Channel.WHATSAPP:
+            return item.context, None
+        adapter = self.adapters.get(Channel(source)) if source in {c.value for c in Channel} else None
+        fetch = getattr(adapter, "fetch_media", None)
+        if fetch is None:
+            error = f"the note's file is on {source}, which this worker cannot read"
+            return item.context, SendResult(SendOutcome.UNREACHABLE, error=error)
+        try:
+            media: MediaFile = await fetch(message.media_ref, message.media_kind)
+        except MediaFetchError as exc:
+            error = f"the note's file could not be fetched from {source}: {exc.reason}"
+            outcome = SendOutcome.FAILED if exc.permanent else SendOutcome.UNREACHABLE
+            return item.context, SendResult(outcome, error=error)
+        except Exception as exc:  # an adapter bug: fetching is only reading, so trying again is safe
+            log.warning("fetching media on %s raised %s", source, type(exc).__name__)
+            error = f"the note's file could not be fetched from {source} ({type(exc).__name__})"
+            return item.context, SendResult(SendOutcome.UNREACHABLE, error=error)
+        base = item.context or SendContext(kind="reply")
+        return dataclasses.replace(base, media=media), None
 
     async def _record(self, session: AsyncSession, row_id: int, result: SendResult, now: datetime) -> None:
         if result.outcome is SendOutcome.SENT:

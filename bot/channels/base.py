@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -64,9 +64,11 @@ class OutboundMessage:
     # A file sent after the text (her data export): its name and its text content, UTF-8.
     document_name: str | None = None
     document_text: str | None = None
-    # A voice note, audio or photo passed on as it came (a note for her coach): the platform's file reference.
+    # A voice note, audio or photo passed on as it came (a note for her coach): the platform's file reference,
+    # and the channel that reference belongs to (None in payloads written before it was kept: unknown).
     media_kind: str | None = None
     media_ref: str | None = None
+    media_channel: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text, "locale": self.locale}
@@ -86,6 +88,8 @@ class OutboundMessage:
             payload["document"] = [self.document_name, self.document_text]
         if self.media_kind is not None and self.media_ref is not None:
             payload["media"] = [self.media_kind, self.media_ref]
+            if self.media_channel is not None:
+                payload["media"].append(self.media_channel)
         return payload
 
     @classmethod
@@ -103,6 +107,7 @@ class OutboundMessage:
             document_text=payload["document"][1] if payload.get("document") else None,
             media_kind=payload["media"][0] if payload.get("media") else None,
             media_ref=payload["media"][1] if payload.get("media") else None,
+            media_channel=payload["media"][2] if len(payload.get("media") or ()) > 2 else None,
         )
 
 
@@ -139,6 +144,34 @@ class SendContext:
     second_locales: tuple[str, ...] = ()  # other languages she speaks, from her profile
     name: str | None = None  # her display name, for a template's parameters
     as_template: bool = False  # the platform refused it as free text before: send it as a template
+    # The bytes of the message's media (a note for her coach), fetched from the channel it came from when
+    # the target channel cannot send that channel's reference. Held in memory only, never stored.
+    media: MediaFile | None = None
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A media file's content, fetched from its platform by the dispatcher, in memory only."""
+
+    data: bytes = field(repr=False)
+    mime_type: str  # without parameters: audio/ogg, image/jpeg, ...
+    filename: str
+
+
+class MediaFetchError(Exception):
+    """A media file could not be fetched from its platform. ``reason`` is short and holds no URL or token;
+    ``permanent``: trying again will not help (the file is gone or refused), else it may."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class MediaSource(Protocol):
+    """An adapter that can fetch a file it received by its own reference."""
+
+    async def fetch_media(self, ref: str, kind: str) -> MediaFile: ...
 
 
 @dataclass(frozen=True)

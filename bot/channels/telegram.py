@@ -22,11 +22,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import mimetypes
 import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import PurePosixPath
 from typing import Any
 
 import httpx
@@ -51,7 +53,16 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import EventKind, InboundEvent, OutboundMessage, SendContext, SendOutcome, SendResult
+from bot.channels.base import (
+    EventKind,
+    InboundEvent,
+    MediaFetchError,
+    MediaFile,
+    OutboundMessage,
+    SendContext,
+    SendOutcome,
+    SendResult,
+)
 from bot.channels.base import split_text as split_pieces
 from bot.clock import Clock
 from bot.db.models import Channel
@@ -595,21 +606,47 @@ class TelegramChannel:
                 return SendResult(SendOutcome.FAILED, error=f"{outcome_of(exc, self._token).error} (the file)")
             last_id = sent.message_id
         if message.media_kind is not None and message.media_ref is not None:
-            # A note passed on to her coach: the file id Telegram gave us, sent again by the same bot.
-            ref, kind = message.media_ref, message.media_kind
+            # A note passed on to her coach: the file id Telegram gave us, sent again by the same bot, or the
+            # file's bytes when it came on another channel (fetched by the dispatcher, ``context.media``).
+            media = context.media if context is not None else None
+            ref: str | bytes = media.data if media is not None else message.media_ref
+            name = media.filename if media is not None else None
+            kind = message.media_kind
             try:
                 if kind == "voice":
-                    sent = await self.bot.send_voice(chat_id=external_id, voice=ref)
+                    sent = await self.bot.send_voice(chat_id=external_id, voice=ref, filename=name)
                 elif kind == "audio":
-                    sent = await self.bot.send_audio(chat_id=external_id, audio=ref)
+                    sent = await self.bot.send_audio(chat_id=external_id, audio=ref, filename=name)
                 elif kind == "photo":
-                    sent = await self.bot.send_photo(chat_id=external_id, photo=ref)
+                    sent = await self.bot.send_photo(chat_id=external_id, photo=ref, filename=name)
                 else:
-                    sent = await self.bot.send_document(chat_id=external_id, document=ref)
+                    sent = await self.bot.send_document(chat_id=external_id, document=ref, filename=name)
             except TelegramError as exc:
                 return SendResult(SendOutcome.FAILED, error=f"{outcome_of(exc, self._token).error} (the note)")
             last_id = sent.message_id
         return SendResult(SendOutcome.SENT, provider_message_id=f"{external_id}:{last_id}")
+
+    async def fetch_media(self, ref: str, kind: str) -> MediaFile:
+        """The bytes of a file she sent, by its file id: ``getFile``, then a download from the file server
+        (the local Bot API server's when one is configured). Raises ``MediaFetchError``; its reason never
+        holds the file's URL, which holds the token."""
+        try:
+            file = await self.bot.get_file(ref)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            result = outcome_of(exc, self._token)
+            if result.outcome in (SendOutcome.FAILED, SendOutcome.STOPPED):
+                reason = _short(exc.message, self._token) if isinstance(exc, BadRequest) else "Telegram refused it"
+                raise MediaFetchError(reason, permanent=True) from None
+            raise MediaFetchError("Telegram could not be reached") from None
+        suffix = PurePosixPath(file.file_path or "").suffix.lower()
+        if kind == "voice":
+            mime_type, suffix = "audio/ogg", ".ogg"
+        elif kind == "photo":
+            mime_type, suffix = "image/jpeg", suffix or ".jpg"
+        else:
+            mime_type = mimetypes.guess_type(f"file{suffix}")[0] or "application/octet-stream"
+        return MediaFile(data=data, mime_type=mime_type, filename=f"{kind}{suffix}")
 
 
 def _media(message: Message) -> tuple[str, str] | None:

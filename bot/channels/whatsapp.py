@@ -27,6 +27,7 @@ import dataclasses
 import hashlib
 import hmac
 import logging
+import mimetypes
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,6 +44,8 @@ from bot.channels.base import (
     DeliveryStatus,
     EventKind,
     InboundEvent,
+    MediaFetchError,
+    MediaFile,
     OutboundMessage,
     SendContext,
     SendOutcome,
@@ -169,14 +172,23 @@ def window_open(context: SendContext | None, now: datetime) -> bool:
 # -- rendering: pure ---
 
 
-def render(message: OutboundMessage, translate: Translate | None = None, document: str | None = None) -> list[Outgoing]:
+def render(
+    message: OutboundMessage,
+    translate: Translate | None = None,
+    document: str | None = None,
+    media: str | None = None,
+) -> list[Outgoing]:
     """Lay ``message`` out as WhatsApp messages, in order: buttons when there are at most 3 short choices, a
     list for up to 10, else a numbered text menu; a multiple choice always as a numbered menu. A text too
     long for an interactive body goes first on its own. ``document``: the media id of the message's file
-    (``document_name``), uploaded beforehand; it goes last, after the text that presents it."""
+    (``document_name``), uploaded beforehand; it goes last, after the text that presents it. ``media``: the
+    media id of a note passed on (``media_kind``), uploaded beforehand: an image for a photo, else audio,
+    after the text that says whose note it is."""
     parts = _render(message, translate)
     if document is not None:
         parts.append(("document", {"id": document, "filename": message.document_name or "file"}))
+    if media is not None:
+        parts.append(("image" if message.media_kind == "photo" else "audio", {"id": media}))
     return parts
 
 
@@ -437,11 +449,23 @@ class WhatsAppChannel:
         started = context is not None and context.kind in STARTED_KINDS
         if context is not None and started and (context.as_template or not window_open(context, self.clock.now())):
             return await self._send_template(external_id, context)
+        media: str | None = None
+        if message.media_ref is not None and (context is None or context.media is None):
+            # WhatsApp sends only files uploaded to it; the dispatcher fetches the bytes beforehand.
+            return SendResult(SendOutcome.FAILED, error="the note's file was not fetched before sending")
         try:
             message, document = await self._upload_files(message)
+            if context is not None and context.media is not None and message.media_kind is not None:
+                uploaded = await self.client.api.upload_media(
+                    phone_id=self.phone_number_id,
+                    media=context.media.data,
+                    mime_type=context.media.mime_type,
+                    filename=context.media.filename,
+                )
+                media = str(uploaded["id"])
         except Exception as exc:  # the upload failed: nothing was sent yet
             return outcome_of(exc, self._token)
-        parts = render(message, self.translate, document)
+        parts = render(message, self.translate, document, media)
         last_id: str | None = None
         for number, (kind, body) in enumerate(parts):
             try:
@@ -496,6 +520,28 @@ class WhatsAppChannel:
             )
             document = str(uploaded["id"])
         return message, document
+
+    async def fetch_media(self, ref: str, kind: str) -> MediaFile:
+        """The bytes of a file she sent, by its media id: the Graph API gives a short-lived URL, downloaded
+        with the access token. Raises ``MediaFetchError``; its reason never holds the URL or the token."""
+        try:
+            info = await self.client.api.get_media_url(ref)
+            async with self.client.api.stream_media_bytes(media_url=str(info["url"])) as answer:
+                if answer.status_code >= 400:
+                    permanent = answer.status_code not in (408, 429) and answer.status_code < 500
+                    raise MediaFetchError(f"download answered {answer.status_code}", permanent=permanent)
+                data = await answer.aread()
+        except MediaFetchError:
+            raise
+        except WhatsAppError as exc:
+            result = outcome_of(exc, self._token)
+            permanent = result.outcome is SendOutcome.FAILED
+            raise MediaFetchError(f"whatsapp {exc.code}", permanent=permanent) from None
+        except (httpx.TransportError, KeyError, ValueError) as exc:
+            raise MediaFetchError(f"WhatsApp could not be reached ({type(exc).__name__})") from None
+        mime_type = str(info.get("mime_type") or "").split(";")[0].strip() or "application/octet-stream"
+        suffix = mimetypes.guess_extension(mime_type) or ""
+        return MediaFile(data=data, mime_type=mime_type, filename=f"{kind}{suffix}")
 
     async def _post(self, external_id: str, kind: str, body: dict[str, Any]) -> str:
         answer = await self.client.api.send_message(

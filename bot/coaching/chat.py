@@ -272,7 +272,8 @@ class _Now:
 @actions.register("coaching.forward_note")
 async def forward_note(context: ActionContext) -> dict[str, Any]:
     """After a check-in: a typed note goes to her coach as text, a voice note as audio the coach can play
-    (the platform's file reference, decrypted only here, on its way to the coach)."""
+    (the platform's file reference, decrypted only here, on its way to the coach, with the channel it belongs
+    to: the dispatcher fetches the file from there when the coach's channel cannot send that reference)."""
     checkin = await context.session.get(CheckIn, context.state.get("record_id"))
     if checkin is None or checkin.note_ciphertext is None or checkin.note_kind is None:
         return {}
@@ -297,6 +298,7 @@ async def forward_note(context: ActionContext) -> dict[str, Any]:
             right_to_left=rtl,
             media_kind=checkin.note_kind,
             media_ref=content,
+            media_channel=context.channel.value,  # the channel of her reference: the coach may be on another
         )
     row = outbox_row(f"note:{checkin.id}:{checkin.week}:{context.now.isoformat()}", message, context.now,
                      person_id=coach.id, identity=identity, kind="alert", priority=1)  # fmt: skip

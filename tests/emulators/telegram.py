@@ -5,7 +5,10 @@ deleteWebhook, setMyCommands, sendMessage, sendPhoto, editMessageText, editMessa
 answerCallbackQuery), records every call, keeps the messages the bot sent (edits change them in place, as
 on her phone), queues updates for getUpdates with Telegram's confirmation rule (a call with ``offset``
 forgets every update before it), posts updates to the bot's webhook with the secret it registered, and can
-be told to answer a method with an error (429 with retry_after, 403 blocked, 500) or not at all.
+be told to answer a method with an error (429 with retry_after, 403 blocked, 500) or not at all. The files
+people sent (``add_file``) are served as Telegram serves them: ``getFile`` gives a path, and
+``/file/bot<token>/<path>`` the bytes. A voice note, audio or photo the bot uploads (multipart) is kept in
+``uploads`` by the file id the emulator gives it.
 
 ``TelegramUser`` is a person on a phone: she writes, presses buttons of the messages she got, sends a
 voice note; each returns the update Telegram would deliver.
@@ -22,13 +25,15 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.emulators import LocalServer
@@ -62,6 +67,8 @@ class TelegramEmulator:
     webhook: dict[str, Any] | None = None
     commands: dict[str | None, list[dict[str, str]]] = field(default_factory=dict)
     confirmed: int = 0  # every update below this id has been confirmed by a getUpdates call
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id -> (file path, bytes)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes the bot uploaded
 
     def __post_init__(self) -> None:
         self.bot_id = int(self.token.split(":")[0])
@@ -75,7 +82,12 @@ class TelegramEmulator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._closing = False
-        self.app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        self.app = Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
+            ]
+        )
         self.server = LocalServer()
         self.url = self.server.url
 
@@ -109,6 +121,10 @@ class TelegramEmulator:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     # -- what the test arranges ---
+
+    def add_file(self, file_id: str, data: bytes, file_path: str = "voice/file_0.oga") -> None:
+        """A file someone sent, kept by Telegram for the bot to download."""
+        self.files[file_id] = (file_path, data)
 
     def queue(self, *updates: dict[str, Any]) -> None:
         """Updates waiting for the bot's next getUpdates."""
@@ -182,6 +198,14 @@ class TelegramEmulator:
             return _error(answer.status, answer.description)
         return JSONResponse({"ok": True, "result": answer})
 
+    async def _file(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return Response(status_code=401)
+        for file_path, data in self.files.values():
+            if file_path == request.path_params["path"]:
+                return Response(data, media_type="application/octet-stream")
+        return Response(status_code=404)
+
     async def _wait(self, seconds: float) -> None:
         assert self._wake is not None
         self._wake.clear()
@@ -242,8 +266,31 @@ class TelegramEmulator:
             return _Failure(400, "Bad Request: message is too long")
         return self._new_message(params["chat_id"], text=text, reply_markup=params.get("reply_markup"))
 
+    async def _getFile(self, params: dict[str, Any]) -> Any:
+        found = self.files.get(str(params.get("file_id")))
+        if found is None:
+            return _Failure(400, "Bad Request: invalid file_id")
+        file_path, data = found
+        return {"file_id": params["file_id"], "file_unique_id": "f1", "file_size": len(data), "file_path": file_path}
+
+    def _file_id(self, value: Any) -> str:
+        """A file id as sent, or a new one for uploaded bytes (kept in ``uploads``)."""
+        if isinstance(value, bytes):
+            file_id = f"uploaded-{len(self.uploads) + 1}"
+            self.uploads[file_id] = value
+            return file_id
+        return str(value)
+
+    async def _sendVoice(self, params: dict[str, Any]) -> Any:
+        voice = {"file_id": self._file_id(params["voice"]), "file_unique_id": "v2", "duration": 1}
+        return self._new_message(params["chat_id"], voice=voice)
+
+    async def _sendAudio(self, params: dict[str, Any]) -> Any:
+        audio = {"file_id": self._file_id(params["audio"]), "file_unique_id": "a2", "duration": 1}
+        return self._new_message(params["chat_id"], audio=audio)
+
     async def _sendPhoto(self, params: dict[str, Any]) -> Any:
-        photo = [{"file_id": params["photo"], "file_unique_id": "p1", "width": 640, "height": 480}]
+        photo = [{"file_id": self._file_id(params["photo"]), "file_unique_id": "p1", "width": 640, "height": 480}]
         return self._new_message(
             params["chat_id"], photo=photo, caption=params.get("caption"), reply_markup=params.get("reply_markup")
         )
@@ -351,9 +398,26 @@ def _params(body: bytes, content_type: str) -> dict[str, Any]:
     if content_type.startswith("application/json"):
         raw: dict[str, Any] = json.loads(body or b"{}")
         return raw
+    fields: list[tuple[str, str | bytes]]
+    if content_type.startswith("multipart/form-data"):  # a file upload: files as bytes, the rest as text
+        form = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+        fields = []
+        for part in form.iter_parts():
+            data = part.get_payload(decode=True)
+            assert isinstance(data, bytes)
+            fields.append(
+                (
+                    str(part.get_param("name", header="content-disposition")),
+                    data if part.get_filename() else data.decode(),
+                )
+            )
+    else:
+        fields = list(parse_qsl(body.decode(), keep_blank_values=True))
     params: dict[str, Any] = {}
-    for key, value in parse_qsl(body.decode(), keep_blank_values=True):
-        if key in JSON_FIELDS:
+    for key, value in fields:
+        if isinstance(value, bytes):
+            params[key] = value
+        elif key in JSON_FIELDS:
             params[key] = json.loads(value)
         elif key in INT_FIELDS and value.lstrip("-").isdigit():
             params[key] = int(value)

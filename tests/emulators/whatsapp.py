@@ -4,7 +4,10 @@ It serves ``POST /v<version>/<phone number id>/messages`` as Meta does: checks t
 every message the bot sends, answers with a new ``wamid``, and can be told to answer the next sends with
 one of Meta's errors (131047 outside the window, 131056 pair rate, 130429 throughput, with the HTTP status
 Meta uses). ``POST .../media`` takes an upload (multipart, as Meta's) and answers with its media id
-(``uploads`` keeps them, to check what a message sent by id contained). ``WhatsAppUser`` is a person on a
+(``uploads`` keeps them, to check what a message sent by id contained). The files people send
+(``add_media``) are served as Meta serves them: ``GET /v<version>/<media id>`` answers with a download URL,
+and that URL with the bytes, both for the bearer token only; ``fail_downloads`` answers the next downloads
+with a server error. ``WhatsAppUser`` is a person on a
 phone: she writes, presses a reply button or picks a list row of the last interactive message she got,
 sends a voice note or a photo; each returns the webhook body
 Meta would post (``webhook``), and ``sign`` signs a body exactly as Meta does (``X-Hub-Signature-256``:
@@ -26,7 +29,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.emulators import LocalServer
@@ -69,12 +72,17 @@ class WhatsAppEmulator:
     sent: list[Sent] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)  # requests answered with an error
     uploads: dict[str, Upload] = field(default_factory=dict)  # by media id
+    media: dict[str, Upload] = field(default_factory=dict)  # files people sent, by media id
+    downloads: int = 0  # files downloaded by the bot
 
     def __post_init__(self) -> None:
         self._wamids = itertools.count(1)
         self._failures: list[int] = []
+        self._download_failures = 0
         self.app = Starlette(
             routes=[
+                Route("/whatsapp_business/attachments/{media_id}", self._download, methods=["GET"]),
+                Route("/{version}/{media_id}", self._media_url, methods=["GET"]),
                 Route("/{version}/{phone_id}/messages", self._messages, methods=["POST"]),
                 Route("/{version}/{phone_id}/media", self._media, methods=["POST"]),
             ]
@@ -93,6 +101,14 @@ class WhatsAppEmulator:
     def fail_next(self, code: int, times: int = 1) -> None:
         """Answer the next ``times`` sends with Meta's error ``code``."""
         self._failures += [code] * times
+
+    def add_media(self, media_id: str, data: bytes, mime_type: str = "audio/ogg; codecs=opus") -> None:
+        """A file someone sent, as Meta keeps it for the business to download."""
+        self.media[media_id] = Upload(media_id, mime_type, data)
+
+    def fail_downloads(self, times: int = 1) -> None:
+        """Answer the next ``times`` downloads with a server error (500)."""
+        self._download_failures += times
 
     def to(self, wa_id: str) -> list[Sent]:
         return [s for s in self.sent if s.to == wa_id]
@@ -143,6 +159,36 @@ class WhatsAppEmulator:
         data = file.get_payload(decode=True)
         self.uploads[media_id] = Upload(str(file.get_filename()), file.get_content_type(), data)
         return JSONResponse({"id": media_id})
+
+    async def _media_url(self, request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return _error(401, 190, "Invalid OAuth access token - Cannot parse access token")
+        media_id = request.path_params["media_id"]
+        stored = self.media.get(media_id)
+        if stored is None or not request.path_params["version"].startswith("v"):
+            return _error(400, 100, "Unsupported get request")
+        return JSONResponse(
+            {
+                "url": f"{self.url}/whatsapp_business/attachments/{media_id}?mid={media_id}&ext=1795000000",
+                "mime_type": stored.mime_type,
+                "sha256": hashlib.sha256(stored.data).hexdigest(),
+                "file_size": len(stored.data),
+                "id": media_id,
+                "messaging_product": "whatsapp",
+            }
+        )
+
+    async def _download(self, request: Request) -> Response:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return Response(status_code=401)
+        stored = self.media.get(request.path_params["media_id"])
+        if stored is None:
+            return Response(status_code=404)
+        if self._download_failures:
+            self._download_failures -= 1
+            return Response(status_code=500)
+        self.downloads += 1
+        return Response(stored.data, media_type=stored.mime_type.split(";")[0])
 
 
 def _error(status: int, code: int, message: str) -> JSONResponse:
