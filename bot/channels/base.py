@@ -130,7 +130,7 @@ class SendResult:
 
 # Outbox kinds of messages the bot starts on its own (not answers to her): outside WhatsApp's 24-hour window
 # these go as templates.
-STARTED_KINDS = frozenset({"nudge", "reminder", "alert"})
+STARTED_KINDS = frozenset({"nudge", "reminder", "alert", "summary"})
 
 
 @dataclass(frozen=True)

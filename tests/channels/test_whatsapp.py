@@ -20,6 +20,7 @@ from bot.app import build_app
 from bot.channels.base import Button, OutboundMessage, SendContext, SendOutcome
 from bot.channels.whatsapp import WhatsAppChannel, load_templates, outcome_of, render
 from bot.clock import FakeClock
+from bot.conversation.service import NUDGE_PRIORITY, outbox_row
 from bot.db.engine import Database
 from bot.db.models import (
     Channel,
@@ -662,3 +663,41 @@ async def test_a_chart_stored_here_is_uploaded_and_sent_by_its_media_id(
     assert sent.type == "image" and sent.body["caption"] == "Your caseload this week"
     assert graph.uploads[sent.body["id"]].data == chart.read_bytes()
     assert graph.uploads[sent.body["id"]].mime_type == "image/png"
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+async def test_a_coach_silent_for_30_hours_gets_her_summary_as_a_template_then_on_request(
+    wa: WhatsAppBot, locale: str
+) -> None:
+    """Outside the 24-hour window the weekly summary cannot go as free text: the summary template goes
+    instead (once, not the chart as well), and her answer "summary" brings the summary itself."""
+    coach_id = await wa.base.coach("Sara")
+    user = WhatsAppUser(wa.graph, "32479990000")
+    async with wa.db.transaction() as session:
+        coach = await session.get(Person, coach_id)
+        assert coach is not None
+        coach.status, coach.locale = PersonStatus.ACTIVE, locale
+        identity = ChannelIdentity(
+            person_id=coach_id, channel=Channel.WHATSAPP, external_id=user.wa_id,
+            created_at=wa.clock.now(), last_inbound_at=wa.clock.now(),
+        )  # fmt: skip
+        session.add(identity)
+        await session.flush()
+        for number, message in enumerate(
+            [OutboundMessage(text="📋 Your week", locale=locale), OutboundMessage(text="chart", locale=locale)]
+        ):
+            session.add(
+                outbox_row(
+                    f"nudge:summary:{number}", message, wa.clock.now() + timedelta(hours=30), person_id=coach_id,
+                    identity=identity, kind="summary", priority=NUDGE_PRIORITY,
+                )
+            )  # fmt: skip
+    wa.clock.advance(timedelta(hours=30))
+    await wa.dispatcher.dispatch_due()
+    assert [(s.type, s.body.get("name")) for s in user.inbox] == [("template", "trampoline_coach_summary")]
+    assert user.inbox[0].body["language"]["code"] == locale
+    assert user.inbox[0].body["components"][0]["parameters"] == [{"type": "text", "text": "Sara"}]
+
+    await wa.deliver(user.text("/summary"))
+    title = wa.base.language(locale).gettext("📋 Your week {week}: {participants} women").split("{week}")[0]
+    assert any(title in body_text(s) for s in user.inbox[1:])  # (in Arabic after a first-strong isolate)
