@@ -189,7 +189,7 @@ class Inbox:
         now = self.clock.now()
         try:
             async with session.begin_nested():
-                if not await self._first_time(session, event):
+                if event.dedupe_key not in await self._claim(session, [event]):
                     return Result(Handled.DUPLICATE)
                 person_id = await self.conversations.handle(session, event, now)
                 if person_id is not None:
@@ -211,19 +211,6 @@ class Inbox:
                     )
                 )
             return Result(Handled.FAILED)
-
-    async def _first_time(self, session: AsyncSession, event: InboundEvent) -> bool:
-        """Record the event's key; False if it was recorded before (a redelivery)."""
-        values = {
-            "dedupe_key": event.dedupe_key,
-            "channel": event.channel,
-            "received_at": self.clock.now(),
-            "outcome": "processed",
-        }
-        insert_ = pg_insert if self.db.backend == "postgresql" else sqlite_insert
-        statement = insert_(InboundEventRow).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        result = await session.execute(statement)
-        return bool(getattr(result, "rowcount", 0))
 
 
 def _database_unavailable(exc: BaseException) -> bool:

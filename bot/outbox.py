@@ -473,15 +473,18 @@ class Dispatcher:
         self, item: Claimed, message: OutboundMessage
     ) -> tuple[SendContext | None, SendResult | None]:
         """The send context with the bytes of the message's media when the target channel cannot send the
-        reference as it is: it belongs to another channel, or the target is WhatsApp (which sends only files
-        uploaded to it). The bytes come from the adapter of the channel the reference belongs to (unknown in
-        old rows: the target's own). Nothing is sent yet, so a fetch that may work later (or an adapter this
-        worker lacks) is an ``UNREACHABLE`` result, retried like any other; a file that is gone fails the row
-        with its reason. The simulator takes references as they are."""
-        if message.media_kind is None or message.media_ref is None or item.channel is Channel.SIMULATOR:
+        reference as it is (the target adapter's ``sends_media_from``: WhatsApp sends only files uploaded to
+        it, Telegram only its own file ids). The bytes come from the adapter of the channel the reference
+        belongs to (unknown in old rows: the target's own). Nothing is sent yet, so a fetch that may work later
+        (or an adapter this worker lacks) is an ``UNREACHABLE`` result, retried like any other; a file that is
+        gone fails the row with its reason."""
+        if message.media_kind is None or message.media_ref is None:
             return item.context, None
         source = message.media_channel or item.channel.value
-        if source == item.channel.value and item.channel is not Channel.WHATSAPP:
+        known = source in {c.value for c in Channel}
+        sends = getattr(self.adapters[item.channel], "sends_media_from", None)
+        as_is = sends(Channel(source)) if sends is not None and known else source == item.channel.value
+        if as_is:
             return item.context, None
         adapter = self.adapters.get(Channel(source)) if source in {c.value for c in Channel} else None
         fetch = getattr(adapter, "fetch_media", None)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.db.models import CaseloadEntry, Invite, Organisation, Person, PersonStatus, Role
+from bot.db.models import CaseloadEntry, ChannelIdentity, Invite, Organisation, Person, PersonStatus, Role
 from bot.i18n import normalise_locale
 from bot.settings import Settings, validate_timezone
 
@@ -229,3 +229,13 @@ async def demo_invite(session: AsyncSession, clock: Clock, settings: Settings, l
         locale=locale,
     )
     return created.code
+
+
+async def reachable_identity(session: AsyncSession, person_id: int) -> ChannelIdentity | None:
+    """Where the bot writes to someone first: the channel she used last, not one she blocked."""
+    return await session.scalar(
+        select(ChannelIdentity)
+        .where(ChannelIdentity.person_id == person_id, ChannelIdentity.blocked_at.is_(None))
+        .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
+        .limit(1)
+    )

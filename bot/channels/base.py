@@ -168,12 +168,6 @@ class MediaFetchError(Exception):
         self.permanent = permanent
 
 
-class MediaSource(Protocol):
-    """An adapter that can fetch a file it received by its own reference."""
-
-    async def fetch_media(self, ref: str, kind: str) -> MediaFile: ...
-
-
 @dataclass(frozen=True)
 class DeliveryStatus:
     """What a platform later says about a message it accepted (WhatsApp's statuses)."""
@@ -185,6 +179,12 @@ class DeliveryStatus:
 
 
 class ChannelAdapter(Protocol):
+    """What the dispatcher sends through. Two methods are optional, for notes passed on between channels
+    (``Dispatcher._with_media``): ``fetch_media(ref, kind) -> MediaFile``, the bytes of a file the adapter
+    received, by its own reference (raises ``MediaFetchError``); and ``sends_media_from(channel) -> bool``,
+    whether it can send a reference of that channel as it is (else the dispatcher fetches the bytes and
+    hands them over in ``SendContext.media``). Without the latter, only its own channel's references."""
+
     name: Channel
 
     async def send(

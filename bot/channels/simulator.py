@@ -23,6 +23,10 @@ class SimulatorChannel:
     transcripts: dict[str, list[OutboundMessage]] = field(default_factory=dict)
     listeners: list[Listener] = field(default_factory=list)
 
+    def sends_media_from(self, channel: Channel) -> bool:
+        """The simulator records what it is asked to send: any reference will do."""
+        return True
+
     def text(self, external_id: str, text: str, language_hint: str | None = None) -> InboundEvent:
         return self._event(external_id, EventKind.TEXT, text=text, language_hint=language_hint)
 

@@ -626,6 +626,10 @@ class TelegramChannel:
             last_id = sent.message_id
         return SendResult(SendOutcome.SENT, provider_message_id=f"{external_id}:{last_id}")
 
+    def sends_media_from(self, channel: Channel) -> bool:
+        """A Telegram file id is sent again as it is, by the same bot; another channel's file is not known here."""
+        return channel is Channel.TELEGRAM
+
     async def fetch_media(self, ref: str, kind: str) -> MediaFile:
         """The bytes of a file she sent, by its file id: ``getFile``, then a download from the file server
         (the local Bot API server's when one is configured). Raises ``MediaFetchError``; its reason never

@@ -456,13 +456,8 @@ class WhatsAppChannel:
         try:
             message, document = await self._upload_files(message)
             if context is not None and context.media is not None and message.media_kind is not None:
-                uploaded = await self.client.api.upload_media(
-                    phone_id=self.phone_number_id,
-                    media=context.media.data,
-                    mime_type=context.media.mime_type,
-                    filename=context.media.filename,
-                )
-                media = str(uploaded["id"])
+                file = context.media
+                media = await self._upload(file.data, file.mime_type, file.filename)
         except Exception as exc:  # the upload failed: nothing was sent yet
             return outcome_of(exc, self._token)
         parts = render(message, self.translate, document, media)
@@ -506,20 +501,22 @@ class WhatsAppChannel:
         image = Path(message.image_ref) if message.image_ref and not message.image_ref.startswith("https://") else None
         if image is not None and image.is_absolute() and image.is_file():
             data = await asyncio.to_thread(image.read_bytes)
-            uploaded = await self.client.api.upload_media(
-                phone_id=self.phone_number_id, media=data, mime_type="image/png", filename=image.name
-            )
-            message = dataclasses.replace(message, image_ref=str(uploaded["id"]))
+            message = dataclasses.replace(message, image_ref=await self._upload(data, "image/png", image.name))
         document: str | None = None
         if message.document_name is not None and message.document_text is not None:
-            uploaded = await self.client.api.upload_media(
-                phone_id=self.phone_number_id,
-                media=message.document_text.encode("utf-8"),
-                mime_type="text/plain",
-                filename=message.document_name,
-            )
-            document = str(uploaded["id"])
+            document = await self._upload(message.document_text.encode("utf-8"), "text/plain", message.document_name)
         return message, document
+
+    async def _upload(self, data: bytes, mime_type: str, filename: str) -> str:
+        """Upload a file to this number; returns its media id."""
+        uploaded = await self.client.api.upload_media(
+            phone_id=self.phone_number_id, media=data, mime_type=mime_type, filename=filename
+        )
+        return str(uploaded["id"])
+
+    def sends_media_from(self, channel: Channel) -> bool:
+        """WhatsApp sends only files uploaded to it: not even its own received media ids."""
+        return False
 
     async def fetch_media(self, ref: str, kind: str) -> MediaFile:
         """The bytes of a file she sent, by its media id: the Graph API gives a short-lived URL, downloaded

@@ -40,7 +40,7 @@ from bot.db.models import (
     Profile,
     Role,
 )
-from bot.people import DomainError
+from bot.people import DomainError, reachable_identity
 from bot.scheduling.planner import NUDGE_KINDS, schedule_nudge
 from bot.scheduling.timing import at_local, local
 
@@ -476,12 +476,7 @@ async def match_intro(context: ActionContext) -> dict[str, Any]:
         "meet_by": i18n.day(context.now + FIRST_MEETING_WITHIN, context.person.locale, context.person.timezone),
     }
     if await _shares_contact(session, context.person.id) and await _shares_contact(session, other.id):
-        identity = await session.scalar(
-            select(ChannelIdentity)
-            .where(ChannelIdentity.person_id == other.id, ChannelIdentity.blocked_at.is_(None))
-            .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
-            .limit(1)
-        )
+        identity = await reachable_identity(session, other.id)
         if identity is not None:
             values |= {"has_contact": "yes", "other_contact": contact_of(identity)}
     return values

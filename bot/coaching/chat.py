@@ -39,7 +39,7 @@ from bot.db.models import (
     PersonStatus,
     Role,
 )
-from bot.people import DomainError, create_invite
+from bot.people import DomainError, create_invite, reachable_identity
 from bot.scheduling.planner import NUDGE_KINDS
 from bot.scheduling.timing import at_local, iso_week, week_start
 from bot.settings import load_settings
@@ -67,15 +67,6 @@ def texts_for(service: ConversationService) -> CoachTexts:
     return found
 
 
-async def coach_identity(session: AsyncSession, person_id: int) -> ChannelIdentity | None:
-    return await session.scalar(
-        select(ChannelIdentity)
-        .where(ChannelIdentity.person_id == person_id, ChannelIdentity.blocked_at.is_(None))
-        .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
-        .limit(1)
-    )
-
-
 async def _coach_and_identity(session: AsyncSession, participant_id: int) -> tuple[Person, ChannelIdentity] | None:
     """Her coach and where to reach her, read without first writing the inbox group's pending changes (a
     flush per note was most of a note's cost). Nothing pending can matter: an identity is written as soon as
@@ -83,7 +74,7 @@ async def _coach_and_identity(session: AsyncSession, participant_id: int) -> tup
     has no messages yet."""
     with session.no_autoflush:
         coach = await caseload.coach_of(session, participant_id)
-        identity = await coach_identity(session, coach.id) if coach is not None else None
+        identity = await reachable_identity(session, coach.id) if coach is not None else None
     return None if coach is None or identity is None else (coach, identity)
 
 
@@ -137,7 +128,7 @@ async def summary_now(context: ActionContext) -> dict[str, Any]:
         return {"summary": ""}
     texts = texts_for(context.service)
     [made] = await collect(context.session, [context.person.id], context.now)
-    identity = await coach_identity(context.session, context.person.id)
+    identity = await reachable_identity(context.session, context.person.id)
     if identity is not None:
         image = store_image(made.chart_png(), image_directory())
         caption = texts.say("summary_chart_caption", made.locale)
@@ -238,7 +229,7 @@ async def invite(context: ActionContext) -> dict[str, Any]:
     link = made.telegram_link or made.whatsapp_link
     if link is None:
         return {"invite_text": texts.say("invite_code_only", locale, code=made.code)}
-    identity = await coach_identity(context.session, context.person.id)
+    identity = await reachable_identity(context.session, context.person.id)
     if identity is not None:
         qr = segno.make(link, error="m")
         data = io.BytesIO()
@@ -363,7 +354,7 @@ async def send_summary(
         return "not a coach"
     if now > nudge.due_at + SUMMARY_LATE_GRACE:
         return "no longer useful: a newer summary comes soon"
-    identity = await coach_identity(session, person.id)
+    identity = await reachable_identity(session, person.id)
     if identity is None:
         return "she has no channel the bot can write to"
     week = str(nudge.data.get("week") or iso_week(nudge.due_at, person.timezone))

@@ -48,7 +48,7 @@ from bot.db.models import (
     PersonStatus,
     Profile,
 )
-from bot.people import INVITE_ALPHABET, INVITE_CODE_LENGTH
+from bot.people import INVITE_ALPHABET, INVITE_CODE_LENGTH, reachable_identity
 from bot.privacy.crypto import Cipher
 from bot.privacy.erasure import erased, queue_farewell
 from bot.privacy.inbound import FloodGate, Verdict, clean_event
@@ -709,12 +709,7 @@ class ConversationService:
         log.info("alert %s for person %s (coach %s)", kind, participant.id, coach.id if coach else None)
         if coach is None:
             return alert
-        identity = await session.scalar(
-            select(ChannelIdentity)
-            .where(ChannelIdentity.person_id == coach.id, ChannelIdentity.blocked_at.is_(None))
-            .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last())
-            .limit(1)
-        )
+        identity = await reachable_identity(session, coach.id)
         text_key = f"coach_alert_{kind}" if f"coach_alert_{kind}" in self.flows.texts else "coach_alert_contact_request"
         if identity is not None:
             text = self.renderer.text(
@@ -735,12 +730,7 @@ class ConversationService:
 
     async def _nudge_turn(self, session: AsyncSession, person: Person, key: str, now: datetime) -> Turn | None:
         """A turn for a message the bot starts: sent on the channel she used last (not one she blocked)."""
-        identity = await session.scalar(
-            select(ChannelIdentity)
-            .where(ChannelIdentity.person_id == person.id, ChannelIdentity.blocked_at.is_(None))
-            .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
-            .limit(1)
-        )
+        identity = await reachable_identity(session, person.id)
         if identity is None:
             return None
         turn = await self._turn(session, None, now, person, identity)

@@ -12,16 +12,13 @@ from bot import i18n
 from bot.channels.base import OutboundMessage
 from bot.conversation.actions import ActionContext, actions
 from bot.conversation.service import ALERT_PRIORITY, outbox_row
-from bot.db.models import Channel, ChannelIdentity
+from bot.db.models import ChannelIdentity
 from bot.privacy.erasure import Reason, erase_person
 from bot.privacy.export import export_json, export_person
 
 EXPORT_KIND = "export"
 EXPORT_FILE_NAME = "my-data.json"
 CONSENT_KINDS = ("data_processing", "messaging", "share_contact")
-# Channels whose adapter sends ``OutboundMessage.document_*``; elsewhere she gets the summary only (and an
-# administrator can give her the file: ``trampoline export``).
-DOCUMENT_CHANNELS = frozenset({Channel.TELEGRAM, Channel.WHATSAPP, Channel.SIMULATOR})
 
 
 @actions.register("privacy.export", outputs=frozenset({"data_summary"}))
@@ -69,7 +66,7 @@ async def privacy_export(context: ActionContext) -> dict[str, Any]:
         .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
         .limit(1)
     )
-    if identity is not None and identity.blocked_at is None and identity.channel in DOCUMENT_CHANNELS:
+    if identity is not None and identity.blocked_at is None:
         message = OutboundMessage(
             text=label("mydata_file"),
             locale=locale,

@@ -44,6 +44,7 @@ from bot.db.models import (
     Person,
     Profile,
 )
+from bot.people import reachable_identity
 
 if TYPE_CHECKING:
     from bot.conversation.service import ConversationService
@@ -249,12 +250,7 @@ async def _tell_matched(session: AsyncSession, service: ConversationService, per
         text = service.flows.texts.get(BUDDY_NOTICE_TEXT)
         if other is None or text is None:
             continue
-        identity = await session.scalar(
-            select(ChannelIdentity)
-            .where(ChannelIdentity.person_id == other.id, ChannelIdentity.blocked_at.is_(None))
-            .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
-            .limit(1)
-        )
+        identity = await reachable_identity(session, other.id)
         if identity is None:
             continue
         message = OutboundMessage(
