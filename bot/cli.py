@@ -21,14 +21,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.app import App, build_app, load_conversations, serve
 from bot.channels.base import OutboundMessage
 from bot.clock import SystemClock
-from bot.conversation.check import MACHINE_DRAFTED, LabelSlot, coverage, slots_by_msgid
+from bot.conversation.check import MACHINE_DRAFTED, LabelSlot, LocaleReport, coverage, slots_by_msgid, template_msgids
 from bot.conversation.flows import FlowError
 from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
 from bot.db.models import Role
 from bot.i18n import Catalogs, normalise_locale
 from bot.i18n_csv import CsvError, catalog_path, export_csv, import_csv
-from bot.i18n_extract import update_catalogs, write_template
+from bot.i18n_extract import extract_catalog, update_catalogs, write_template
 from bot.logs import configure_logging
 from bot.outbox import outbox_row, outbox_status
 from bot.paths import project_root
@@ -408,7 +408,7 @@ def flows_check(
         catalogs = Catalogs(locales)
     typer.echo(f"{len(flows.flows)} flows: {', '.join(sorted(flows.flows))}")
     failed = False
-    for report in coverage(flows, catalogs):
+    for report in coverage(flows, catalogs, template_msgids(extract_catalog(project_root()))):
         if not report.shipped:
             typer.echo(f"{report.locale:6} not translated yet")
             continue
@@ -419,6 +419,8 @@ def flows_check(
             if report.review == "unknown":
                 status = f"unknown ({report.review_note})"
             typer.echo(f"       review: {status}; {report.machine_drafted} entries still marked {MACHINE_DRAFTED}")
+        for msgid in report.stale[:20]:
+            typer.echo(f"       stale review (the English changed since): {msgid!r}")
         for problem in report.problems[:20]:
             typer.echo(f"       {problem}")
         if len(report.problems) > 20:
@@ -433,6 +435,35 @@ def i18n_extract() -> None:
     """Collect every text from the flows and the code into locales/messages.pot."""
     path, count = write_template(project_root())
     typer.echo(f"{count} texts written to {path}")
+
+
+def review_counts(report: LocaleReport) -> dict[str, Any]:
+    """One language's review state, as ``i18n status`` and the metrics show it."""
+    return {
+        "locale": report.locale,
+        "entries": report.total,
+        "translated": report.translated,
+        "reviewed": report.reviewed,
+        "machine_drafted": report.machine_drafted,
+        "stale": len(report.stale),
+    }
+
+
+@i18n_cli.command("status")
+def i18n_status(as_json: bool = JsonOption) -> None:
+    """Per language: the texts the bot says, how many are translated, reviewed by a person, still
+    machine-drafted, and stale (reviewed, but the English changed since)."""
+    try:
+        flows, catalogs = load_conversations()
+    except FlowError as exc:
+        fail(str(exc), as_json)
+    reports = coverage(flows, catalogs, template_msgids(extract_catalog(project_root())))
+    rows = [review_counts(report) for report in reports if report.shipped and report.locale != "en"]
+    if as_json:
+        emit_json({"languages": rows})
+        return
+    headers = ["LANGUAGE", "ENTRIES", "TRANSLATED", "REVIEWED", "MACHINE-DRAFTED", "STALE"]
+    print_table(headers, [list(row.values()) for row in rows])
 
 
 @i18n_cli.command("update")

@@ -1,7 +1,8 @@
 """A Babel extractor for the YAML flows, so ``trampoline i18n extract`` (or ``pybabel extract -F babel.cfg``)
 collects every text a coordinator writes in ``conversations/*.yaml`` into ``locales/messages.pot``.
 
-Texts are the values of ``say`` and ``text`` (a plain string, or ``singular``/``plural`` for a count),
+Texts are the values of ``say`` and ``text`` (a plain string, ``singular``/``plural`` for a count, or
+``text``/``without_name`` for a text with ``{name}`` and the same without it),
 choice ``label``s (unless ``translate: false``), extra choice ``words`` (context ``words``), command
 ``words`` (context ``command``) and the values under ``texts:`` in ``_texts.yaml``.
 """
@@ -42,6 +43,9 @@ def _text(node: yaml.Node) -> Iterator[Extracted]:
         forms = {_scalar(k): _scalar(v) for k, v in node.value}
         if forms.get("singular") and forms.get("plural"):
             yield line, "ngettext", (forms["singular"], forms["plural"]), []
+        for key in ("text", "without_name"):  # a text with {name} and the same without it
+            if forms.get(key) and forms.get("without_name"):
+                yield line, "gettext", forms[key], []
 
 
 def _walk(node: yaml.Node, in_texts: bool) -> Iterator[Extracted]:

@@ -8,6 +8,7 @@ import pytest
 from babel.messages.plurals import get_plural
 
 from bot import i18n
+from bot.channels.whatsapp import load_templates
 from bot.coaching.texts import msgids as coach_msgids
 from bot.conversation.flows import PluralText
 from bot.conversation.render import Renderer
@@ -32,6 +33,8 @@ def ids(catalog: object) -> set[tuple[str, str | None]]:
 def test_the_extractor_finds_every_text_of_the_flows() -> None:
     wanted = {(msgid, context) for msgid, _, context in FLOWS.msgids()}
     wanted |= {(msgid, None) for msgid in coach_msgids()}  # conversations/_coaching.yaml
+    templates = load_templates(ROOT / "conversations" / "_whatsapp_templates.yaml")
+    wanted |= {(template.text, None) for template in templates.by_kind.values()}  # the template bodies
     assert ids(extract_catalog(ROOT)) == wanted
 
 

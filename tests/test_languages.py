@@ -23,7 +23,7 @@ from bot.cli import cli
 from bot.conversation.actions import actions
 from bot.conversation.answers import simplify
 from bot.conversation.check import MACHINE_DRAFTED, coverage, review_status
-from bot.conversation.flows import PluralText
+from bot.conversation.flows import NamedText, PluralText
 from bot.conversation.interpreter import SKIP_VALUE, Interpreter, Message, Outcome, Reply, button_id
 from bot.conversation.render import Renderer
 from bot.paths import project_root
@@ -121,7 +121,8 @@ def _only_placeholders(text: str) -> bool:
 
 def _texts(message: Message) -> list[str]:
     texts = [message.text, *([message.lead] if message.lead is not None else [])]
-    return [t.singular if isinstance(t, PluralText) else t for t in texts]
+    named = [(t.text if CONTEXT.get("name") else t.without_name) if isinstance(t, NamedText) else t for t in texts]
+    return [t.singular if isinstance(t, PluralText) else t for t in named]
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
@@ -239,7 +240,8 @@ def test_the_words_the_texts_teach_are_command_words(locale: str) -> None:
     words = _command_words(locale)
     tr = CATALOGS.translations(locale)
     for flow, step in (("help", "explain"), ("onboarding", "next_steps")):
-        text = FLOWS.flow(flow).step(step).say
+        said = FLOWS.flow(flow).step(step).say
+        text = said.without_name if isinstance(said, NamedText) else said
         assert isinstance(text, str)
         taught = [line.split(" – ", 1)[0] for line in tr.gettext(text).splitlines() if " – " in line]
         assert len(taught) == sum(1 for line in text.splitlines() if " – " in line)

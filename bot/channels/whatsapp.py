@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import logging
 import mimetypes
+import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -54,6 +55,7 @@ from bot.channels.base import (
 )
 from bot.clock import Clock
 from bot.db.models import Channel
+from bot.i18n import locale_from_hint
 
 log = logging.getLogger(__name__)
 # pywa logs request bodies (her number, the text) at debug level: never let them through.
@@ -98,6 +100,8 @@ class TemplateError(ValueError):
 class Template:
     name: str
     params: tuple[str, ...] = ()  # body parameters, in order: "name" (her display name)
+    text: str = ""  # the English body, a message id translated in locales/; {name} is Meta's {{1}}
+    category: str = "UTILITY"  # Meta's template category
 
 
 @dataclass(frozen=True)
@@ -114,8 +118,8 @@ class Templates:
         for candidate in (locale, *spoken, *self.fallback):
             if candidate is None:
                 continue
-            # Exact codes only: Dari (fa_AF) must not become Persian (fa).
-            for key in (candidate, candidate.lower()):
+            # Exact codes only: Dari (fa_AF, "prs" among the languages she speaks) must not become Persian.
+            for key in (candidate, candidate.lower(), locale_from_hint(candidate) or candidate):
                 if key in self.languages:
                     return self.languages[key]
         return None
@@ -150,7 +154,10 @@ def load_templates(path: Path) -> Templates:
         unknown = [p for p in params if p != "name"]
         if unknown:
             raise TemplateError(f"{path.name}: template for '{kind}' has unknown parameters {unknown}")
-        by_kind[str(kind)] = Template(spec["name"], params)
+        text = spec.get("text") or ""
+        if not isinstance(text, str) or set(_placeholders(text)) - {"name"}:
+            raise TemplateError(f"{path.name}: template for '{kind}' has a body with unknown placeholders")
+        by_kind[str(kind)] = Template(spec["name"], params, text, str(spec.get("category") or "UTILITY").upper())
     languages = data.get("languages") or {}
     fallback = data.get("fallback_languages") or ["fr", "en"]
     if not isinstance(languages, dict) or not isinstance(fallback, list):
@@ -160,6 +167,13 @@ def load_templates(path: Path) -> Templates:
         {str(k): str(v) for k, v in languages.items() if v},
         tuple(str(code) for code in fallback),
     )
+
+
+def _placeholders(text: str) -> list[str]:
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        return ["<broken braces>"]
 
 
 def window_open(context: SendContext | None, now: datetime) -> bool:

@@ -5,16 +5,17 @@ and how far a native speaker has reviewed it."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 
 from bot.conversation.answers import simplify
-from bot.conversation.flows import Choice, FlowSet, Step
+from bot.conversation.flows import EMPTY_PLACEHOLDERS, Choice, FlowSet, NamedText, PluralText, Step
 from bot.conversation.interpreter import Translator
 from bot.conversation.render import SKIP_EMOJI, SUGGESTED_MARK
 from bot.i18n import SUPPORTED_LOCALES, Catalogs
@@ -25,6 +26,10 @@ MAX_BUTTON_LABEL = 20
 MAX_LIST_LABEL = 24
 # A translator comment on an entry a machine drafted; it goes when a person has reviewed the entry.
 MACHINE_DRAFTED = "machine-drafted"
+# A translator comment a reviewer leaves on an entry she checked, with the hash of the English she read:
+# "# reviewed sha1:1a2b3c4d". When the English changes, the hash no longer matches: the review is stale.
+REVIEWED_MARK = re.compile(r"^reviewed sha1:([0-9a-f]{8})$")
+Msgid = tuple[str, str | None, str | None]  # (msgid, plural msgid, context)
 # The first line of every catalog: "# Review status: reviewed by NAME on DATE" or "...: machine-drafted, ...".
 REVIEW_STATUS = re.compile(r"^#\s*Review status:\s*(.*)$", re.IGNORECASE)
 
@@ -39,6 +44,8 @@ class LocaleReport:
     review: str | None = None  # "reviewed", "machine-drafted" or "unknown"; None for English
     review_note: str = ""  # the rest of the catalog's "# Review status:" line
     machine_drafted: int = 0  # entries still marked machine-drafted
+    reviewed: int = 0  # entries a reviewer checked, for the English as it is now
+    stale: list[str] = field(default_factory=list)  # reviewed, but the English changed since
 
     @property
     def ok(self) -> bool:
@@ -162,6 +169,75 @@ def is_machine_drafted(message: Message) -> bool:
     return any(comment.strip().lower() == MACHINE_DRAFTED for comment in message.user_comments)
 
 
+def source_hash(message: Message) -> str:
+    """8 hex digits of a SHA-1 of the English an entry translates (its context, text and plural text)."""
+    ids = [message.id] if isinstance(message.id, str) else list(message.id)
+    key = "\x04".join([message.context or "", *ids])
+    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
+
+
+def reviewed_hash(message: Message) -> str | None:
+    """The hash in the entry's "reviewed sha1:..." comment, or None when nobody reviewed it."""
+    for comment in message.user_comments:
+        match = REVIEWED_MARK.match(comment.strip())
+        if match is not None:
+            return match.group(1)
+    return None
+
+
+def is_reviewed(message: Message) -> bool:
+    return not message.fuzzy and reviewed_hash(message) == source_hash(message)
+
+
+def is_stale(message: Message) -> bool:
+    stored = reviewed_hash(message)
+    return stored is not None and (message.fuzzy or stored != source_hash(message))
+
+
+def mark_reviewed(message: Message) -> None:
+    """What a reviewer's "reviewed" does: the current English's hash, no machine-drafted mark."""
+    kept = [c for c in message.user_comments if c.strip().lower() != MACHINE_DRAFTED]
+    kept = [c for c in kept if REVIEWED_MARK.match(c.strip()) is None]
+    message.user_comments = [*kept, f"reviewed sha1:{source_hash(message)}"]
+
+
+def unmark_reviewed(message: Message) -> None:
+    message.user_comments = [c for c in message.user_comments if REVIEWED_MARK.match(c.strip()) is None]
+
+
+def template_msgids(template: Catalog) -> list[Msgid]:
+    """Every text of the template catalog (``i18n extract``: the flows, the coach texts, the WhatsApp
+    template bodies, the engine texts and the Python code), as (msgid, plural, context)."""
+    found: list[Msgid] = []
+    for message in template:
+        if not message.id:
+            continue
+        if isinstance(message.id, str):
+            found.append((message.id, None, message.context))
+        else:
+            found.append((message.id[0], message.id[1], message.context))
+    return found
+
+
+def empty_placeholder_problems(flows: FlowSet) -> list[str]:
+    """A flow text with a placeholder that can be empty (``{name}``: she may skip it) needs the same text
+    without it (``without_name``), or it reads "Nice to meet you, !"."""
+    problems: list[str] = []
+    for name in sorted(flows.flows):
+        for step in flows.flows[name].steps:
+            for said in (step.say, step.text):
+                if said is None or isinstance(said, NamedText):
+                    continue
+                sources = [said.singular, said.plural] if isinstance(said, PluralText) else [said]
+                for placeholder, variant in EMPTY_PLACEHOLDERS.items():
+                    if any(placeholder in _names(source) for source in sources):
+                        problems.append(
+                            f"{name} step {step.id}: {{{placeholder}}} can be empty; "
+                            f"give the text a '{variant}' variant (text: ..., {variant}: ...)"
+                        )
+    return problems
+
+
 def word_problems(flows: FlowSet, tr: Translator, locale: str) -> list[str]:
     """A command word must mean one command, and a yes/no word one answer, in this language."""
     problems: list[str] = []
@@ -205,14 +281,29 @@ def _forms(message: Message | None, plural: str | None) -> list[str]:
     return list(strings) if plural else [str(strings)]
 
 
-def coverage(flows: FlowSet, catalogs: Catalogs) -> list[LocaleReport]:
-    wanted = sorted(set(flows.msgids()), key=lambda item: (item[2] or "", item[0]))
+def _review(report: LocaleReport, catalog: Catalog, wanted: Iterable[Msgid]) -> None:
+    """Count, among the texts the bot says, those machine-drafted, reviewed, and reviewed but stale."""
+    for msgid, _, context in wanted:
+        message = catalog.get(msgid, context=context)
+        if message is None:
+            continue
+        report.machine_drafted += is_machine_drafted(message)
+        report.reviewed += is_reviewed(message)
+        if is_stale(message):
+            report.stale.append(msgid)
+
+
+def coverage(flows: FlowSet, catalogs: Catalogs, texts: Iterable[Msgid] = ()) -> list[LocaleReport]:
+    """Each language against every text the bot says: the flows' and ``texts`` (the rest of the template
+    catalog: coach texts, WhatsApp template bodies, texts of the Python code)."""
+    wanted = sorted(set(flows.msgids()) | set(texts), key=lambda item: (item[2] or "", item[0]))
     reports = []
     for locale in SUPPORTED_LOCALES:
         if locale == "en":
             report = LocaleReport(locale, len(wanted), len(wanted))  # the message ids are English
             report.problems += label_problems(flows, _English(), locale)
             report.problems += word_problems(flows, _English(), locale)
+            report.problems += empty_placeholder_problems(flows)
             reports.append(report)
             continue
         catalog = catalogs.catalogs.get(locale)
@@ -221,12 +312,15 @@ def coverage(flows: FlowSet, catalogs: Catalogs) -> list[LocaleReport]:
             continue
         report = LocaleReport(locale, len(wanted))
         report.review, report.review_note = review_status(catalog)
-        report.machine_drafted = sum(1 for m in catalog if m.id and is_machine_drafted(m))
+        _review(report, catalog, wanted)
         for msgid, plural, context in wanted:
             message = catalog.get(msgid, context=context)
             forms = _forms(message, plural)
             if message is None or message.fuzzy or not all(forms):
                 report.problems.append(f"missing: {msgid!r}")
+                continue
+            if plural and len(forms) < catalog.num_plurals:
+                report.problems.append(f"plural forms missing for {msgid!r}")
                 continue
             expected = _names(msgid) | (_names(plural) if plural else set())
             for form in forms:

@@ -43,7 +43,24 @@ class PluralText(_Model):
     count: str  # the name of the number that picks the plural form
 
 
-Text = str | PluralText
+class NamedText(_Model):
+    """A text with ``{name}``, which is empty when she gave no name, and the same text without it: the
+    renderer says ``without_name`` when the name is empty ("Nice to meet you!", not "Nice to meet you, !")."""
+
+    text: str
+    without_name: str
+
+    @model_validator(mode="after")
+    def _name_in_one(self) -> NamedText:
+        if "{name}" not in self.text or "{name}" in self.without_name:
+            raise ValueError("'text' says {name} and 'without_name' does not")
+        return self
+
+
+PlainText = str | PluralText
+Text = str | PluralText | NamedText
+# Placeholders a flow text may find empty, each with the field of ``NamedText`` said instead.
+EMPTY_PLACEHOLDERS: dict[str, str] = {"name": "without_name"}
 
 
 class Choice(_Model):
@@ -231,7 +248,7 @@ class ChoiceFile(_Model):
 
 
 class TextFile(_Model):
-    texts: dict[str, Text]
+    texts: dict[str, PlainText]
 
 
 @dataclass(frozen=True)
@@ -291,6 +308,9 @@ class FlowSet:
 def _text_ids(text: Text) -> Iterator[tuple[str, str | None, str | None]]:
     if isinstance(text, PluralText):
         yield text.singular, text.plural, None
+    elif isinstance(text, NamedText):
+        yield text.text, None, None
+        yield text.without_name, None, None
     else:
         yield text, None, None
 
@@ -305,6 +325,8 @@ def _choice_ids(choices: Iterable[Choice]) -> Iterator[tuple[str, str | None, st
 
 def placeholders(text: Text) -> set[str]:
     """The ``{names}`` a text uses (for a plural text: both forms, and the count)."""
+    if isinstance(text, NamedText):
+        return placeholders(text.text) | placeholders(text.without_name)
     sources = [text.singular, text.plural] if isinstance(text, PluralText) else [text]
     names = {name for source in sources for _, name, _, _ in string.Formatter().parse(source) if name}
     if isinstance(text, PluralText):
@@ -374,7 +396,7 @@ def load_flows(
             raise FlowError(f"{choices_file}: list {name!r} is made by the program; remove it here")
         choice_lists[name] = choices
     commands: list[Command] = _parse(commands_file, CommandFile).commands
-    texts: dict[str, Text] = _parse(texts_file, TextFile).texts
+    texts: dict[str, Text] = dict(_parse(texts_file, TextFile).texts)
     flows: dict[str, Flow] = {}
     sources: dict[str, Path] = {}
     for path in sorted(directory.glob("*.yaml")):

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot import i18n
 from bot.channels.base import Button, OutboundMessage
-from bot.conversation.flows import Flow, FlowSet, PluralText, Text
+from bot.conversation.flows import Flow, FlowSet, NamedText, PluralText, Text
 from bot.conversation.interpreter import SKIP_VALUE, Message, button_id, options_for
 
 SUGGESTED_MARK = "✓"
@@ -33,6 +33,8 @@ class Renderer:
 
     def text(self, text: Text, locale: str, context: Mapping[str, Any], timezone: str = "UTC") -> str:
         tr = self.catalogs.translations(locale)
+        if isinstance(text, NamedText):
+            text = text.text if context.get("name") else text.without_name
         if isinstance(text, PluralText):
             count = context.get(text.count, 0)
             template = tr.ngettext(text.singular, text.plural, int(count) if isinstance(count, int | float) else 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.conversation.flows import FlowSet, PluralText
+from bot.conversation.flows import FlowSet, NamedText, PluralText
 from bot.i18n import Catalogs
 
 CONSENT_VERSION = "2026-11-v1"
@@ -24,7 +24,7 @@ def consent_text(flows: FlowSet, catalogs: Catalogs, flow: str, step: str, local
         text = flows.flow(flow).step(step).text
     except KeyError:
         return None
-    if text is None or isinstance(text, PluralText):
+    if text is None or isinstance(text, PluralText | NamedText):
         return None
     return catalogs.translations(locale).gettext(text)
 

@@ -446,7 +446,10 @@ async def start_checkin_nudge(wa: WhatsAppBot, person_id: int) -> None:
     await wa.dispatcher.dispatch_due()
 
 
-@pytest.mark.parametrize(("locale", "spoken", "language"), [("ar", [], "ar"), ("so", ["prs", "nl"], "nl")])
+@pytest.mark.parametrize(
+    ("locale", "spoken", "language"),
+    [("ar", [], "ar"), ("fa_AF", [], "prs_AF"), ("so", ["prs", "nl"], "prs_AF"), ("ps", ["nl"], "nl")],
+)
 async def test_a_nudge_after_30_hours_of_silence_goes_as_a_template(
     wa: WhatsAppBot, locale: str, spoken: list[str], language: str
 ) -> None:

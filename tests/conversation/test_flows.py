@@ -78,8 +78,8 @@ def test_the_shipped_flows_load(flows_dir: Path) -> None:
         ),
         (
             "menu.yaml",
-            'text: "Hello {name}! What',
-            'text: "Hello {nmae}! What',
+            'without_name: "Hello! What',
+            'without_name: "Hello {nmae}! What',
             "step 'choose': unknown placeholder {nmae}",
         ),
         ("checkin.yaml", "- id: note", "- id: mood", "step id 'mood' is used twice"),
