@@ -450,13 +450,20 @@ def review_counts(report: LocaleReport) -> dict[str, Any]:
 
 
 @i18n_cli.command("status")
-def i18n_status(as_json: bool = JsonOption) -> None:
+def i18n_status(
+    locales: Path | None = typer.Option(
+        None, "--locales", help="The catalogs folder to use instead of locales/.", show_default=False
+    ),
+    as_json: bool = JsonOption,
+) -> None:
     """Per language: the texts the bot says, how many are translated, reviewed by a person, still
     machine-drafted, and stale (reviewed, but the English changed since)."""
     try:
         flows, catalogs = load_conversations()
     except FlowError as exc:
         fail(str(exc), as_json)
+    if locales is not None:
+        catalogs = Catalogs(locales)
     reports = coverage(flows, catalogs, template_msgids(extract_catalog(project_root())))
     rows = [review_counts(report) for report in reports if report.shipped and report.locale != "en"]
     if as_json:

@@ -1,6 +1,6 @@
 """A catalog as a spreadsheet, for volunteer translators: ``trampoline i18n export-csv`` and ``import-csv``.
 
-Columns: ``id, context, source, translation, note``. The file is UTF-8 with a byte order mark, so Excel shows
+Columns: ``id, context, source, translation, reviewed, note``. The file is UTF-8 with a byte order mark, so Excel shows
 every script; on import a comma, semicolon or tab between columns is accepted (Excel saves with the separator
 of its region).
 
@@ -11,6 +11,10 @@ of its region).
   answer, separated by ``|``) or empty. Only for reading.
 - ``source``: the English text. Only for reading.
 - ``translation``: the text in the language. An empty cell leaves the catalog as it is.
+- ``reviewed``: ``yes`` when a reviewer checked the translation of the English as it is now (``stale`` when
+  she did, but the English changed since). A reviewer writes ``yes`` (or ``x``) in the rows she checked: on
+  import the entry gets the comment ``# reviewed sha1:<hash of the English>`` and loses ``machine-drafted``.
+  A translation changed without ``yes`` is no longer reviewed.
 - ``note``: on export the state of the entry (``machine-drafted``, ``reviewed``, ``untranslated``, ``check``
   when the English changed) followed by hints: button length, plural form, placeholders to keep. On import
   a note that starts with ``reviewed`` removes the ``machine-drafted`` mark of that entry; any other note
@@ -37,10 +41,11 @@ from typing import Any
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
-from bot.conversation.check import MACHINE_DRAFTED, LabelSlot, is_machine_drafted
+from bot.conversation.check import LabelSlot, is_machine_drafted, is_reviewed, is_stale, mark_reviewed, unmark_reviewed
 from bot.i18n import DOMAIN
 
-COLUMNS = ("id", "context", "source", "translation", "note")
+COLUMNS = ("id", "context", "source", "translation", "reviewed", "note")
+_YES = frozenset({"yes", "y", "x", "ja", "oui", "reviewed", "1", "true"})
 REVIEWED = "reviewed"
 _PLURAL_ID = re.compile(r"^(?P<base>t[0-9a-f]{8})\[(?P<form>\d+)\]$")
 
@@ -61,6 +66,7 @@ class _Row:
     id: str
     translation: str
     note: str
+    reviewed: str = ""
 
 
 @dataclass
@@ -113,10 +119,14 @@ def _status(message: Message) -> list[str]:
     if empty:
         status = "untranslated"
     elif is_machine_drafted(message):
-        status = MACHINE_DRAFTED
+        status = "machine-drafted"
     else:
         status = REVIEWED
     return [status, "the English text changed: check the translation"] if message.fuzzy else [status]
+
+
+def _reviewed(message: Message) -> str:
+    return "yes" if is_reviewed(message) else ("stale" if is_stale(message) else "")
 
 
 def _hints(message: Message, slots: Sequence[LabelSlot]) -> list[str]:
@@ -146,7 +156,7 @@ def _rows(catalog: Catalog, slots_by_msgid: Mapping[str, Sequence[LabelSlot]]) -
         if isinstance(message.id, str):
             hints = _hints(message, slots_by_msgid.get(message.id, ()))
             translation = str(message.string or "")
-            yield [base, context, message.id, translation, "; ".join([*status, *hints])]
+            yield [base, context, message.id, translation, _reviewed(message), "; ".join([*status, *hints])]
             continue
         singular, plural = message.id[0], message.id[1]
         strings: Any = message.string
@@ -156,7 +166,8 @@ def _rows(catalog: Catalog, slots_by_msgid: Mapping[str, Sequence[LabelSlot]]) -
         for index in range(catalog.num_plurals):
             source = singular if form(1) == index else plural
             where = f"plural form {index + 1} of {catalog.num_plurals}, for {_examples(form, index)}"
-            yield [f"{base}[{index}]", context, source, forms[index], "; ".join([*status, where, *hints])]
+            note = "; ".join([*status, where, *hints])
+            yield [f"{base}[{index}]", context, source, forms[index], _reviewed(message), note]
 
 
 def export_csv(
@@ -186,23 +197,23 @@ def _read_rows(csv_file: Path) -> list[_Row]:
     missing = [column for column in ("id", "translation", "note") if column not in header]
     if missing:
         raise CsvError(f"row 1: the header must name the columns {', '.join(COLUMNS)} (missing: {', '.join(missing)})")
-    where = {column: header.index(column) for column in ("id", "translation", "note")}
+    where = {column: header.index(column) for column in ("id", "translation", "note", "reviewed") if column in header}
     rows = []
     for number, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
             continue  # an empty line
 
         def cell(column: str, cells: list[str] = cells) -> str:
-            index = where[column]
+            index = where.get(column, len(cells))
             return cells[index] if index < len(cells) else ""
 
         translation = cell("translation").replace("\r\n", "\n").replace("\r", "\n")
-        rows.append(_Row(number, cell("id").strip(), translation, cell("note")))
+        rows.append(_Row(number, cell("id").strip(), translation, cell("note"), cell("reviewed")))
     return rows
 
 
-def _is_reviewed(note: str) -> bool:
-    return note.strip().lower().startswith(REVIEWED)
+def _is_reviewed(row: _Row) -> bool:
+    return row.reviewed.strip().lower() in _YES or row.note.strip().lower().startswith(REVIEWED)
 
 
 def _check_text(message: Message, text: str, slots: Sequence[LabelSlot]) -> str | None:
@@ -244,7 +255,7 @@ def _plan(catalog: Catalog, rows: list[_Row], slots_by_msgid: Mapping[str, Seque
             continue
         seen.add(row.id)
         change = changes.setdefault(base, _Change(message))
-        change.reviewed = change.reviewed or _is_reviewed(row.note)
+        change.reviewed = change.reviewed or _is_reviewed(row)
         if not row.translation:
             continue  # an empty cell leaves the catalog as it is
         msgid = message.id if isinstance(message.id, str) else message.id[0]
@@ -275,10 +286,11 @@ def _apply(catalog: Catalog, changes: list[_Change]) -> ImportResult:
         if new != strings:
             message.string = new
             message.flags.discard("fuzzy")
+            unmark_reviewed(message)  # a new translation is reviewed only when the row says so
             result.changed += 1
-        if change.reviewed and is_machine_drafted(message):
-            message.user_comments = [c for c in message.user_comments if c.strip().lower() != MACHINE_DRAFTED]
+        if change.reviewed and not is_reviewed(message):
             message.flags.discard("fuzzy")
+            mark_reviewed(message)
             result.reviewed += 1
     return result
 

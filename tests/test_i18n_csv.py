@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 from pathlib import Path
@@ -181,3 +182,29 @@ def test_a_file_that_is_not_utf8_is_refused_in_one_line(locales: Path, tmp_path:
 def test_english_has_no_catalog_to_translate(tmp_path: Path) -> None:
     result = trampoline("i18n", "export-csv", "en", str(tmp_path / "en.csv"), code=1)
     assert "English is the source language" in result.stderr
+
+
+def test_the_reviewed_column_marks_what_she_checked_and_i18n_status_counts_it(locales: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "ar.csv"
+    trampoline("i18n", "export-csv", "ar", str(sheet), "--locales", str(locales))
+    rows = read_rows(sheet)
+    assert "reviewed" in rows[0] and not any(row["reviewed"] for row in rows)
+    row_for(rows, "Do you have children?")["reviewed"] = "yes"
+    row_for(rows, "No")["reviewed"] = "x"
+    write_rows(sheet, rows)
+    result = trampoline("i18n", "import-csv", "ar", str(sheet), "--locales", str(locales))
+    assert "0 translations changed, 2 entries marked reviewed" in result.stdout
+    after = catalog(locales, "ar")
+    children = after.get("Do you have children?")
+    assert not is_machine_drafted(children)
+    assert any(re.fullmatch(r"reviewed sha1:[0-9a-f]{8}", c) for c in children.user_comments)
+    # Exported again, the two rows say "yes"; the rest is empty.
+    trampoline("i18n", "export-csv", "ar", str(sheet), "--locales", str(locales))
+    assert sorted(row["source"] for row in read_rows(sheet) if row["reviewed"] == "yes") == [
+        "Do you have children?",
+        "No",
+    ]
+    status = json.loads(trampoline("i18n", "status", "--json", "--locales", str(locales)).stdout)
+    ar = next(row for row in status["languages"] if row["locale"] == "ar")
+    assert ar["reviewed"] == 2 and ar["stale"] == 0
+    assert ar["machine_drafted"] == ar["entries"] - 2 and ar["translated"] == ar["entries"]
