@@ -197,7 +197,9 @@ def _read_rows(csv_file: Path) -> list[_Row]:
     missing = [column for column in ("id", "translation", "note") if column not in header]
     if missing:
         raise CsvError(f"row 1: the header must name the columns {', '.join(COLUMNS)} (missing: {', '.join(missing)})")
-    where = {column: header.index(column) for column in ("id", "translation", "note", "reviewed") if column in header}
+    where: dict[str, int] = {
+        column: header.index(column) for column in ("id", "translation", "note", "reviewed") if column in header
+    }
     rows = []
     for number, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
