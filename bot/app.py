@@ -29,6 +29,7 @@ from bot.clock import Clock, OffsetClock, SystemClock
 from bot.coaching import buddies, shifts  # noqa: F401  (registers match.* and shift.* actions and nudge kinds)
 from bot.coaching import chat as coaching_chat  # noqa: F401  (registers coaching.* actions, coach_summary)
 from bot.conversation.actions import actions
+from bot.conversation.check import review_shares
 from bot.conversation.flows import Choice, FlowError, FlowSet, Vocabulary, load_flows
 from bot.conversation.profile import CONTEXT_NAMES, PROFILE_FIELDS, RECORD_FIELDS
 from bot.conversation.service import REQUIRED_COMMANDS, REQUIRED_TEXTS, ConversationService
@@ -120,7 +121,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
             db,
             submit=inbox.submit,
             telegram=telegram,
-            metrics=Metrics(db, clock, inbox).render,
+            metrics=Metrics(db, clock, inbox, {s.locale: s.ratio for s in review_shares(flows, catalogs)}).render,
             whatsapp=whatsapp,
             statuses=lambda statuses: record_statuses(db, Channel.WHATSAPP, statuses, clock.now()),
         ),

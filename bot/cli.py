@@ -21,7 +21,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.app import App, build_app, load_conversations, serve
 from bot.channels.base import OutboundMessage
 from bot.clock import SystemClock
-from bot.conversation.check import MACHINE_DRAFTED, LabelSlot, LocaleReport, coverage, slots_by_msgid, template_msgids
+from bot.conversation.check import (
+    MACHINE_DRAFTED,
+    LabelSlot,
+    LocaleReport,
+    coverage,
+    review_shares,
+    slots_by_msgid,
+    template_msgids,
+)
 from bot.conversation.flows import FlowError
 from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
@@ -137,12 +145,20 @@ def app_or_fail(settings: Settings) -> App:
         fail(str(exc))
 
 
+def log_review_state(app: App) -> None:
+    """Once per language at start: whether its consent text is reviewed, and the share still unreviewed."""
+    for share in review_shares(app.flows, app.catalogs):
+        level = logging.INFO if share.consent_reviewed and share.reviewed == share.entries else logging.WARNING
+        logging.getLogger("bot.i18n").log(level, share.log_line())
+
+
 @cli.command()
 def run() -> None:
     """Run the service: migrate the database, then serve the web app (health at /healthz) until stopped."""
     settings = settings_or_fail()
     configure_logging(settings.log_level, settings.log_format)
     app = app_or_fail(settings)
+    log_review_state(app)
     try:
         asyncio.run(serve(app))
     except MigrationError as exc:

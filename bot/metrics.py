@@ -4,13 +4,14 @@ Most figures come from the database, so they are the same whichever worker is sc
 restart: inbound events by channel and outcome, outbox messages by channel and status, the dispatcher's lag
 (how long the oldest due message has been waiting), the queue of due messages, and errors by channel
 (events that failed, messages that could not be sent). A few come from this process: its inbox's queue and
-committed groups. No label ever holds a person, a text or a number.
+committed groups. And, from the catalogs loaded at start, the share of each language's texts that a native
+speaker has reviewed. No label ever holds a person, a text or a number.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -45,10 +46,13 @@ class Family:
 
 
 class Metrics:
-    def __init__(self, db: Database, clock: Clock, inbox: Inbox | None = None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, inbox: Inbox | None = None, reviewed: Mapping[str, float] | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.inbox = inbox
+        self.reviewed = dict(reviewed or {})  # locale -> share of its texts reviewed by a native speaker
         self.started = time.time()
 
     async def render(self) -> str:
@@ -72,6 +76,15 @@ class Metrics:
                 (Sample((), self.started),),
             )
         ]
+        if self.reviewed:
+            families.append(
+                Family(
+                    "trampoline_translations_reviewed_ratio",
+                    "gauge",
+                    "Share of a language's texts reviewed by a native speaker (trampoline i18n status).",
+                    tuple(Sample((("locale", locale),), ratio) for locale, ratio in sorted(self.reviewed.items())),
+                )
+            )
         if self.inbox is not None:
             families += [
                 Family(

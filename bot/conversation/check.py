@@ -205,6 +205,53 @@ def unmark_reviewed(message: Message) -> None:
     message.user_comments = [c for c in message.user_comments if REVIEWED_MARK.match(c.strip()) is None]
 
 
+CONSENT_STEP = "consent"  # the id of the step that asks for consent (bot/privacy/consent.py)
+
+
+@dataclass(frozen=True)
+class ReviewShare:
+    """How much of one language's catalog a native speaker has reviewed, consent text first."""
+
+    locale: str
+    entries: int
+    reviewed: int
+    consent_reviewed: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.reviewed / self.entries if self.entries else 0.0
+
+    def log_line(self) -> str:
+        consent = "reviewed" if self.consent_reviewed else "NOT reviewed"
+        unreviewed = self.entries - self.reviewed
+        share = 100 * unreviewed // max(self.entries, 1)
+        return (
+            f"translations {self.locale}: consent text {consent} by a native speaker; "
+            f"{unreviewed} of {self.entries} texts ({share}%) unreviewed (trampoline i18n status)"
+        )
+
+
+def consent_msgids(flows: FlowSet) -> list[str]:
+    """The consent questions of the flows, as message ids."""
+    return [
+        step.text
+        for name in sorted(flows.flows)
+        for step in flows.flows[name].steps
+        if step.id == CONSENT_STEP and isinstance(step.text, str)
+    ]
+
+
+def review_shares(flows: FlowSet, catalogs: Catalogs) -> list[ReviewShare]:
+    """Each catalog's reviewed share (of its entries, which ``i18n update`` keeps equal to the texts)."""
+    shares = []
+    for locale, catalog in catalogs.catalogs.items():
+        messages = [message for message in catalog if message.id]
+        consent = [catalog.get(msgid) for msgid in consent_msgids(flows)]
+        consent_ok = bool(consent) and all(m is not None and is_reviewed(m) for m in consent)
+        shares.append(ReviewShare(locale, len(messages), sum(1 for m in messages if is_reviewed(m)), consent_ok))
+    return shares
+
+
 def template_msgids(template: Catalog) -> list[Msgid]:
     """Every text of the template catalog (``i18n extract``: the flows, the coach texts, the WhatsApp
     template bodies, the engine texts and the Python code), as (msgid, plural, context)."""
