@@ -20,6 +20,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import App, build_app, load_conversations, serve
 from bot.channels.base import OutboundMessage
+from bot.channels.whatsapp import TemplateError, load_templates
+from bot.channels.whatsapp_templates import as_markdown, as_text, submissions
 from bot.clock import SystemClock
 from bot.conversation.check import (
     MACHINE_DRAFTED,
@@ -67,6 +69,7 @@ db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Encryption keys for data at rest.", no_args_is_help=True)
 flows_cli = typer.Typer(help="The conversation flows in conversations/.", no_args_is_help=True)
 i18n_cli = typer.Typer(help="Translations in locales/.", no_args_is_help=True)
+whatsapp_cli = typer.Typer(help="WhatsApp: the message templates to submit to Meta.", no_args_is_help=True)
 cli.add_typer(org_cli, name="org")
 cli.add_typer(invite_cli, name="invite")
 cli.add_typer(people_cli, name="people")
@@ -76,6 +79,7 @@ outbox_cli = typer.Typer(help="Messages waiting to be sent, and what happened to
 cli.add_typer(outbox_cli, name="outbox")
 cli.add_typer(flows_cli, name="flows")
 cli.add_typer(i18n_cli, name="i18n")
+cli.add_typer(whatsapp_cli, name="whatsapp")
 
 JsonOption = typer.Option(False, "--json", help="Print exactly one JSON object on stdout.")
 
@@ -585,6 +589,35 @@ def i18n_import_csv(
     except (CsvError, OSError) as exc:
         fail(str(exc))
     typer.echo(f"{code}: {result.changed} translations changed, {result.reviewed} entries marked reviewed")
+
+
+class TemplateFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@whatsapp_cli.command("templates")
+def whatsapp_templates(
+    locale: str | None = typer.Option(
+        None, "--locale", help="Only this language: our locale (fa_AF) or Meta's code (prs_AF).", show_default=False
+    ),
+    output: TemplateFormat = typer.Option(TemplateFormat.text, "--format", help="text, json, or markdown."),
+) -> None:
+    """Print each template as a coordinator pastes it into Meta's template manager: name, category,
+    language code, and the body with example values. The markdown is docs/whatsapp-templates.md."""
+    try:
+        templates = load_templates(project_root() / "conversations" / "_whatsapp_templates.yaml")
+        _, catalogs = load_conversations()
+    except (TemplateError, FlowError) as exc:
+        fail(str(exc), output is TemplateFormat.json)
+    items = submissions(templates, lambda text, code: catalogs.translations(code).gettext(text), locale)
+    if not items:
+        fail(f"no template language for {locale!r}; see languages: in conversations/_whatsapp_templates.yaml")
+    if output is TemplateFormat.json:
+        emit_json({"templates": [item.as_dict() for item in items]})
+    else:
+        typer.echo(as_markdown(items) if output is TemplateFormat.markdown else as_text(items), nl=False)
 
 
 @keys_cli.command("generate")

@@ -155,8 +155,8 @@ def load_templates(path: Path) -> Templates:
         if unknown:
             raise TemplateError(f"{path.name}: template for '{kind}' has unknown parameters {unknown}")
         text = spec.get("text") or ""
-        if not isinstance(text, str) or set(_placeholders(text)) - {"name"}:
-            raise TemplateError(f"{path.name}: template for '{kind}' has a body with unknown placeholders")
+        if not isinstance(text, str) or set(_placeholders(text)) != set(params):
+            raise TemplateError(f"{path.name}: the body of the template for '{kind}' must use exactly its params")
         by_kind[str(kind)] = Template(spec["name"], params, text, str(spec.get("category") or "UTILITY").upper())
     languages = data.get("languages") or {}
     fallback = data.get("fallback_languages") or ["fr", "en"]
