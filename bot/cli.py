@@ -61,6 +61,9 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are plain sentences: markdown mode joins a paragraph's lines (no break in mid-sentence in
+    # the command list) and leaves brackets alone (rich markup would swallow "[voice]").
+    rich_markup_mode="markdown",
 )
 org_cli = typer.Typer(help="Organisations that run a coaching programme.", no_args_is_help=True)
 invite_cli = typer.Typer(help="Invites for coaches, participants and buddies.", no_args_is_help=True)
