@@ -37,7 +37,7 @@ from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
 from bot.db.models import Role
 from bot.i18n import Catalogs, normalise_locale
-from bot.i18n_csv import CsvError, catalog_path, export_csv, import_csv
+from bot.i18n_csv import CsvError, catalog_path, export_csv, import_csv, stamp_reviewed
 from bot.i18n_extract import extract_catalog, update_catalogs, write_template
 from bot.logs import configure_logging
 from bot.outbox import outbox_row, outbox_status
@@ -621,6 +621,23 @@ def whatsapp_templates(
         emit_json({"templates": [item.as_dict() for item in items]})
     else:
         typer.echo(as_markdown(items) if output is TemplateFormat.markdown else as_text(items), nl=False)
+
+
+@i18n_cli.command("mark-reviewed")
+def i18n_mark_reviewed(
+    locale: str = typer.Argument(..., help="The language, e.g. ar, fa_AF, uk."),
+    locales: Path | None = typer.Option(
+        None, "--locales", help="The catalogs folder to use instead of locales/.", show_default=False
+    ),
+) -> None:
+    """After a review in Poedit: every translated text whose machine-drafted comment the reviewer deleted
+    gets the reviewed mark with the hash of its English (see docs/translating.md)."""
+    code = _catalog_locale(locale)
+    try:
+        stamped = stamp_reviewed(catalog_path(locales or project_root() / "locales", code), code)
+    except (CsvError, OSError) as exc:
+        fail(str(exc))
+    typer.echo(f"{code}: {stamped} entries marked reviewed")
 
 
 @keys_cli.command("generate")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 from typer.testing import CliRunner
 
 from bot.cli import cli
@@ -208,3 +208,20 @@ def test_the_reviewed_column_marks_what_she_checked_and_i18n_status_counts_it(lo
     ar = next(row for row in status["languages"] if row["locale"] == "ar")
     assert ar["reviewed"] == 2 and ar["stale"] == 0
     assert ar["machine_drafted"] == ar["entries"] - 2 and ar["translated"] == ar["entries"]
+
+
+def test_a_review_in_poedit_is_stamped_with_the_hash_of_the_english(locales: Path) -> None:
+    path = catalog_path(locales, "tr")
+    with path.open("rb") as handle:
+        tr = read_po(handle, locale="tr")
+    tr.get("No").user_comments = []  # she deleted the machine-drafted comment in Poedit
+    with path.open("wb") as handle:
+        write_po(handle, tr, width=100, sort_by_file=True)
+    assert (
+        "tr: 1 entries marked reviewed" in trampoline("i18n", "mark-reviewed", "tr", "--locales", str(locales)).stdout
+    )
+    assert (
+        "tr: 0 entries marked reviewed" in trampoline("i18n", "mark-reviewed", "tr", "--locales", str(locales)).stdout
+    )
+    status = json.loads(trampoline("i18n", "status", "--json", "--locales", str(locales)).stdout)
+    assert next(row for row in status["languages"] if row["locale"] == "tr")["reviewed"] == 1
