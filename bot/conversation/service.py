@@ -50,7 +50,7 @@ from bot.db.models import (
 )
 from bot.people import INVITE_ALPHABET, INVITE_CODE_LENGTH, reachable_identity
 from bot.privacy.crypto import Cipher
-from bot.privacy.erasure import erased, queue_farewell
+from bot.privacy.erasure import anonymous_key, erased, forget_event_key, queue_farewell
 from bot.privacy.inbound import FloodGate, Verdict, clean_event
 
 log = logging.getLogger(__name__)
@@ -306,7 +306,10 @@ class ConversationService:
             return None
         found = await self._identify(session, event)
         if found is None:
-            return await self._stranger(session, event, now) if flood is Verdict.OK else None
+            person_id = await self._stranger(session, event, now) if flood is Verdict.OK else None
+            if person_id is None:  # nothing about a stranger is kept, not even her platform's event id
+                await forget_event_key(session, event.dedupe_key)
+            return person_id
         identity, person = found
         identity.last_inbound_at = now
         turn = await self._turn(session, event, now, person, identity)
@@ -318,6 +321,7 @@ class ConversationService:
             turn.outgoing.append(OutboundMessage(text=text, locale=person.locale, right_to_left=rtl))
         if erased(session, person.id):  # she asked to forget her: only the goodbye goes, to her account
             queue_farewell(session, identity, turn.outgoing, turn.key, now)
+            await forget_event_key(session, event.dedupe_key)
             return None
         self._queue(turn)
         return person.id
@@ -534,6 +538,10 @@ class ConversationService:
                 service=self,
             )
             results |= await self.actions.run(call.name, context)
+        if erased(turn.session, turn.person.id):
+            # She was erased by this step: its goodbye is the last she hears; no flow goes on or comes back.
+            self._render(turn, row.flow, outcome.state, outcome.messages, results)
+            return
         row.step = outcome.step or row.step
         row.state = outcome.state
         flag_modified(row, "state")
@@ -553,7 +561,7 @@ class ConversationService:
 
     async def _continue_waiting(self, turn: Turn) -> None:
         """After a flow ends: go back to a flow it interrupted, or start one that was waiting its turn."""
-        if turn.person.status is PersonStatus.STOPPED:
+        if turn.person.status is PersonStatus.STOPPED or erased(turn.session, turn.person.id):
             return
         group = prefetched(turn.session)
         if group is not None and turn.person.id in group.waiting:
@@ -821,9 +829,8 @@ class ConversationService:
         locale = hint if hint in self.catalogs.available() else i18n.DEFAULT_LOCALE
         text = self.renderer.text(self.flows.texts[text_key], locale, {})
         message = OutboundMessage(text=text, locale=locale, right_to_left=i18n.is_right_to_left(locale))
-        session.add(
-            outbox_row(f"reply:{event.dedupe_key}:0", message, now, recipient=(event.channel, event.external_id))
-        )
+        key = f"reply:{anonymous_key(event.dedupe_key)}:0"  # the platform's event id can hold her number
+        session.add(outbox_row(key, message, now, recipient=(event.channel, event.external_id)))
 
     def _invite_code(self, event: InboundEvent) -> str | None:
         if event.kind is not EventKind.TEXT or not event.text:
