@@ -225,8 +225,13 @@ class ConversationService:
     def onboarding_flow(self, person: Person) -> str:
         """Each role has its own first conversation (``buddy_onboarding``, ``coach_onboarding``) when that
         flow exists; participants, and any role without one, get ``onboarding``."""
-        own = f"{person.role.value}_onboarding"
-        return own if own in self.flows.flows else ONBOARDING_FLOW
+        return self.own_flow(person, ONBOARDING_FLOW)
+
+    def own_flow(self, person: Person, flow_name: str) -> str:
+        """Her role's own version of ``flow_name`` (``coach_menu``, ``buddy_menu``) when there is one: a
+        coach or a buddy never gets the participant's menu and its questions."""
+        own = f"{person.role.value}_{flow_name}"
+        return own if own in self.flows.flows else flow_name
 
     def translator(self, locale: str) -> Translator:
         return self.catalogs.translations(locale)
@@ -387,7 +392,7 @@ class ConversationService:
             await self.start_flow(turn, STOPPED_FLOW, explicit=True, mode="interrupt")
             return
         if command is not None:
-            flow_name = next(c.flow for c in self.flows.commands if c.name == command)
+            flow_name = self.own_flow(person, next(c.flow for c in self.flows.commands if c.name == command))
             if active is not None and active.flow == flow_name:
                 self._ask_again(turn, active)
                 return
@@ -409,7 +414,7 @@ class ConversationService:
         if person.status is PersonStatus.INVITED:
             await self.start_flow(turn, self.onboarding_flow(person), explicit=True)
         else:
-            await self.start_flow(turn, MENU_FLOW, explicit=True)
+            await self.start_flow(turn, self.own_flow(person, MENU_FLOW), explicit=True)
 
     def _confirm_choices(self, turn: Turn, active: Conversation, outcome: Outcome) -> None:
         """On WhatsApp a multiple choice is answered with typed numbers ("1 3 5"): say back what she chose."""
