@@ -65,3 +65,17 @@ async def test_a_participant_still_gets_the_participant_menu(bot: Bot) -> None:
     assert "Weekly check-in" in " ".join(b.label for b in menu[-1].buttons)
     asked = await her.phone.send("coach")
     assert "Do you want your coach to contact you?" in texts(asked)
+
+
+def test_telegrams_command_menu_still_offers_her_check_in_and_coach(clock: FakeClock) -> None:
+    from bot.app import telegram_channel
+    from bot.settings import Settings
+    from tests.emulators.telegram import TOKEN
+    from tests.harness import conversations
+
+    flows, catalogs = conversations()
+    channel = telegram_channel(Settings(telegram_bot_token=TOKEN), clock, flows, catalogs)
+    assert channel is not None
+    names = [name for name, _ in channel.commands[None]]
+    assert {"checkin", "coach", "menu", "forget"} <= set(names)
+    assert not {"summary", "match", "invite"} & set(names)  # coach tools are not offered to everyone
