@@ -37,7 +37,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA secure_delete=ON",
 )
 SCRUB = "trampoline.scrub"  # session.info key: wipe the old versions of what this transaction removed
-SCRUB_TRIES = 200  # checkpoints blocked by a reader, retried (short sleeps, growing) before giving up
+SCRUB_TRIES = 40  # a checkpoint blocked by a reader is retried (sleeps growing to 50 ms, about 1.5 s in all)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ class Database:
         # SQLite has one writer. Within this process, writers queue here instead of in SQLite's busy handler,
         # which sleeps in steps of up to 100 ms while it waits for the lock.
         self._write_turn = asyncio.Lock() if self.is_sqlite else None
+        self._scrub_pending = False
 
     @property
     def backend(self) -> str:
@@ -98,14 +99,15 @@ class Database:
         async with self._write_turn:
             async with self._writer() as session, session.begin():
                 yield session
-            if session.info.get(SCRUB):
-                await self.scrub()
+            if session.info.get(SCRUB) or self._scrub_pending:
+                self._scrub_pending = not await self.scrub()  # if a reader held it: after the next write
 
     async def scrub(self) -> bool:
         """SQLite: copy the write-ahead log into the file and empty it (``wal_checkpoint(TRUNCATE)``), so
         the old versions of erased rows that the log still holds are gone; ``secure_delete`` has zeroed
         them in the file. A reader in the middle of a read blocks it for a moment: tried again after a
-        short sleep. Returns whether it completed (always True on PostgreSQL)."""
+        short sleep, and if she is still reading, after the next write transaction. Returns whether it
+        completed (always True on PostgreSQL)."""
         if not self.is_sqlite:
             return True
         async with self.engine.connect() as connection:
@@ -116,7 +118,7 @@ class Database:
                 if driver.checkpoint():
                     return True
                 await asyncio.sleep(min(0.001 * 2**attempt, 0.05))
-        log.warning("the write-ahead log could not be emptied: a reader held it; SQLite's own checkpoint will")
+        log.warning("the write-ahead log could not be emptied yet (a reader held it): again after the next write")
         return False
 
     @asynccontextmanager
