@@ -9,9 +9,12 @@ audit entries about her. What stays: anonymous counts for the programme report (
 organisation, month, role, intake answer and step counts, without any id or finer date) and an erasure
 record without identifiers (``erasure_records``).
 
-Within a conversation turn the engine learns that she is gone through ``erased``: her last words (the
-goodbye) are then queued to her platform account directly, and ``bot.privacy.outbox`` wipes that address
-once it is sent.
+Within a conversation turn the engine learns that she is gone through ``erased``: the step's texts (the
+goodbye) are the last she gets, no flow goes on or comes back, and they are queued to her platform account
+directly; ``bot.privacy.outbox`` wipes that address and the platform's message id once they are sent. The
+keys of her goodbye and of the update that carried her "yes" (a WhatsApp message id holds her number) are
+kept only hashed (``anonymous_key``), as are those of strangers. On SQLite the commit is followed by a
+scrub of the write-ahead log (``bot.db.engine.request_scrub``). Decision 0018.
 """
 
 from __future__ import annotations
