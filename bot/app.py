@@ -35,7 +35,7 @@ from bot.conversation.profile import CONTEXT_NAMES, PROFILE_FIELDS, RECORD_FIELD
 from bot.conversation.service import REQUIRED_COMMANDS, REQUIRED_TEXTS, ConversationService
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.db.models import Channel, ServiceSetting
+from bot.db.models import Channel, Role, ServiceSetting
 from bot.i18n import AUTONYMS, Catalogs
 from bot.inbox import Inbox
 from bot.metrics import Metrics
@@ -179,7 +179,8 @@ def telegram_channel(settings: Settings, clock: Clock, flows: FlowSet, catalogs:
     commands: dict[str | None, list[tuple[str, str]]] = {}
     for locale in [None, *(code for code in catalogs.available() if code != "en")]:
         tr = catalogs.translations(locale or "en")
-        words = [(c.name, tr.pgettext("command", c.words).split("|")[0].strip()) for c in flows.commands if not c.roles]
+        shown = [c for c in flows.commands if not c.roles or Role.PARTICIPANT.value in c.roles]  # hers, not coach tools
+        words = [(c.name, tr.pgettext("command", c.words).split("|")[0].strip()) for c in shown]
         commands[locale.split("_")[0] if locale else None] = [
             (name, word[:1].upper() + word[1:]) for name, word in words
         ]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError, ProgrammingError
@@ -35,6 +35,7 @@ from bot.clock import Clock
 from bot.conversation.service import ConversationService
 from bot.db.engine import Database
 from bot.db.models import InboundEvent as InboundEventRow
+from bot.privacy.erasure import anonymous_key
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 200
@@ -157,8 +158,13 @@ class Inbox:
         return results
 
     async def _claim(self, session: AsyncSession, events: Sequence[InboundEvent]) -> set[str]:
-        """Record the keys of ``events`` with one statement; returns those not recorded before."""
+        """Record the keys of ``events`` with one statement; returns those not recorded before. The key of
+        an event from someone the bot does not keep is kept only hashed (``anonymous_key``): a second
+        statement finds those, so her redelivered update is still a repeat."""
         now = self.clock.now()
+        hashed = {anonymous_key(event.dedupe_key): event.dedupe_key for event in events}
+        known = await session.scalars(select(InboundEventRow.dedupe_key).where(InboundEventRow.dedupe_key.in_(hashed)))
+        repeats = {hashed[key] for key in known}
         rows = {
             event.dedupe_key: {
                 "dedupe_key": event.dedupe_key,
@@ -167,7 +173,10 @@ class Inbox:
                 "outcome": "processed",
             }
             for event in events
+            if event.dedupe_key not in repeats
         }
+        if not rows:
+            return set()
         insert_ = pg_insert if self.db.backend == "postgresql" else sqlite_insert
         statement = (
             insert_(InboundEventRow)

@@ -50,7 +50,7 @@ from bot.db.models import (
 )
 from bot.people import INVITE_ALPHABET, INVITE_CODE_LENGTH, reachable_identity
 from bot.privacy.crypto import Cipher
-from bot.privacy.erasure import erased, queue_farewell
+from bot.privacy.erasure import anonymous_key, erased, forget_event_key, queue_farewell
 from bot.privacy.inbound import FloodGate, Verdict, clean_event
 
 log = logging.getLogger(__name__)
@@ -225,8 +225,13 @@ class ConversationService:
     def onboarding_flow(self, person: Person) -> str:
         """Each role has its own first conversation (``buddy_onboarding``, ``coach_onboarding``) when that
         flow exists; participants, and any role without one, get ``onboarding``."""
-        own = f"{person.role.value}_onboarding"
-        return own if own in self.flows.flows else ONBOARDING_FLOW
+        return self.own_flow(person, ONBOARDING_FLOW)
+
+    def own_flow(self, person: Person, flow_name: str) -> str:
+        """Her role's own version of ``flow_name`` (``coach_menu``, ``buddy_menu``) when there is one: a
+        coach or a buddy never gets the participant's menu and its questions."""
+        own = f"{person.role.value}_{flow_name}"
+        return own if own in self.flows.flows else flow_name
 
     def translator(self, locale: str) -> Translator:
         return self.catalogs.translations(locale)
@@ -306,7 +311,10 @@ class ConversationService:
             return None
         found = await self._identify(session, event)
         if found is None:
-            return await self._stranger(session, event, now) if flood is Verdict.OK else None
+            person_id = await self._stranger(session, event, now) if flood is Verdict.OK else None
+            if person_id is None:  # nothing about a stranger is kept, not even her platform's event id
+                await forget_event_key(session, event.dedupe_key)
+            return person_id
         identity, person = found
         identity.last_inbound_at = now
         turn = await self._turn(session, event, now, person, identity)
@@ -318,6 +326,7 @@ class ConversationService:
             turn.outgoing.append(OutboundMessage(text=text, locale=person.locale, right_to_left=rtl))
         if erased(session, person.id):  # she asked to forget her: only the goodbye goes, to her account
             queue_farewell(session, identity, turn.outgoing, turn.key, now)
+            await forget_event_key(session, event.dedupe_key)
             return None
         self._queue(turn)
         return person.id
@@ -383,7 +392,7 @@ class ConversationService:
             await self.start_flow(turn, STOPPED_FLOW, explicit=True, mode="interrupt")
             return
         if command is not None:
-            flow_name = next(c.flow for c in self.flows.commands if c.name == command)
+            flow_name = self.own_flow(person, next(c.flow for c in self.flows.commands if c.name == command))
             if active is not None and active.flow == flow_name:
                 self._ask_again(turn, active)
                 return
@@ -405,7 +414,7 @@ class ConversationService:
         if person.status is PersonStatus.INVITED:
             await self.start_flow(turn, self.onboarding_flow(person), explicit=True)
         else:
-            await self.start_flow(turn, MENU_FLOW, explicit=True)
+            await self.start_flow(turn, self.own_flow(person, MENU_FLOW), explicit=True)
 
     def _confirm_choices(self, turn: Turn, active: Conversation, outcome: Outcome) -> None:
         """On WhatsApp a multiple choice is answered with typed numbers ("1 3 5"): say back what she chose."""
@@ -534,6 +543,10 @@ class ConversationService:
                 service=self,
             )
             results |= await self.actions.run(call.name, context)
+        if erased(turn.session, turn.person.id):
+            # She was erased by this step: its goodbye is the last she hears; no flow goes on or comes back.
+            self._render(turn, row.flow, outcome.state, outcome.messages, results)
+            return
         row.step = outcome.step or row.step
         row.state = outcome.state
         flag_modified(row, "state")
@@ -553,7 +566,7 @@ class ConversationService:
 
     async def _continue_waiting(self, turn: Turn) -> None:
         """After a flow ends: go back to a flow it interrupted, or start one that was waiting its turn."""
-        if turn.person.status is PersonStatus.STOPPED:
+        if turn.person.status is PersonStatus.STOPPED or erased(turn.session, turn.person.id):
             return
         group = prefetched(turn.session)
         if group is not None and turn.person.id in group.waiting:
@@ -821,9 +834,8 @@ class ConversationService:
         locale = hint if hint in self.catalogs.available() else i18n.DEFAULT_LOCALE
         text = self.renderer.text(self.flows.texts[text_key], locale, {})
         message = OutboundMessage(text=text, locale=locale, right_to_left=i18n.is_right_to_left(locale))
-        session.add(
-            outbox_row(f"reply:{event.dedupe_key}:0", message, now, recipient=(event.channel, event.external_id))
-        )
+        key = f"reply:{anonymous_key(event.dedupe_key)}:0"  # the platform's event id can hold her number
+        session.add(outbox_row(key, message, now, recipient=(event.channel, event.external_id)))
 
     def _invite_code(self, event: InboundEvent) -> str | None:
         if event.kind is not EventKind.TEXT or not event.text:

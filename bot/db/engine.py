@@ -6,11 +6,18 @@ writer), a busy timeout, foreign keys on, ``synchronous=NORMAL`` (durable across
 up front instead of failing with "database is locked" when it tries to upgrade. On SQLite the write
 transactions run on the event loop's thread (``bot/db/inline_sqlite.py``) and the read transactions through
 aiosqlite's thread. PostgreSQL (``postgresql+asyncpg``) runs the same code.
+
+Erased means erased, in the file too: SQLite runs with ``secure_delete`` (a deleted or changed row's old
+bytes, and freed pages, are overwritten with zeros), and a transaction that removed someone's data
+(``request_scrub``: an erasure, a stranger's address wiped after the send) is followed by
+``PRAGMA wal_checkpoint(TRUNCATE)``, so the write-ahead log, which still holds the old versions of the
+pages, is copied into the file and emptied (decision 0018).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,7 +34,20 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
+    "PRAGMA secure_delete=ON",
 )
+SCRUB = "trampoline.scrub"  # session.info key: wipe the old versions of what this transaction removed
+SCRUB_TRIES = 40  # a checkpoint blocked by a reader is retried (sleeps growing to 50 ms, about 1.5 s in all)
+
+log = logging.getLogger(__name__)
+
+
+def request_scrub(session: AsyncSession) -> None:
+    """Ask that, once this transaction is committed, the old versions of the rows it deleted or wiped are
+    gone from the database files too (SQLite; nothing to do on PostgreSQL, whose dumps show live rows)."""
+    session.info[SCRUB] = True
+
+
 # Execution option read by the ``begin`` hook: how a SQLite transaction starts.
 SQLITE_BEGIN = "trampoline_sqlite_begin"
 
@@ -63,6 +83,7 @@ class Database:
         # SQLite has one writer. Within this process, writers queue here instead of in SQLite's busy handler,
         # which sleeps in steps of up to 100 ms while it waits for the lock.
         self._write_turn = asyncio.Lock() if self.is_sqlite else None
+        self._scrub_pending = False
 
     @property
     def backend(self) -> str:
@@ -75,8 +96,30 @@ class Database:
             async with self._writer() as session, session.begin():
                 yield session
             return
-        async with self._write_turn, self._writer() as session, session.begin():
-            yield session
+        async with self._write_turn:
+            async with self._writer() as session, session.begin():
+                yield session
+            if session.info.get(SCRUB) or self._scrub_pending:
+                self._scrub_pending = not await self.scrub()  # if a reader held it: after the next write
+
+    async def scrub(self) -> bool:
+        """SQLite: copy the write-ahead log into the file and empty it (``wal_checkpoint(TRUNCATE)``), so
+        the old versions of erased rows that the log still holds are gone; ``secure_delete`` has zeroed
+        them in the file. A reader in the middle of a read blocks it for a moment: tried again after a
+        short sleep, and if she is still reading, after the next write transaction. Returns whether it
+        completed (always True on PostgreSQL)."""
+        if not self.is_sqlite:
+            return True
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert isinstance(driver, inline_sqlite.InlineConnection)
+            for attempt in range(SCRUB_TRIES):
+                if driver.checkpoint():
+                    return True
+                await asyncio.sleep(min(0.001 * 2**attempt, 0.05))
+        log.warning("the write-ahead log could not be emptied yet (a reader held it): again after the next write")
+        return False
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

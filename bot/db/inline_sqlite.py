@@ -179,6 +179,14 @@ class InlineConnection:
     async def rollback(self) -> None:
         await self.run(self._conn.rollback)
 
+    def checkpoint(self) -> bool:
+        """``PRAGMA wal_checkpoint(TRUNCATE)`` outside any transaction: the write-ahead log copied into the
+        file and cut to nothing. False when a reader still needed it (SQLite's "busy")."""
+        if self._conn.in_transaction:
+            return False
+        busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(busy) == 0
+
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -488,3 +489,18 @@ class CoachSetting(Base):
     summary_time: Mapped[time] = mapped_column(Time)
     alerts_respect_quiet_hours: Mapped[bool]
     updated_at: Mapped[datetime]
+
+
+def _never_reuse_ids() -> None:
+    """On SQLite every table with an integer id gets ``AUTOINCREMENT`` (``sqlite_autoincrement``): an id
+    is never given again, also not the id of someone erased, so "person 7" in an old log or audit line
+    cannot later mean someone else. Without it SQLite hands out the highest id again once that row is gone.
+    PostgreSQL sequences never go back anyway. Set here, for every such table at once, rather than in each
+    ``__table_args__`` (migration 0018 recreates the tables)."""
+    for table in Base.metadata.tables.values():
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and key[0].name == "id" and isinstance(key[0].type, Integer | BigInteger):
+            table.dialect_options["sqlite"]["autoincrement"] = True
+
+
+_never_reuse_ids()

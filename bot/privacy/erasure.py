@@ -9,13 +9,17 @@ audit entries about her. What stays: anonymous counts for the programme report (
 organisation, month, role, intake answer and step counts, without any id or finer date) and an erasure
 record without identifiers (``erasure_records``).
 
-Within a conversation turn the engine learns that she is gone through ``erased``: her last words (the
-goodbye) are then queued to her platform account directly, and ``bot.privacy.outbox`` wipes that address
-once it is sent.
+Within a conversation turn the engine learns that she is gone through ``erased``: the step's texts (the
+goodbye) are the last she gets, no flow goes on or comes back, and they are queued to her platform account
+directly; ``bot.privacy.outbox`` wipes that address and the platform's message id once they are sent. The
+keys of her goodbye and of the update that carried her "yes" (a WhatsApp message id holds her number) are
+kept only hashed (``anonymous_key``), as are those of strangers. On SQLite the commit is followed by a
+scrub of the write-ahead log (``bot.db.engine.request_scrub``). Decision 0018.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -28,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import i18n
 from bot.channels.base import OutboundMessage
 from bot.conversation.profile import INTAKE_ORDER
+from bot.db.engine import request_scrub
 from bot.db.models import (
     Alert,
     AnonymousCount,
@@ -66,6 +71,24 @@ class Reason:
     REQUEST = "request"
     RETENTION = "retention"
     ADMIN = "admin"
+
+
+def anonymous_key(key: str) -> str:
+    """A key that still tells two events (or messages) apart without carrying what the platform put in it
+    (a WhatsApp message id holds the sender's number): for the rows of someone the bot does not keep."""
+    channel, _, _ = key.partition(":")
+    return f"{channel}:h:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+
+
+async def forget_event_key(session: AsyncSession, dedupe_key: str) -> None:
+    """The inbound row of an event from someone the bot does not keep (a stranger, or her own last
+    ``yes`` to ``forget``): its key is replaced by ``anonymous_key``."""
+    await session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.dedupe_key == dedupe_key)
+        .values(dedupe_key=anonymous_key(dedupe_key), person_id=None),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def erased(session: AsyncSession, person_id: int) -> bool:
@@ -125,6 +148,7 @@ async def erase_person(
     session.add(ErasureRecord(organisation_id=organisation_id, month=month_of(now), role=role, reason=reason))
     await session.flush()
     session.info.setdefault(ERASED, set()).add(person_id)
+    request_scrub(session)  # SQLite: the freed pages and the write-ahead log are wiped after the commit
     log.info("erased a %s (%s)", role, reason)  # no id: the log must not link the erasure to her
     return True
 
@@ -270,7 +294,7 @@ def queue_farewell(
     for number, message in enumerate(messages):
         session.add(
             OutboxMessage(
-                idempotency_key=f"{key}:{number}",
+                idempotency_key=anonymous_key(f"{key}:{number}"),
                 person_id=None,
                 channel_identity_id=None,
                 recipient=identity.external_id,
