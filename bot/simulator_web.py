@@ -169,7 +169,8 @@ class Simulator:
         await plan_checkins(app.db, now)
         async with app.db.reading() as session:
             next_nudge = await session.scalar(
-                select(func.min(Nudge.due_at)).where(Nudge.status == NudgeStatus.PENDING, Nudge.due_at > now)
+                # A check-in planned for a moment that just passed (within the planner's grace) is due now.
+                select(func.min(Nudge.due_at)).where(Nudge.status == NudgeStatus.PENDING)
             )
             next_message = await session.scalar(
                 select(func.min(OutboxMessage.due_at)).where(
@@ -179,7 +180,7 @@ class Simulator:
         moments = [_aware(m) for m in (next_nudge, next_message) if m is not None]
         if not moments or min(moments) > now + HORIZON:
             return None
-        return await self.move_to(min(moments))
+        return await self.move_to(max(min(moments), now))
 
     async def move_to(self, moment: datetime) -> datetime:
         """Set the clock to ``moment`` (never back), start what has come due and wake the dispatcher."""

@@ -48,7 +48,7 @@ _PLAN_POSTGRES = text(
                + COALESCE(p.checkin_time, CAST(:clock AS time)) AS local_due
     ) AS t
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN t.local_due AT TIME ZONE p.timezone >= CAST(:earliest AS timestamptz)
+        SELECT CASE WHEN t.local_due AT TIME ZONE p.timezone >= GREATEST(CAST(:earliest AS timestamptz), p.created_at)
                     THEN t.local_due ELSE t.local_due + interval '7 days' END AS local_due
     ) AS n
     WHERE p.role = 'participant'
@@ -92,7 +92,7 @@ async def _plan_in_python(session: AsyncSession, now: datetime, earliest: dateti
     for person_id, timezone, weekday, clock, joined in (await session.execute(query)).all():
         day = week_start(now, timezone) + timedelta(days=DEFAULT_CHECKIN_WEEKDAY if weekday is None else weekday)
         due = at_local(day, clock or DEFAULT_CHECKIN_TIME, timezone)
-        if due < earliest:  # this week's moment has passed: next week's is the one to plan
+        if due < earliest or due < joined:  # this week's moment passed, or came before she joined: next week's
             due = at_local(day + timedelta(days=7), clock or DEFAULT_CHECKIN_TIME, timezone)
         if due >= joined:  # never a check-in from before she joined
             batch.append(

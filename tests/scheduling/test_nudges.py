@@ -8,6 +8,7 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -452,3 +453,16 @@ async def test_batches_overlap_but_each_chat_keeps_its_order(db: Database, clock
     ).dispatch_due()
     assert handled == 24 and channel.sends == 24
     assert channel.received == {f"chat-{chat}": [str(n) for n in range(8)] for chat in range(3)}
+
+
+async def test_she_joins_just_after_this_weeks_moment_and_gets_next_weeks_check_in(programme: Programme) -> None:
+    # Monday 10:40 in Brussels: this week's check-in moment (Monday 10:00) passed before she joined, less than
+    # the planner's grace ago. Found by the simulator's fast-forward on a Monday morning: nothing was planned.
+    programme.clock.set(datetime(2026, 12, 7, 9, 40, tzinfo=UTC))
+    her = await programme.add("Europe/Brussels", 0, time(10, 0))
+    await plan_checkins(programme.bot.db, programme.clock.now())
+    async with programme.bot.db.reading() as session:
+        planned = list(await session.scalars(select(Nudge.due_at).where(Nudge.person_id == her.person_id)))
+    assert [local(moment, her.timezone) for moment in planned] == [
+        datetime(2026, 12, 14, 10, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+    ]
