@@ -12,7 +12,6 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Person, PersonStatus, Role
-from bot.people import create_invite
 from bot.privacy.audit import record_access
 from bot.privacy.erasure import Reason, erase_person
 from tests.harness import Bot
@@ -22,21 +21,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 async def _new_people(bot: Bot, how_many: int) -> list[int]:
-    org, coach = await bot.organisation(), await bot.coach()
-    ids = []
-    async with bot.db.transaction() as session:
-        for _ in range(how_many):
-            invite = await create_invite(
-                session,
-                bot.clock,
-                bot.settings,
-                role=Role.PARTICIPANT,
-                organisation_id=org,
-                coach_id=coach,
-                locale="en",
-            )
-            ids.append(invite.person_id)
-    return ids
+    return [(await bot.invite(locale="en"))[0] for _ in range(how_many)]
 
 
 # table -> the column that says whose row it is
