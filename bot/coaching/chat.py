@@ -180,7 +180,9 @@ async def participant(context: ActionContext) -> dict[str, Any]:
     except ValueError:
         found = None
     if found is None:
-        return {"details": texts.say("participant_unknown", context.person.locale, query=str(chosen or ""))}
+        if not str(chosen or "").strip():
+            return {"details": texts.say("participant_not_found", context.person.locale)}
+        return {"details": texts.say("participant_unknown", context.person.locale, query=str(chosen))}
     return {"details": caseload.describe(texts, found, context.person.locale, context.person.timezone)}
 
 
@@ -198,12 +200,13 @@ async def hold(context: ActionContext) -> dict[str, Any]:
         woman = None
         weeks = 1
     if woman is None:
-        return {"held": texts.say("participant_unknown", context.person.locale, query="")}
+        return {"held": texts.say("participant_not_found", context.person.locale)}
     woman.status = PersonStatus.PAUSED if woman.status is PersonStatus.ACTIVE else woman.status
     woman.paused_until = context.now + timedelta(weeks=weeks)
     woman.updated_at = context.now
     until = i18n.day(woman.paused_until, context.person.locale, context.person.timezone)
-    return {"held": texts.say("pause_done", context.person.locale, name=woman.display_name or "", until=until)}
+    name = woman.display_name or f"#{woman.id}"
+    return {"held": texts.say("pause_done", context.person.locale, name=name, until=until)}
 
 
 @actions.register("coaching.invite", outputs=frozenset({"invite_text"}))
