@@ -246,3 +246,18 @@ async def test_a_coach_cannot_reach_another_coachs_woman_by_id(bot: Bot) -> None
         assert found is not None and found.id == zara
         audit = list(await session.scalars(select(AuditEntry)))
     assert [(a.actor_id, a.subject_id) for a in audit] == [(mona, zara)]  # only the read that happened
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+async def test_pausing_a_woman_who_skipped_her_name_names_her_by_number_not_by_a_blank(bot: Bot, locale: str) -> None:
+    _, sara = await coach_on_the_bot(bot, "Sara", locale=locale)
+    nameless, _ = await onboarded(bot, coach="Sara")
+    async with bot.db.transaction() as session:
+        woman = await session.get(Person, nameless)
+        assert woman is not None
+        woman.display_name = None
+    await sara.send("hold")
+    await sara.press(1)  # the only woman, shown as #id
+    held = texts(await sara.press(1))  # 1 week
+    assert f"#{nameless}" in held
+    assert "for  are" not in held and "“”" not in held
