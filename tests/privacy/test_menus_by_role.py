@@ -79,3 +79,29 @@ def test_telegrams_command_menu_still_offers_her_check_in_and_coach(clock: FakeC
     names = [name for name, _ in channel.commands[None]]
     assert {"checkin", "coach", "menu", "forget"} <= set(names)
     assert not {"summary", "match", "invite"} & set(names)  # coach tools are not offered to everyone
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+@pytest.mark.parametrize("role", [Role.COACH, Role.BUDDY])
+async def test_help_for_a_coach_or_buddy_names_her_own_words_not_the_participants(
+    bot: Bot, role: Role, locale: str
+) -> None:
+    tr = bot.language(locale)
+    her = await linked(bot, f"{role.value}-help", role=role, name="Nadia", locale=locale)
+    for words in ("help", "/help", tr.pgettext("command", "help").split("|")[0]):
+        shown = texts(await her.phone.send(words))
+        participant_help = tr.gettext(
+            "I help you on your way, together with your coach. Every week I ask how you are."
+            "\n\nWords you can send at any time:\nMENU – what you can do\nCHECK-IN – tell me about your week"
+            "\nPAUSE – a break from messages\nRESUME – messages again\nCOACH – ask your coach to contact you"
+            "\nLANGUAGE – choose another language\nMY DATA – see what I keep about you\nFORGET – delete your data"
+            "\nSTOP – no more messages"
+        )
+        assert participant_help not in shown, words
+        checkin_word = tr.pgettext("command", "check-in|checkin").split("|")[0].upper()
+        coach_word = tr.pgettext("command", "coach").split("|")[0].upper()
+        assert f"{checkin_word} –" not in shown and f"{coach_word} –" not in shown, words
+        if role is Role.COACH:
+            assert tr.pgettext("command", "summary").split("|")[0].upper() in shown, words
+        else:
+            assert tr.pgettext("command", "pause").split("|")[0].upper() in shown, words
