@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import logging
 import secrets
 import signal
+import socket
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -42,7 +46,7 @@ from bot.metrics import Metrics
 from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy
 from bot.paths import project_root
 from bot.privacy import actions as privacy_actions  # noqa: F401  (registers privacy.export, privacy.forget)
-from bot.privacy.crypto import load_cipher
+from bot.privacy.crypto import create_key_file, key_file_for, load_cipher
 from bot.privacy.retention import RetentionPolicy
 from bot.receipts import record_statuses
 from bot.scheduling.planner import NudgeRunner
@@ -91,6 +95,31 @@ class App:
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def prepare_first_key(settings: Settings) -> Path | None:
+    """A new embedded database gets its first encryption key here, and only here (``db upgrade``, ``run`` and
+    ``chat``, which migrate): the file path when one was made. An existing database without its key is left
+    alone, so ``load_cipher`` refuses in one line instead of making a key that cannot read her notes."""
+    key_file = key_file_for(settings)
+    if key_file is None or key_file.exists() or settings.sqlite_path is None:
+        return None
+    if not sqlite_is_new(settings.sqlite_path):
+        return None
+    create_key_file(key_file)
+    return key_file
+
+
+KEY_MADE = "created an encryption key in {}; back it up with the database, or set TRAMPOLINE_ENCRYPTION_KEYS"
+
+
+def sqlite_is_new(path: Path) -> bool:
+    """No file yet, or a file with no tables (SQLite makes an empty file on first connect)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return True
+    with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as connection:
+        tables = connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
+        return int(tables[0]) == 0
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> App:
@@ -263,11 +292,43 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(app: App) -> None:
-    """Run the service until SIGINT or SIGTERM: migrate, then serve HTTP, run the inbox worker, the outbox
-    dispatcher and the scheduler's ticks; on a signal stop claiming, finish what is in flight, and exit."""
+class ListenError(Exception):
+    """The web port cannot be opened (taken, not allowed, an address this machine does not have)."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Open the service's listening socket before anything else starts, so a port that is taken is one
+    clear line (naming the setting) instead of a half-started service and a wall of tracebacks."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ListenError(f"cannot listen on {host}:{port}: {str(exc.strerror).lower()} (TRAMPOLINE_HOST)") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        setting = "TRAMPOLINE_HOST" if exc.errno == errno.EADDRNOTAVAIL else "TRAMPOLINE_PORT"
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise ListenError(f"cannot listen on {host}:{port}: {reason} ({setting})") from None
+    sock.setblocking(False)
+    return sock
+
+
+async def serve(app: App, listening: socket.socket | None = None) -> None:
+    """Run the service until SIGINT or SIGTERM: open the port, migrate, then serve HTTP, run the inbox
+    worker, the outbox dispatcher and the scheduler's ticks; on a signal stop claiming, finish what is in
+    flight, and exit. A port that cannot be opened raises ``ListenError`` before anything has started."""
     settings = app.settings
-    await upgrade(app.db)
+    listening = listening or listen(settings.host, settings.port)
+    try:
+        await upgrade(app.db)
+    except BaseException:
+        listening.close()
+        raise
     log.info("database %s is up to date", app.db.backend)
     log.info("%d flows loaded; languages: %s", len(app.flows.flows), ", ".join(app.catalogs.available()))
     _log_channels(settings)
@@ -304,8 +365,9 @@ async def serve(app: App) -> None:
     if settings.simulator_enabled:
         log.info("simulator: open http://%s:%d/simulator in a browser", _browsable(settings.host), settings.port)
     try:
-        await server.serve()
+        await server.serve(sockets=[listening])
     finally:
+        listening.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         # Stop claiming new work, let what is in flight finish, then close the database.

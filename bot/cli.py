@@ -18,7 +18,7 @@ import typer
 from cryptography.fernet import Fernet
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.app import App, build_app, load_conversations, serve
+from bot.app import KEY_MADE, App, ListenError, build_app, listen, load_conversations, prepare_first_key, serve
 from bot.channels.base import OutboundMessage
 from bot.channels.whatsapp import TemplateError, load_templates
 from bot.channels.whatsapp_templates import as_markdown, as_text, submissions
@@ -51,6 +51,7 @@ from bot.people import (
     list_people,
 )
 from bot.privacy.commands import register as register_privacy_commands
+from bot.privacy.crypto import create_key_file, key_file_for
 from bot.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -96,11 +97,11 @@ class InviteRole(enum.StrEnum):
 # -- plumbing ---
 
 
-def fail(message: str, as_json: bool = False) -> NoReturn:
+def fail(message: str, as_json: bool = False, code: int = 1) -> NoReturn:
     if as_json:
         typer.echo(json.dumps({"error": message}, ensure_ascii=False))
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 def settings_or_fail(as_json: bool = False) -> Settings:
@@ -164,10 +165,17 @@ def run() -> None:
     """Run the service: migrate the database, then serve the web app (health at /healthz) until stopped."""
     settings = settings_or_fail()
     configure_logging(settings.log_level, settings.log_format)
+    try:
+        listening = listen(settings.host, settings.port)
+    except ListenError as exc:
+        fail(str(exc), code=2)
+    made = prepare_first_key(settings)
+    if made is not None:
+        logging.getLogger("bot.privacy.crypto").warning(KEY_MADE.format(made))
     app = app_or_fail(settings)
     log_review_state(app)
     try:
-        asyncio.run(serve(app))
+        asyncio.run(serve(app, listening))
     except MigrationError as exc:
         fail(str(exc))
     except (OperationalError, DBAPIError, ConnectionError) as exc:
@@ -189,8 +197,10 @@ def show_config(as_json: bool = JsonOption) -> None:
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
-    """Apply every migration that has not been applied yet (creates the SQLite file on first run)."""
+    """Apply every migration that has not been applied yet (creates the SQLite file, and its encryption key
+    beside it, on first run)."""
     settings = settings_or_fail()
+    made = prepare_first_key(settings)
 
     async def work() -> str | None:
         db = Database(settings.database_url)
@@ -207,6 +217,8 @@ def db_upgrade() -> None:
     except (OSError, OperationalError, DBAPIError) as exc:
         fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL")
     typer.echo(f"database is at revision {revision} (head {head_revision()})")
+    if made is not None:
+        typer.echo(KEY_MADE.format(made))
 
 
 # -- organisations, invites, people ---
@@ -359,6 +371,9 @@ def chat(
     """
     settings = settings_or_fail()
     configure_logging("WARNING")
+    made = prepare_first_key(settings)
+    if made is not None:
+        typer.echo(KEY_MADE.format(made), err=True)
     app = app_or_fail(settings)
     try:
         asyncio.run(_chat(app, locale, invite))
@@ -641,9 +656,27 @@ def i18n_mark_reviewed(
 
 
 @keys_cli.command("generate")
-def keys_generate() -> None:
-    """Print a new encryption key for TRAMPOLINE_ENCRYPTION_KEYS (put the newest key first)."""
-    typer.echo(Fernet.generate_key().decode())
+def keys_generate(
+    write: bool = typer.Option(
+        False, "--write", help="Write the key to the key file beside the SQLite database instead of printing it."
+    ),
+) -> None:
+    """Print a new encryption key for TRAMPOLINE_ENCRYPTION_KEYS (put the newest key first). With --write,
+    make the first key file of an embedded SQLite database (it never replaces one)."""
+    if not write:
+        typer.echo(Fernet.generate_key().decode())
+        return
+    settings = settings_or_fail()
+    key_file = key_file_for(settings)
+    if key_file is None:
+        fail(
+            "--write is for the embedded SQLite database; with TRAMPOLINE_ENCRYPTION_KEYS or PostgreSQL, "
+            "put the printed key in TRAMPOLINE_ENCRYPTION_KEYS"
+        )
+    if key_file.exists():
+        fail(f"{key_file} already holds a key; to change keys see `trampoline keys rotate`")
+    create_key_file(key_file)
+    typer.echo(f"a new encryption key is in {key_file}: back it up with the database")
 
 
 register_privacy_commands(cli, keys_cli)  # export, forget, retention, keys rotate (bot/privacy/commands.py)

@@ -190,3 +190,19 @@ def test_run_with_a_public_url_takes_telegram_updates_by_webhook(tmp_path: Path,
     assert "channel telegram: configured (webhook)" in output
     assert GOOD_TOKEN.split(":")[1] not in output and telegram.webhook["secret_token"] not in output
     assert "Traceback" not in output
+
+
+def test_run_on_a_port_in_use_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        env = {**os.environ, "TRAMPOLINE_PORT": str(port), "TRAMPOLINE_HOST": "127.0.0.1"}
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: address already in use (TRAMPOLINE_PORT)"
+    ]
+    assert "Traceback" not in done.stdout + done.stderr
