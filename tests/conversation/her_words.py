@@ -1,0 +1,59 @@
+"""The corpus of ordinary notes that hold command words (issue 17), made from the catalogs' command words and
+the sentence frames of tests/data/her_words_frames.yaml, and a check-in that sends one as her note."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot.conversation.answers import simplify
+from bot.conversation.flows import FlowSet
+from bot.i18n import Catalogs
+
+FRAMES = Path(__file__).parent.parent / "data" / "her_words_frames.yaml"
+
+
+def command_words(flows: FlowSet, catalogs: Catalogs, locale: str) -> list[str]:
+    """Every word that runs a command in ``locale``: the catalog's and the English ones, once each."""
+    tr = catalogs.translations(locale)
+    found: dict[str, str] = {}
+    for command in flows.commands:
+        words = command.words.split("|")
+        if locale != "en":
+            words = tr.pgettext("command", command.words).split("|") + words
+        for word in words:
+            if simplify(word):
+                found.setdefault(simplify(word), word)
+    return list(found.values())
+
+
+def corpus(flows: FlowSet, catalogs: Catalogs, locale: str) -> list[tuple[str, str]]:
+    """(how, note): each command word alone, starting a note and inside one."""
+    frames = yaml.safe_load(FRAMES.read_text(encoding="utf-8"))[locale]
+    notes: list[tuple[str, str]] = []
+    for number, word in enumerate(command_words(flows, catalogs, locale)):
+        notes.append(("alone", word))
+        notes.append(("first", frames["first"][number % len(frames["first"])].format(word=word)))
+        notes.append(("inside", frames["inside"][number % len(frames["inside"])].format(word=word)))
+    return notes
+
+
+NOTE_STEP = "note"
+
+
+def first_word(flows: FlowSet, catalogs: Catalogs, locale: str, command: str) -> str:
+    source = next(c.words for c in flows.commands if c.name == command)
+    words = source if locale == "en" else catalogs.translations(locale).pgettext("command", source)
+    return words.split("|")[0]
+
+
+def representative(flows: FlowSet, catalogs: Catalogs, locale: str) -> list[tuple[str, str]]:
+    """Three notes of the corpus for the slower paths (chat, a platform): her "forget" word alone, a note that
+    starts with her "start" word, and one with her "stop" word inside."""
+    frames = yaml.safe_load(FRAMES.read_text(encoding="utf-8"))[locale]
+    return [
+        ("alone", first_word(flows, catalogs, locale, "forget")),
+        ("first", frames["first"][0].format(word=first_word(flows, catalogs, locale, "start"))),
+        ("inside", frames["inside"][0].format(word=first_word(flows, catalogs, locale, "stop"))),
+    ]
