@@ -23,7 +23,6 @@ from bot.channels.base import OutboundMessage
 from bot.channels.whatsapp import TemplateError, load_templates
 from bot.channels.whatsapp_templates import as_markdown, as_text, submissions
 from bot.clock import SystemClock
-from bot.conversation.collisions import collisions, everyday_problems
 from bot.conversation.check import (
     MACHINE_DRAFTED,
     LabelSlot,
@@ -33,6 +32,7 @@ from bot.conversation.check import (
     slots_by_msgid,
     template_msgids,
 )
+from bot.conversation.collisions import collisions, everyday_problems
 from bot.conversation.flows import FlowError
 from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
@@ -459,9 +459,7 @@ def flows_check(
         typer.echo(f"everyday answers: {problem}")
         failed = True
     if found:
-        typer.echo(
-            f"{len(found)} command words are also ordinary answers: choose other words (docs/translating.md)"
-        )
+        typer.echo(f"{len(found)} command words are also ordinary answers: choose other words (docs/translating.md)")
         failed = True
     if failed:
         fail(

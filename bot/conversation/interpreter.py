@@ -110,9 +110,7 @@ class Interpreter:
 
     # -- entry points ---
 
-    def start(
-        self, flow_name: str, context: Mapping[str, Any], variables: Mapping[str, Any] | None = None
-    ) -> Outcome:
+    def start(self, flow_name: str, context: Mapping[str, Any], variables: Mapping[str, Any] | None = None) -> Outcome:
         """``variables``: ``var.*`` values the flow starts with (what the service already knows)."""
         flow = self.flows.flow(flow_name)
         outcome = Outcome(flow.flow, None, new_state())

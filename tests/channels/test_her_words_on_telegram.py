@@ -40,8 +40,8 @@ async def test_her_notes_are_kept_on_telegram(tg: TelegramBot, locale: str) -> N
         assert await still_with_us(tg.base, person_id), (locale, how)
 
 
-async def _record_id(tg: TelegramBot, checkin_id: int) -> int:
-    async with tg.db.reading() as session:
+async def _record_id(bot: TelegramBot, checkin_id: int) -> int:
+    async with bot.db.reading() as session:
         row = await session.get(Conversation, checkin_id)
     assert row is not None
     return int(row.state["record_id"])

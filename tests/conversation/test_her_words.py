@@ -108,7 +108,7 @@ async def test_a_slash_command_interrupts_a_note_and_the_safe_answer_brings_her_
     person_id, phone = await onboarded(bot_en, locale="en")
     await at_the_note(phone)
     replies = await phone.send("/forget")
-    assert [b.label for b in replies[-1].buttons][0].endswith("Keep my data")
+    assert replies[-1].buttons[0].label.endswith("Keep my data")
     replies = await phone.press(1)
     assert "I keep your data" in replies[0].text
     assert "tell your coach something" in replies[-1].text  # her note is asked again: nothing was lost
