@@ -421,7 +421,7 @@ def flows_check(
 ) -> None:
     """Check every flow, action and field they name, and each language's catalog (missing texts,
     placeholders that differ, button labels too long for WhatsApp, the plural rule, command words, and
-    command words that are also a choice, a button or an everyday answer of locales/<lang>/everyday.txt)
+    command words that are also a choice, a button or an everyday answer of locales/LANG/everyday.txt)
     and how far it is reviewed. Exits non-zero on any problem."""
     try:
         flows, catalogs = load_conversations()
