@@ -14,28 +14,35 @@ from bot.i18n import Catalogs
 FRAMES = Path(__file__).parent.parent / "data" / "her_words_frames.yaml"
 
 
-def command_words(flows: FlowSet, catalogs: Catalogs, locale: str) -> list[str]:
-    """Every word that runs a command in ``locale``: the catalog's and the English ones, once each."""
+def command_words(flows: FlowSet, catalogs: Catalogs, locale: str) -> list[tuple[str, bool]]:
+    """Every word that runs a command for a participant in ``locale``, once each, and whether it is her
+    language's own word (the catalog's) rather than an English one (which works in every language)."""
     tr = catalogs.translations(locale)
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, bool]] = {}
     for command in flows.commands:
-        words = command.words.split("|")
-        if locale != "en":
-            words = tr.pgettext("command", command.words).split("|") + words
-        for word in words:
+        if command.roles and "participant" not in command.roles:
+            continue  # a coach's tool: for her it is just a word
+        own = command.words.split("|") if locale == "en" else tr.pgettext("command", command.words).split("|")
+        for word in own:
             if simplify(word):
-                found.setdefault(simplify(word), word)
+                found.setdefault(simplify(word), (word, True))
+        for word in command.words.split("|"):
+            if simplify(word):
+                found.setdefault(simplify(word), (word, False))
     return list(found.values())
 
 
 def corpus(flows: FlowSet, catalogs: Catalogs, locale: str) -> list[tuple[str, str]]:
-    """(how, note): each command word alone, starting a note and inside one."""
+    """(how, note): each command word of her language alone, starting a note and inside one; each English
+    command word alone (the English words work in every language; inside her language's sentences they are
+    rare, and they are tested in all three places in English)."""
     frames = yaml.safe_load(FRAMES.read_text(encoding="utf-8"))[locale]
     notes: list[tuple[str, str]] = []
-    for number, word in enumerate(command_words(flows, catalogs, locale)):
+    for number, (word, own) in enumerate(command_words(flows, catalogs, locale)):
         notes.append(("alone", word))
-        notes.append(("first", frames["first"][number % len(frames["first"])].format(word=word)))
-        notes.append(("inside", frames["inside"][number % len(frames["inside"])].format(word=word)))
+        if own:
+            notes.append(("first", frames["first"][number % len(frames["first"])].format(word=word)))
+            notes.append(("inside", frames["inside"][number % len(frames["inside"])].format(word=word)))
     return notes
 
 
