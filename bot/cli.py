@@ -32,6 +32,7 @@ from bot.conversation.check import (
     slots_by_msgid,
     template_msgids,
 )
+from bot.conversation.collisions import collisions, everyday_problems
 from bot.conversation.flows import FlowError
 from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
@@ -445,8 +446,9 @@ def flows_check(
     ),
 ) -> None:
     """Check every flow, action and field they name, and each language's catalog (missing texts,
-    placeholders that differ, button labels too long for WhatsApp, the plural rule, command words) and how
-    far it is reviewed. Exits non-zero on any problem."""
+    placeholders that differ, button labels too long for WhatsApp, the plural rule, command words, and
+    command words that are also a choice, a button or an everyday answer of locales/LANG/everyday.txt)
+    and how far it is reviewed. Exits non-zero on any problem."""
     try:
         flows, catalogs = load_conversations()
     except FlowError as exc:
@@ -475,8 +477,21 @@ def flows_check(
         if len(report.problems) > 20:
             typer.echo(f"       ... and {len(report.problems) - 20} more")
         failed = failed or not report.ok
+    folder = locales if locales is not None else project_root() / "locales"
+    found = collisions(flows, catalogs, folder)
+    for collision in found:
+        typer.echo(f"collision: {collision}")
+    for problem in everyday_problems(catalogs, folder):
+        typer.echo(f"everyday answers: {problem}")
+        failed = True
+    if found:
+        typer.echo(f"{len(found)} command words are also ordinary answers: choose other words (docs/translating.md)")
+        failed = True
     if failed:
-        fail("some catalogs are incomplete, have placeholder errors, over-long button labels or wrong plural forms")
+        fail(
+            "some catalogs are incomplete, have placeholder errors, over-long button labels, wrong plural forms "
+            "or command words that are ordinary answers"
+        )
 
 
 @i18n_cli.command("extract")

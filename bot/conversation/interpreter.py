@@ -110,9 +110,11 @@ class Interpreter:
 
     # -- entry points ---
 
-    def start(self, flow_name: str, context: Mapping[str, Any]) -> Outcome:
+    def start(self, flow_name: str, context: Mapping[str, Any], variables: Mapping[str, Any] | None = None) -> Outcome:
+        """``variables``: ``var.*`` values the flow starts with (what the service already knows)."""
         flow = self.flows.flow(flow_name)
         outcome = Outcome(flow.flow, None, new_state())
+        outcome.state["vars"].update(variables or {})
         return self._run(flow, flow.steps[0].id, outcome, _with_state(context, outcome.state))
 
     def proceed(self, flow_name: str, step_id: str, state: Mapping[str, Any], context: Mapping[str, Any]) -> Outcome:

@@ -60,6 +60,7 @@ ALERT_PRIORITY = 1
 NUDGE_PRIORITY = 10
 ONBOARDING_FLOW = "onboarding"
 MENU_FLOW = "menu"
+COMMAND_OFFER_FLOW = "command_offer"  # "did you also want ...?" after a free-text answer that was a command word
 STOPPED_FLOW = "stopped"
 # Commands a stopped person can still use; anything else offers to resume.
 COMMANDS_WHILE_STOPPED = frozenset({"resume", "start", "help", "language", "stop", "mydata", "forget"})
@@ -366,12 +367,25 @@ class ConversationService:
         return Turn(session, now, person, identity, event, found[1] or "", found[2], found[3], key=key)
 
     async def _route(self, turn: Turn) -> None:
+        """What her message means. At a question that takes free text (a note, a name) it is her answer,
+        word for word: only a /slash command interrupts, and a message that was exactly a command word is
+        kept as her answer, then she is asked once whether she also wanted the command. At a choice
+        question a command word that is not a choice works as a command. "Start" as the first word of a
+        longer message means start only when no conversation is open
+        (docs/decisions/0014-her-words-are-never-a-command.md)."""
         assert turn.event is not None
         person = turn.person
         active = await self._active(turn.session, person.id, turn.now)
-        command = self._command(turn.event, person.locale)
+        command = self._command(turn.event, person.locale, first_word=active is None)
         if command is not None and not self._allowed(command, person):
             command = None  # a coach tool typed by someone else is just her words
+        offer: str | None = None
+        if command is not None and active is not None and not _slash(turn.event) and self._takes_free_text(active):
+            # Her words at a free-text question are her answer; she is asked afterwards about the command,
+            # unless it is the very flow she is in.
+            if self._command_flow(person, command) != active.flow:
+                offer = command
+            command = None
         if (
             command is not None
             and active is not None
@@ -392,7 +406,7 @@ class ConversationService:
             await self.start_flow(turn, STOPPED_FLOW, explicit=True, mode="interrupt")
             return
         if command is not None:
-            flow_name = self.own_flow(person, next(c.flow for c in self.flows.commands if c.name == command))
+            flow_name = self._command_flow(person, command)
             if active is not None and active.flow == flow_name:
                 self._ask_again(turn, active)
                 return
@@ -409,12 +423,42 @@ class ConversationService:
             )
             if turn.event.channel is Channel.WHATSAPP:
                 self._confirm_choices(turn, active, outcome)
+            if offer is not None and COMMAND_OFFER_FLOW in self.flows.flows:
+                await self._answer_then_offer(turn, active, outcome, offer)
+                return
             await self._apply(turn, active, outcome)
             return
         if person.status is PersonStatus.INVITED:
             await self.start_flow(turn, self.onboarding_flow(person), explicit=True)
         else:
             await self.start_flow(turn, self.own_flow(person, MENU_FLOW), explicit=True)
+
+    def _takes_free_text(self, active: Conversation) -> bool:
+        """Whether her open question takes free text (``ask: text``): then her words are her answer."""
+        if active.state.get("help_offered"):
+            return False
+        flow = self.flows.flows.get(active.flow)
+        if flow is None or not active.step:
+            return False
+        try:
+            step = flow.step(active.step)
+        except KeyError:
+            return False
+        return step.ask == "text"
+
+    def _command_flow(self, person: Person, command: str) -> str:
+        return self.own_flow(person, next(c.flow for c in self.flows.commands if c.name == command))
+
+    async def _answer_then_offer(self, turn: Turn, active: Conversation, outcome: Outcome, command: str) -> None:
+        """Keep her message (exactly a command word) as her answer, then ask once whether she also wanted the
+        command. The flow's next question waits: it is asked again after her answer to the offer (the offer
+        nests), so she is never shown two questions at once."""
+        if outcome.step is not None and outcome.messages and outcome.messages[-1].step == outcome.step:
+            outcome.messages.pop()
+        await self._apply(turn, active, outcome)
+        if erased(turn.session, turn.person.id):
+            return
+        await self.start_flow(turn, COMMAND_OFFER_FLOW, explicit=False, mode="nest", variables={"command": command})
 
     def _confirm_choices(self, turn: Turn, active: Conversation, outcome: Outcome) -> None:
         """On WhatsApp a multiple choice is answered with typed numbers ("1 3 5"): say back what she chose."""
@@ -433,18 +477,20 @@ class ConversationService:
         text = f"{lead} {', '.join(labels.get(f'{step.id}_labels', []))}"
         turn.outgoing.append(OutboundMessage(text=text, locale=locale, right_to_left=i18n.is_right_to_left(locale)))
 
-    def _command(self, event: InboundEvent, locale: str) -> str | None:
+    def _command(self, event: InboundEvent, locale: str, *, first_word: bool = True) -> str | None:
+        """The command her message names: a /slash command, a message that is exactly a command word, or
+        (``first_word``, when no conversation is open) a longer message whose first word means start."""
         if event.kind is not EventKind.TEXT or not event.text:
             return None
         text = event.text.strip()
-        if text.startswith("/"):
+        if _slash(event):
             name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
             return name if name in {c.name for c in self.flows.commands} else None
         words = self._command_words.get(locale, {})
         simple = simplify(text)
         if simple in words:
             return words[simple]
-        first = simple.split(" ", 1)[0] if simple else ""
+        first = simple.split(" ", 1)[0] if simple and first_word else ""
         if first and words.get(first) == "start":
             return "start"
         return None
@@ -472,9 +518,11 @@ class ConversationService:
         *,
         explicit: bool,
         mode: str | None = None,
+        variables: dict[str, Any] | None = None,
     ) -> bool:
         """Start ``flow_name`` for her, honouring its start mode when another flow is open. ``explicit``:
-        she asked for it (she is told to finish the open one first, rather than it being queued silently)."""
+        she asked for it (she is told to finish the open one first, rather than it being queued silently).
+        ``variables``: the flow's ``var.*`` values from the start (the command ``command_offer`` asks about)."""
         flow = self.flows.flow(flow_name)
         mode = mode or flow.start_mode
         session, now = turn.session, turn.now
@@ -519,7 +567,7 @@ class ConversationService:
             expires_at=now + flow.expires_after if flow.expires_after else None,
         )
         session.add(row)
-        outcome = self.interpreter.start(flow_name, turn.context())
+        outcome = self.interpreter.start(flow_name, turn.context(), variables=variables)
         if flow.record == "checkin":
             outcome.state["record_id"] = await self._open_checkin(turn)  # writes the new conversation too
         else:
@@ -560,7 +608,8 @@ class ConversationService:
             await self._apply(turn, row, self.interpreter.proceed(row.flow, outcome.step, state, turn.context()))
             return
         if outcome.next_flow is not None:
-            await self.start_flow(turn, outcome.next_flow, explicit=True, mode="interrupt")
+            next_flow = self.own_flow(turn.person, outcome.next_flow)  # her role's menu, not the participant's
+            await self.start_flow(turn, next_flow, explicit=True, mode="interrupt")
         elif outcome.finished:
             await self._continue_waiting(turn)
 
@@ -847,6 +896,11 @@ class ConversationService:
             if _CODE.match(code):
                 return code
         return None
+
+
+def _slash(event: InboundEvent) -> bool:
+    """A /slash command (Telegram's menu, or typed): the one thing that interrupts a free-text question."""
+    return event.kind is EventKind.TEXT and bool(event.text) and (event.text or "").strip().startswith("/")
 
 
 def _coach_name() -> ScalarSelect[str]:

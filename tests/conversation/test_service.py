@@ -221,7 +221,8 @@ async def test_stop_then_any_message_offers_to_start_again(bot: Bot) -> None:
     person_id, phone = await onboarded(bot)
     replies = await phone.send("stop")
     assert "stop all messages" in replies[-1].text
-    await phone.press("Yes")
+    assert "Keep messages" in replies[-1].buttons[0].label  # the safe answer first
+    await phone.press("Stop messages")
     async with bot.db.reading() as session:
         person = await session.get(Person, person_id)
         withdrawn = await session.scalar(

@@ -133,7 +133,7 @@ async def test_on_telegram_the_goodbye_is_the_last_message_and_nothing_of_her_is
 
     await _her_story(say, press, tr.gettext)
     before = len(user.inbox)
-    await press(tr.gettext("Yes"))  # yes, delete my data
+    await press(tr.gettext("Delete everything"))  # yes, delete my data
     after = user.inbox[before:]
     assert [m["text"] for m in after] == [tr.gettext(GOODBYE)]  # nothing resumes: no "Hello ...!", no question
 
@@ -167,7 +167,7 @@ async def test_on_whatsapp_the_goodbye_is_the_last_message_and_nothing_of_her_is
 
     await _her_story(say, press, tr.gettext)
     before = len(user.inbox)
-    yes = user.press(tr.gettext("Yes"))
+    yes = user.press(tr.gettext("Delete everything"))
     await wa.deliver(yes)
     after = user.inbox[before:]
     assert [body_text(m) for m in after] == [tr.gettext(GOODBYE)]

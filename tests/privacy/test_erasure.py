@@ -72,7 +72,8 @@ async def test_forget_from_her_phone_erases_everything_identifying(bot: Bot, loc
     asked = bot.flows.flow("forget").step("sure").text
     assert isinstance(asked, str) and question[-1].text == tr.gettext(asked)
     assert question[-1].right_to_left is (locale == "ar")
-    goodbye = await her.phone.press(1)  # yes
+    assert question[-1].buttons[0].label.endswith(tr.gettext("Keep my data"))  # safe first
+    goodbye = await her.phone.press(2)  # delete everything
     assert tr.gettext(
         "Done: I deleted your data. Thank you for the time together, and take care! 🌷 If you want to join again "
         "one day, ask your coach for a new link."
@@ -101,7 +102,7 @@ async def test_forget_from_her_phone_erases_everything_identifying(bot: Bot, loc
 async def test_no_keeps_everything(bot: Bot) -> None:
     her = await linked(bot, "tg-880011223")
     await her.phone.send("forget")
-    replies = await her.phone.press(2)  # no
+    replies = await her.phone.press(1)  # keep my data (the first button)
     assert "Nothing changes" in texts(replies)
     async with bot.db.reading() as session:
         assert await session.get(Person, her.person_id) is not None
@@ -110,10 +111,10 @@ async def test_no_keeps_everything(bot: Bot) -> None:
 async def test_a_stopped_person_can_still_ask_to_forget(bot: Bot) -> None:
     her = await linked(bot, "tg-990011223")
     await her.phone.send("stop")
-    await her.phone.press(1)
+    await her.phone.press("Stop messages")
     question = await her.phone.send("delete my data")
     assert "delete" in question[-1].text
-    await her.phone.press(1)
+    await her.phone.press("Delete everything")
     async with bot.db.reading() as session:
         assert await session.get(Person, her.person_id) is None
 

@@ -62,7 +62,7 @@ async def test_an_end_to_end_conversation_logs_nothing_identifying(
     await phone.send("mydata")
     assert phone.last.document_text is not None and NOTE in phone.last.document_text
     await phone.send("forget")
-    assert "I deleted your data" in (await phone.send("1"))[-1].text
+    assert "I deleted your data" in (await phone.send("2"))[-1].text  # 1 keeps her data
     await phone.send(f"{NAME} again, {NOTE}")  # a stranger now
     assert caplog.records, "the conversation logged nothing at all: the capture is broken"
     lines = []
@@ -92,7 +92,7 @@ def test_json_format_is_one_object_a_line(debug_logging: None, capsys: pytest.Ca
 def test_a_chat_subprocess_writes_nothing_identifying_to_stderr(tmp_path: Path, log_format: str) -> None:
     key = Fernet.generate_key().decode()
     lines = [line.format(name=NAME, note=NOTE) for line in [*ONBOARDING, checkin_word("en"), *CHECKIN]]
-    lines += ["mydata", "forget", "1"]
+    lines += ["mydata", "forget", "2"]  # 2: delete everything (1 keeps her data)
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
