@@ -1,0 +1,27 @@
+"""Every word a help text tells her to send is a command word of her language: a help that advertises a word
+the bot does not know (or one that was taken away because it is an everyday answer) sends her into a wall."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness import conversations
+
+HELP_FLOWS = ("help", "coach_help", "buddy_help")
+
+
+@pytest.mark.parametrize("locale", ["en", "ar", "fa_AF", "fr", "nl", "ps", "ru", "so", "ti", "tr", "uk"])
+def test_each_word_a_help_text_names_is_a_command_word_in_her_language(locale: str) -> None:
+    flows, catalogs = conversations()
+    tr = catalogs.translations(locale)
+    known: set[str] = set()
+    for command in flows.commands:
+        known |= {w.strip().casefold() for w in command.words.split("|")}
+        known |= {w.strip().casefold() for w in tr.pgettext("command", command.words).split("|")}
+    for name in HELP_FLOWS:
+        (step,) = [s for s in flows.flow(name).steps if s.id == "explain"]
+        shown = tr.gettext(str(step.say))
+        named = [line.split(" – ", 1)[0] for line in shown.split("\n") if " – " in line]
+        assert len(named) >= 7, (name, shown)
+        unknown = [word for word in named if word.casefold() not in known]
+        assert unknown == [], (name, locale, unknown)
