@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import logging
 import secrets
 import signal
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -254,6 +256,33 @@ def dispatch_policy(settings: Settings) -> DispatchPolicy:
     )
 
 
+class CannotListen(Exception):
+    """The listen address cannot be taken (in use, not ours, not an address): one line, exit code 2."""
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """The bound socket the web app will serve on, taken before anything else starts, so a port in use is
+    one line and not a half-started service. Raises ``CannotListen`` naming the setting to change."""
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (OSError, UnicodeError) as exc:
+        raise CannotListen(f"cannot listen on {where}: not an address of this machine (TRAMPOLINE_HOST)") from exc
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restarts need no wait
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise CannotListen(f"cannot listen on {where}: address already in use (TRAMPOLINE_PORT)") from exc
+        if exc.errno == errno.EACCES:
+            raise CannotListen(f"cannot listen on {where}: permission denied (TRAMPOLINE_PORT)") from exc
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise CannotListen(f"cannot listen on {where}: {reason} (TRAMPOLINE_HOST)") from exc
+    return sock
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server without its own signal handling: ``serve`` stops everything in order instead,
     and the process then exits 0 rather than re-raising the signal."""
@@ -267,7 +296,12 @@ async def serve(app: App) -> None:
     """Run the service until SIGINT or SIGTERM: migrate, then serve HTTP, run the inbox worker, the outbox
     dispatcher and the scheduler's ticks; on a signal stop claiming, finish what is in flight, and exit."""
     settings = app.settings
-    await upgrade(app.db)
+    listening = listen_socket(settings.host, settings.port)  # first: nothing is started when it is taken
+    try:
+        await upgrade(app.db)
+    except BaseException:
+        listening.close()
+        raise
     log.info("database %s is up to date", app.db.backend)
     log.info("%d flows loaded; languages: %s", len(app.flows.flows), ", ".join(app.catalogs.available()))
     _log_channels(settings)
@@ -304,8 +338,9 @@ async def serve(app: App) -> None:
     if settings.simulator_enabled:
         log.info("simulator: open http://%s:%d/simulator in a browser", _browsable(settings.host), settings.port)
     try:
-        await server.serve()
+        await server.serve(sockets=[listening])
     finally:
+        listening.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         # Stop claiming new work, let what is in flight finish, then close the database.

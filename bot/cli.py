@@ -18,7 +18,7 @@ import typer
 from cryptography.fernet import Fernet
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.app import App, build_app, load_conversations, serve
+from bot.app import App, CannotListen, build_app, load_conversations, serve
 from bot.channels.base import OutboundMessage
 from bot.channels.whatsapp import TemplateError, load_templates
 from bot.channels.whatsapp_templates import as_markdown, as_text, submissions
@@ -168,6 +168,9 @@ def run() -> None:
     log_review_state(app)
     try:
         asyncio.run(serve(app))
+    except CannotListen as exc:  # one line naming the setting; 2, as for a usage error
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     except MigrationError as exc:
         fail(str(exc))
     except (OperationalError, DBAPIError, ConnectionError) as exc:

@@ -190,3 +190,23 @@ def test_run_with_a_public_url_takes_telegram_updates_by_webhook(tmp_path: Path,
     assert "channel telegram: configured (webhook)" in output
     assert GOOD_TOKEN.split(":")[1] not in output and telegram.webhook["secret_token"] not in output
     assert "Traceback" not in output
+
+
+def test_run_on_a_port_in_use_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = {
+            **os.environ,
+            "TRAMPOLINE_PORT": str(port),
+            "TRAMPOLINE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    # Before it, only the start-up lines about translations; after it nothing (no scheduler traceback).
+    assert lines[-1] == f"cannot listen on 127.0.0.1:{port}: address already in use (TRAMPOLINE_PORT)", lines
+    assert all(" bot.i18n: translations " in line for line in lines[:-1]), lines
