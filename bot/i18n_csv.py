@@ -41,6 +41,7 @@ from typing import Any
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
+from bot import csv_safe
 from bot.conversation.check import LabelSlot, is_machine_drafted, is_reviewed, is_stale, mark_reviewed, unmark_reviewed
 from bot.i18n import DOMAIN
 
@@ -177,7 +178,7 @@ def export_csv(
     catalog = _read_catalog(catalog_file, locale)
     rows = list(_rows(catalog, slots_by_msgid))
     with csv_file.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_safe.writer(handle)  # no cell runs as a formula; import restores it exactly
         writer.writerow(COLUMNS)
         writer.writerows(rows)
     return len(rows)
@@ -204,6 +205,11 @@ def _read_rows(csv_file: Path) -> list[_Row]:
     for number, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
             continue  # an empty line
+
+        # What export quoted is restored exactly; a cell that could run as a formula as it stands (typed
+        # in the spreadsheet) is kept and flagged.
+        csv_safe.flag(f"{csv_file.name}", number, header, cells)
+        cells = [csv_safe.restore(value) for value in cells]
 
         def cell(column: str, cells: list[str] = cells) -> str:
             index = where.get(column, len(cells))

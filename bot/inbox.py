@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import enum
 import logging
 from collections.abc import Callable, Sequence
@@ -36,6 +37,7 @@ from bot.conversation.service import ConversationService
 from bot.db.engine import Database
 from bot.db.models import InboundEvent as InboundEventRow
 from bot.privacy.erasure import anonymous_key
+from bot.safe_json import storable
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 200
@@ -120,6 +122,7 @@ class Inbox:
 
     async def process(self, events: Sequence[InboundEvent]) -> list[Result]:
         """Process ``events`` in order in one transaction; commit once."""
+        events = [_storable(event) for event in events]
         try:
             results = await self._together(events)
         except Exception as exc:
@@ -212,14 +215,36 @@ class Inbox:
             if _database_unavailable(exc):
                 raise  # the whole group fails and the platform delivers again; recording it would lose it
             # Logged without the message text; the event is kept as failed so a redelivery does not loop.
-            log.exception("event %s on %s failed", event.dedupe_key, event.channel.value)
-            async with session.begin_nested():
-                await session.execute(
-                    insert(InboundEventRow).values(
-                        dedupe_key=event.dedupe_key, channel=event.channel, received_at=now, outcome="failed"
+            log.exception("event %s on %s failed", ascii(event.dedupe_key), event.channel.value)
+            try:
+                async with session.begin_nested():
+                    await session.execute(
+                        insert(InboundEventRow).values(
+                            dedupe_key=event.dedupe_key, channel=event.channel, received_at=now, outcome="failed"
+                        )
                     )
-                )
+            except Exception as again:  # its key itself cannot be stored: it alone is dropped, not the group
+                if _database_unavailable(again):
+                    raise
+                log.error("event on %s could not be recorded as failed (%s)", event.channel.value, type(again).__name__)
             return Result(Handled.FAILED)
+
+
+def _storable(event: InboundEvent) -> InboundEvent:
+    """``event`` with text no database can store (a lone surrogate, a NUL) replaced, with a warning: it would
+    otherwise fail at every redelivery, and on PostgreSQL look like the database going away."""
+    fields = ("external_id", "dedupe_key", "text", "choice", "media_kind", "media_ref", "language_hint")
+    changed: dict[str, object] = {
+        name: storable(value)
+        for name in fields
+        if isinstance(value := getattr(event, name), str) and storable(value) != value
+    }
+    if event.choices and any(storable(c) != c for c in event.choices):
+        changed["choices"] = tuple(storable(c) for c in event.choices)
+    if not changed:
+        return event
+    log.warning("event on %s: %s held unstorable characters; replaced", event.channel.value, ", ".join(changed))
+    return dataclasses.replace(event, **changed)  # type: ignore[arg-type]
 
 
 def _database_unavailable(exc: BaseException) -> bool:

@@ -30,6 +30,7 @@ from bot.channels.base import InboundEvent, OutboundMessage
 from bot.db.models import Nudge, NudgeStatus, Organisation, OutboxMessage, OutboxStatus, Person, Role
 from bot.i18n import AUTONYMS, is_right_to_left
 from bot.people import DEMO_COACH, DEMO_ORGANISATION, add_organisation, create_invite
+from bot.safe_json import RefusedJson, loads
 from bot.scheduling.planner import plan_checkins
 
 if TYPE_CHECKING:
@@ -369,8 +370,8 @@ def mount_simulator(app: App) -> Simulator:
 
 async def _json(request: Request) -> dict[str, Any] | None:
     try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
+        body = loads(await request.body())
+    except RefusedJson:
         return None
     return body if isinstance(body, dict) else None
 

@@ -9,7 +9,6 @@ it again. Anything the platform sent that cannot be an update gets a 4xx, never 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -17,9 +16,10 @@ from typing import Any, Protocol
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from bot.channels.base import DeliveryStatus, InboundEvent
+from bot.channels.base import DeliveryStatus, InboundEvent, wrong_typed
 from bot.db.engine import Database
 from bot.db.migrate import is_current
+from bot.safe_json import RefusedJson, loads
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,8 @@ def _telegram_webhook(
             return payload
         try:
             events = await telegram.receive(payload)
-        except ValueError:
+        except ValueError as exc:  # one line, without the body: wrong shape or a wrong-typed field
+            log.warning("telegram webhook: refused (%s)", exc)
             return _answer(400, "not an update")
         except Exception:  # a bug on our side must not become a 500 loop; logged without the update
             log.exception("telegram webhook: the update could not be read")
@@ -127,11 +128,12 @@ def _telegram_webhook(
 
 
 def _json_object(body: bytes) -> dict[str, Any] | JSONResponse:
-    """The body as a JSON object, or the 400 to answer."""
+    """The body as a JSON object, or the 400 to answer: too deep or too large is refused before it is parsed,
+    and a lone surrogate is replaced (``bot.safe_json``)."""
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _answer(400, "not JSON")
+        payload = loads(body, max_bytes=WEBHOOK_BODY_LIMIT)
+    except RefusedJson as refused:
+        return _answer(400, refused.reason)
     if not isinstance(payload, dict):
         return _answer(400, "not an object")
     return payload
@@ -185,7 +187,13 @@ def _whatsapp_webhook(
             return payload
         try:
             events, receipts = whatsapp.receive(payload)
-        except (ValueError, TypeError, AttributeError):
+            wrong = next((name for name in map(wrong_typed, events) if name is not None), None)
+            if wrong is not None:
+                raise ValueError(f"{wrong} has the wrong type")
+        except (ValueError, TypeError, AttributeError) as exc:  # one line, without the body
+            log.warning(
+                "whatsapp webhook: refused (%s)", type(exc).__name__ if not isinstance(exc, ValueError) else exc
+            )
             return _answer(400, "not a webhook")
         except Exception:  # a bug on our side must not become a 500 loop; logged without the body
             log.exception("whatsapp webhook: the body could not be read")

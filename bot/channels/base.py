@@ -43,6 +43,22 @@ class InboundEvent:
     is_group: bool = False
 
 
+def wrong_typed(event: InboundEvent) -> str | None:
+    """The first field of ``event`` whose value is not of its declared type (a platform body with ``"text":
+    1`` builds such an event), or None when every field is right. Checked before the event goes further."""
+    for name in ("external_id", "dedupe_key"):
+        if not isinstance(getattr(event, name), str):
+            return name
+    for name in ("text", "choice", "media_kind", "media_ref", "language_hint"):
+        if getattr(event, name) is not None and not isinstance(getattr(event, name), str):
+            return name
+    if not isinstance(event.choices, tuple) or not all(isinstance(c, str) for c in event.choices):
+        return "choices"
+    if not isinstance(event.is_group, bool):
+        return "is_group"
+    return None
+
+
 @dataclass(frozen=True)
 class Button:
     id: str  # opaque, short (Telegram callback data is at most 64 bytes)

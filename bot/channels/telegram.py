@@ -62,6 +62,7 @@ from bot.channels.base import (
     SendContext,
     SendOutcome,
     SendResult,
+    wrong_typed,
 )
 from bot.channels.base import split_text as split_pieces
 from bot.clock import Clock
@@ -405,6 +406,8 @@ class TelegramChannel:
         for update in updates:
             try:
                 events += await self.handle_update(update)
+            except ValueError as exc:  # not what Telegram sends: one line, no traceback
+                log.warning("telegram: update skipped: %s", exc)
             except Exception:  # a bug on one update must not hold up every update after it
                 log.exception("telegram: update %s could not be read; skipped", update.update_id)
         # Submitted in order, committed together (the inbox groups what arrives while it commits).
@@ -424,10 +427,19 @@ class TelegramChannel:
             raise ValueError("not a Telegram update") from None
         if not isinstance(update.update_id, int):
             raise ValueError("not a Telegram update")
-        return await self.handle_update(update)
+        return await self.handle_update(update)  # ValueError too when a field has the wrong type
 
     async def handle_update(self, update: Update) -> list[InboundEvent]:
-        """What one update means, after doing what Telegram expects at once for a button press."""
+        """What one update means, after doing what Telegram expects at once for a button press. Raises
+        ``ValueError`` when a field has the wrong type (``"text": 1``)."""
+        events = await self._meaning(update)
+        for event in events:
+            field_name = wrong_typed(event)
+            if field_name is not None:
+                raise ValueError(f"update {update.update_id}: {field_name} has the wrong type")
+        return events
+
+    async def _meaning(self, update: Update) -> list[InboundEvent]:
         if update.callback_query is not None:
             return await self._press(update.update_id, update.callback_query)
         if update.message is not None:

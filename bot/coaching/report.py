@@ -11,7 +11,6 @@ the first rule. A zero reveals nobody and is shown.
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -23,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import csv_safe
 from bot.db.models import (
     AnonymousCount,
     BuddyMatch,
@@ -132,7 +132,7 @@ class Report:
 
     def as_csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv_safe.writer(out)  # no cell runs as a formula in a spreadsheet
         writer.writerow(["table", "row", "count", "percent"])
         for t in self.tables:
             for c in t.cells:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import i18n
+from bot import csv_safe, i18n
 from bot.coaching.buddies import caseload, participant_of
 from bot.conversation.actions import ActionContext, actions
 from bot.conversation.profile import MAX_NOTE_LENGTH, clean_text
@@ -132,6 +132,7 @@ async def import_csv(session: AsyncSession, text: str, now: datetime, coach_id: 
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if None in raw:
             raise DomainError(f"row {number}: too many fields")
+        csv_safe.flag("shifts import", number, list(row), list(row.values()))  # kept as they are, and said
         try:
             participant_id = int(row["participant_id"])
         except ValueError:

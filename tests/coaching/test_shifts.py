@@ -192,6 +192,23 @@ async def test_csv_import_all_or_nothing(db: Database, clock: FakeClock) -> None
         assert first is not None and first.starts_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Brussels time
 
 
+async def test_csv_import_keeps_a_formula_and_flags_its_row_and_column(
+    db: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    p = Programme(db, clock)
+    coach = await p.coach()
+    participant = await p.participant("Amina", "ar", coach)
+    row = f'{participant},"=HYPERLINK(""http://evil.example"")",Rue Haute 5,2026-12-01T09:00,2026-12-01T12:00,Els'
+    async with db.transaction() as session:
+        (shift_id,) = await shifts.import_csv(session, csv_text([row]), clock.now())
+    async with db.reading() as session:
+        shift = await session.get(VolunteerShift, shift_id)
+        assert shift is not None and shift.place == '=HYPERLINK("http://evil.example")'  # verbatim
+    assert [r.getMessage() for r in caplog.records if "formula" in r.getMessage()] == [
+        "shifts import: row 2, column place: starts with '=', which a spreadsheet may run as a formula; kept as it is"
+    ]
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 async def test_shift_in_chat_for_her_own_participant(db: Database, clock: FakeClock, locale: str) -> None:
     p = Programme(db, clock)
