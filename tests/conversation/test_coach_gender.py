@@ -95,3 +95,20 @@ async def test_a_coach_says_how_texts_speak_of_her_in_her_onboarding(
     async with bot.db.transaction() as session:
         gender = await session.scalar(select(Person.grammatical_gender).where(Person.id == invite.person_id))
     assert gender == "feminine"
+
+
+@pytest.mark.parametrize(("locale", "language"), [("fr", "Français"), ("ps", "پښتو")])
+async def test_a_coach_invited_with_her_gender_is_not_asked_again(bot: Bot, locale: str, language: str) -> None:
+    org = await bot.organisation()
+    from bot.people import create_invite
+
+    async with bot.db.transaction() as session:
+        invite = await create_invite(
+            session, bot.clock, bot.settings, role=Role.COACH, organisation_id=org, gender="masculine"
+        )
+    phone = bot.phone(language_hint=locale)
+    await phone.send(f"/start {invite.code}")
+    await phone.press(language)
+    await phone.press(1)  # consent: yes
+    await phone.send("Karim")
+    assert len(phone.last.buttons) == 7, phone.last.text  # straight to the summary day
