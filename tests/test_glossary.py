@@ -65,3 +65,14 @@ def test_the_flagged_wordings_stay_fixed() -> None:
     assert "shaqo carruur" not in childcare.lower()  # reads as "child labour"
     level = str(_catalog("ar").get("How well do you speak Dutch or French?").string)
     assert not level.startswith("هل"), level  # a yes/no question over a scale of buttons
+
+
+@pytest.mark.parametrize("locale", ["fr", "ru", "uk", "nl"])
+def test_a_loanword_buddy_is_explained_in_the_first_message_that_uses_it(locale: str) -> None:
+    # The buddy match question is the first text a participant gets that says "buddy".
+    question = next(
+        m for m in _catalog(locale) if isinstance(m.id, str) and m.id.startswith("👭 Your coach found a buddy")
+    )
+    word = _glossary()["buddy"][locale].lower()
+    explanation = str(question.string).lower().split("\n\n")[-1]
+    assert explanation.startswith(("une " + word, word, "een " + word)), explanation
