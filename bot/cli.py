@@ -90,6 +90,14 @@ cli.add_typer(whatsapp_cli, name="whatsapp")
 JsonOption = typer.Option(False, "--json", help="Print exactly one JSON object on stdout.")
 
 
+class Gender(enum.StrEnum):
+    """How texts about a coach or buddy speak of her (decision 0016)."""
+
+    FEMININE = "feminine"
+    MASCULINE = "masculine"
+    NEUTRAL = "neutral"
+
+
 class InviteRole(enum.StrEnum):
     COACH = "coach"
     PARTICIPANT = "participant"
@@ -302,6 +310,10 @@ def invite_create(
     coach: int | None = typer.Option(None, help="The coach's id (required for a participant)."),
     name: str | None = typer.Option(None, help="The name she is known by (she can change it)."),
     locale: str | None = typer.Option(None, help="Her language, if known; default the organisation's."),
+    gender: Gender | None = typer.Option(
+        None,
+        help="For a coach or buddy: how texts about her speak of her. Unknown: neutral, she is asked in onboarding.",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Create a pending person and a single-use invite with links for Telegram and WhatsApp."""
@@ -318,6 +330,7 @@ def invite_create(
                 coach_id=coach,
                 name=name,
                 locale=locale,
+                gender=gender.value if gender is not None else None,
             )
             return created.as_json()
 

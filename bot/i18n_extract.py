@@ -2,7 +2,8 @@
 collects every text a coordinator writes in ``conversations/*.yaml`` into ``locales/messages.pot``.
 
 Texts are the values of ``say`` and ``text`` (a plain string, ``singular``/``plural`` for a count, or
-``text``/``without_name`` for a text with ``{name}`` and the same without it),
+``text``/``without_name`` for a text with ``{name}`` and the same without it, or ``text``/``about`` for a
+text about her coach, extracted neutral and with contexts ``coach:feminine`` and ``coach:masculine``),
 choice ``label``s (unless ``translate: false``), extra choice ``words`` (context ``words``), command
 ``words`` (context ``command``) and the values under ``texts:`` in ``_texts.yaml``.
 """
@@ -19,6 +20,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot import __version__
+from bot.conversation.flows import GENDERS, gender_context
 from bot.i18n import DOMAIN, SUPPORTED_LOCALES
 
 Extracted = tuple[int, str, Any, list[str]]
@@ -46,6 +48,11 @@ def _text(node: yaml.Node) -> Iterator[Extracted]:
         for key in ("text", "without_name"):  # a text with {name} and the same without it
             if forms.get(key) and forms.get("without_name"):
                 yield line, "gettext", forms[key], []
+        about, text = forms.get("about"), forms.get("text")
+        if about and text:  # a text about her coach: neutral, then one variant per gender (decision 0016)
+            yield line, "gettext", text, []
+            for gender in GENDERS:
+                yield line, "pgettext", (gender_context(about, gender), text), []
 
 
 def _walk(node: yaml.Node, in_texts: bool) -> Iterator[Extracted]:

@@ -17,7 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.db.models import CaseloadEntry, ChannelIdentity, Invite, Organisation, Person, PersonStatus, Role
+from bot.db.models import (
+    GENDER_CHOICES,
+    GENDERS,
+    CaseloadEntry,
+    ChannelIdentity,
+    Invite,
+    Organisation,
+    Person,
+    PersonStatus,
+    Role,
+)
 from bot.i18n import normalise_locale
 from bot.settings import Settings, validate_timezone
 
@@ -93,11 +103,13 @@ async def create_invite(
     coach_id: int | None = None,
     name: str | None = None,
     locale: str | None = None,
+    gender: str | None = None,
 ) -> CreatedInvite:
     """Create a pending person of ``role`` in the organisation and a single-use invite for her.
 
     A participant belongs to a coach's caseload from the start, so she needs a coach of the same
-    organisation. A coach or admin cannot be invited "under" a coach.
+    organisation. A coach or admin cannot be invited "under" a coach. ``gender`` is how texts speak of a coach
+    or buddy: "feminine", "masculine", or "neutral"/None for neutral wording (decision 0016).
     """
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
@@ -115,6 +127,10 @@ async def create_invite(
             raise DomainError(f"no coach with id {coach_id}")
         if coach.organisation_id != organisation.id:
             raise DomainError(f"coach {coach_id} belongs to another organisation")
+    if gender not in (None, *GENDER_CHOICES):
+        raise DomainError(f"--gender takes {', '.join(GENDER_CHOICES)}, not {gender!r}")
+    if gender in GENDERS and role is Role.PARTICIPANT:
+        raise DomainError("--gender is for coach and buddy invites: participants are addressed as women")
     display_name = " ".join((name or "").split()) or None
     if display_name is not None and len(display_name) > 100:
         raise DomainError("the name is longer than 100 characters")
@@ -129,6 +145,7 @@ async def create_invite(
         status=PersonStatus.INVITED,
         quiet_start=DEFAULT_QUIET_START,
         quiet_end=DEFAULT_QUIET_END,
+        grammatical_gender=gender,
         created_at=now,
         updated_at=now,
     )

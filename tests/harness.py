@@ -65,14 +65,14 @@ class Bot:
             org = await add_organisation(session, self.clock, "Foyer", locale="nl", timezone="Europe/Brussels")
             return org.id
 
-    async def coach(self, name: str = "Sara") -> int:
+    async def coach(self, name: str = "Sara", gender: str | None = None) -> int:
         org = await self.organisation()
         async with self.db.transaction() as session:
             existing = await session.scalar(select(Person.id).where(Person.display_name == name))
             if existing is not None:
                 return existing
             invite = await create_invite(
-                session, self.clock, self.settings, role=Role.COACH, organisation_id=org, name=name
+                session, self.clock, self.settings, role=Role.COACH, organisation_id=org, name=name, gender=gender
             )
             return invite.person_id
 

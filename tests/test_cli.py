@@ -200,3 +200,17 @@ def test_every_command_has_help(trampoline: Trampoline) -> None:
 def test_keys_generate_prints_a_usable_key(trampoline: Trampoline) -> None:
     key = trampoline("keys", "generate").stdout.strip()
     assert trampoline.json("config", TRAMPOLINE_ENCRYPTION_KEYS=key)["TRAMPOLINE_ENCRYPTION_KEYS"] == "********"
+
+
+def test_invite_create_takes_a_coach_or_buddy_gender(trampoline: Trampoline) -> None:
+    org = str(trampoline.json("org", "add", "Foyer")["id"])
+    coach = trampoline.json("invite", "create", "--role", "coach", "--org", org, "--gender", "feminine")
+    assert coach["code"]
+    assert trampoline.json("invite", "create", "--role", "buddy", "--org", org, "--gender", "neutral")["code"]
+    refused = trampoline.error(
+        "invite", "create", "--role", "participant", "--org", org, "--coach", str(coach["person_id"]),
+        "--gender", "masculine",
+    )  # fmt: skip
+    assert "participants are addressed as women" in refused
+    wrong = trampoline("invite", "create", "--role", "coach", "--org", org, "--gender", "she", code=2)
+    assert "feminine" in wrong.stderr

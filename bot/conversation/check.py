@@ -15,7 +15,7 @@ from typing import Any
 from babel.messages.catalog import Catalog, Message
 
 from bot.conversation.answers import simplify
-from bot.conversation.flows import EMPTY_PLACEHOLDERS, Choice, FlowSet, NamedText, PluralText, Step
+from bot.conversation.flows import EMPTY_PLACEHOLDERS, Choice, FlowSet, GenderedText, NamedText, PluralText, Step
 from bot.conversation.interpreter import Translator
 from bot.conversation.render import SKIP_EMOJI, SUGGESTED_MARK
 from bot.i18n import SUPPORTED_LOCALES, Catalogs
@@ -275,7 +275,10 @@ def empty_placeholder_problems(flows: FlowSet) -> list[str]:
             for said in (step.say, step.text):
                 if said is None or isinstance(said, NamedText):
                     continue
-                sources = [said.singular, said.plural] if isinstance(said, PluralText) else [said]
+                if isinstance(said, PluralText):
+                    sources = [said.singular, said.plural]
+                else:
+                    sources = [said.text] if isinstance(said, GenderedText) else [said]
                 for placeholder, variant in EMPTY_PLACEHOLDERS.items():
                     if any(placeholder in _names(source) for source in sources):
                         problems.append(

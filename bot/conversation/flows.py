@@ -57,8 +57,37 @@ class NamedText(_Model):
         return self
 
 
+# Who a gendered text speaks of; the conversation context holds ``<about>_gender``.
+GENDERED_ABOUT = ("coach",)
+GENDERS = ("feminine", "masculine")
+
+
+class GenderedText(_Model):
+    """A text that speaks of her coach (``about: coach``), where many languages show the coach's gender
+    ("your coach" is مدربتك or مدربك in Arabic, "ta coach" or "ton coach" in French). Translators give it
+    once per gender, as the message contexts ``coach:feminine`` and ``coach:masculine``; the plain entry is
+    the neutral wording, said when the gender is not known. Decision 0016."""
+
+    text: str
+    about: str
+
+    @model_validator(mode="after")
+    def _known_about(self) -> GenderedText:
+        if self.about not in GENDERED_ABOUT:
+            raise ValueError(f"'about' must be one of {', '.join(GENDERED_ABOUT)}, not {self.about!r}")
+        return self
+
+    def contexts(self) -> list[str]:
+        return [gender_context(self.about, gender) for gender in GENDERS]
+
+
+def gender_context(about: str, gender: str) -> str:
+    """The message context of a gendered text's variant: ``coach:feminine``."""
+    return f"{about}:{gender}"
+
+
 PlainText = str | PluralText
-Text = str | PluralText | NamedText
+Text = str | PluralText | NamedText | GenderedText
 # Placeholders a flow text may find empty, each with the field of ``NamedText`` said instead.
 EMPTY_PLACEHOLDERS: dict[str, str] = {"name": "without_name"}
 
@@ -311,6 +340,10 @@ def _text_ids(text: Text) -> Iterator[tuple[str, str | None, str | None]]:
     elif isinstance(text, NamedText):
         yield text.text, None, None
         yield text.without_name, None, None
+    elif isinstance(text, GenderedText):
+        yield text.text, None, None
+        for context in text.contexts():
+            yield text.text, None, context
     else:
         yield text, None, None
 
@@ -327,6 +360,8 @@ def placeholders(text: Text) -> set[str]:
     """The ``{names}`` a text uses (for a plural text: both forms, and the count)."""
     if isinstance(text, NamedText):
         return placeholders(text.text) | placeholders(text.without_name)
+    if isinstance(text, GenderedText):
+        return placeholders(text.text)
     sources = [text.singular, text.plural] if isinstance(text, PluralText) else [text]
     names = {name for source in sources for _, name, _, _ in string.Formatter().parse(source) if name}
     if isinstance(text, PluralText):

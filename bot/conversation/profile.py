@@ -7,12 +7,15 @@ import unicodedata
 from datetime import time
 from typing import Any
 
-from bot.db.models import CheckIn, Person, Profile
+from bot.db.models import GENDER_CHOICES, GENDERS, CheckIn, Person, Profile
 from bot.i18n import normalise_locale
 from bot.privacy.crypto import Cipher
 
 # On the person: what the bot needs to talk with her.
-PERSON_FIELDS = frozenset({"display_name", "locale", "checkin_weekday", "checkin_time", "quiet_hours"})
+PERSON_FIELDS = frozenset(
+    {"display_name", "locale", "checkin_weekday", "checkin_time", "quiet_hours", "grammatical_gender"}
+)
+
 # In the intake profile: what the programme counts.
 # In the order exports and counts list them.
 INTAKE_ORDER = (
@@ -31,7 +34,9 @@ INTAKE_FIELDS = frozenset(INTAKE_ORDER)
 PROFILE_FIELDS = PERSON_FIELDS | INTAKE_FIELDS
 RECORD_FIELDS = {"checkin": frozenset({"mood", "steps", "obstacles", "note", "wants_contact"})}
 # Names every text may use besides profile fields and answers.
-CONTEXT_NAMES = frozenset({"name", "organisation", "coach", "language_hint", "role", "weeks", "paused_until"})
+CONTEXT_NAMES = frozenset(
+    {"name", "organisation", "coach", "coach_gender", "language_hint", "role", "weeks", "paused_until"}
+)
 MAX_NAME_LENGTH = 60
 MAX_NOTE_LENGTH = 2000
 
@@ -67,6 +72,10 @@ def save_to_person(person: Person, name: str, value: Any) -> None:
         person.checkin_weekday = value
     elif name == "checkin_time":
         person.checkin_time = _time(value)
+    elif name == "grammatical_gender":
+        if value not in GENDER_CHOICES:
+            raise SaveError(f"grammatical_gender takes {', '.join(GENDER_CHOICES)}, not {value!r}")
+        person.grammatical_gender = str(value)
     elif name == "quiet_hours":
         start, _, end = str(value).partition("-")
         person.quiet_start, person.quiet_end = _time(start), _time(end)
@@ -114,12 +123,15 @@ def context_for(
     organisation: str,
     coach: str | None,
     language_hint: str | None,
+    coach_gender: str | None = None,
 ) -> dict[str, Any]:
     """What flows can read about her: for conditions, suggestions and texts. No free text from answers."""
     context: dict[str, Any] = {
         "name": person.display_name or "",
         "organisation": organisation,
         "coach": coach or "",
+        "coach_gender": coach_gender if coach_gender in GENDERS else None,
+        "grammatical_gender": person.grammatical_gender,
         "language_hint": language_hint,
         "role": person.role.value,
         "display_name": person.display_name,

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot import i18n
 from bot.channels.base import Button, OutboundMessage
-from bot.conversation.flows import Flow, FlowSet, NamedText, PluralText, Text
+from bot.conversation.flows import GENDERS, Flow, FlowSet, GenderedText, NamedText, PluralText, Text, gender_context
 from bot.conversation.interpreter import SKIP_VALUE, Message, button_id, options_for
 
 SUGGESTED_MARK = "✓"
@@ -35,7 +35,15 @@ class Renderer:
         tr = self.catalogs.translations(locale)
         if isinstance(text, NamedText):
             text = text.text if context.get("name") else text.without_name
-        if isinstance(text, PluralText):
+        if isinstance(text, GenderedText):
+            template = tr.gettext(text.text)
+            gender = context.get(f"{text.about}_gender")
+            if gender in GENDERS:
+                variant = tr.pgettext(gender_context(text.about, str(gender)), text.text)
+                if variant != text.text:  # a catalog without the variant keeps the neutral wording
+                    template = variant
+            text = text.text
+        elif isinstance(text, PluralText):
             count = context.get(text.count, 0)
             template = tr.ngettext(text.singular, text.plural, int(count) if isinstance(count, int | float) else 0)
         else:

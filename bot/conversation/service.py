@@ -144,7 +144,7 @@ class Prefetched:
     holds them so the identity map does not let them go."""
 
     identities: dict[tuple[Channel, str], tuple[ChannelIdentity, Person] | None] = field(default_factory=dict)
-    contexts: dict[int, tuple[str, str | None, Profile | None]] = field(default_factory=dict)
+    contexts: dict[int, tuple[str, str | None, Profile | None, str | None]] = field(default_factory=dict)
     active: dict[int, Conversation | None] = field(default_factory=dict)
     waiting: dict[int, list[Conversation]] = field(default_factory=dict)
     keep: list[object] = field(default_factory=list)
@@ -174,6 +174,7 @@ class Turn:
     organisation: str
     coach: str | None
     profile: Profile | None
+    coach_gender: str | None = None  # how texts about her coach speak of the coach (None: neutral wording)
     key: str = ""  # the outbox idempotency key prefix: "reply:<dedupe key>" or "nudge:<nudge key>"
     kind: str = "reply"
     priority: int = REPLY_PRIORITY
@@ -187,6 +188,7 @@ class Turn:
             self.profile,
             organisation=self.organisation,
             coach=self.coach,
+            coach_gender=self.coach_gender,
             language_hint=i18n.locale_from_hint(hint),
         )
 
@@ -255,7 +257,7 @@ class ConversationService:
         for channel, external_ids in senders.items():
             found.identities.update(dict.fromkeys(((channel, e) for e in external_ids), None))
         query = (
-            select(ChannelIdentity, Person, Organisation.name, _coach_name(), Profile)
+            select(ChannelIdentity, Person, Organisation.name, _coach_name(), Profile, _coach_gender())
             .join(Person, Person.id == ChannelIdentity.person_id)
             .outerjoin(Organisation, Organisation.id == Person.organisation_id)
             .outerjoin(Profile, Profile.person_id == Person.id)
@@ -272,9 +274,9 @@ class ConversationService:
         if self.lock_rows:
             query = query.with_for_update(of=ChannelIdentity)
         people: list[int] = []
-        for identity, person, organisation, coach, profile in await session.execute(query):
+        for identity, person, organisation, coach, profile, gender in await session.execute(query):
             found.identities[(identity.channel, identity.external_id)] = (identity, person)
-            found.contexts[person.id] = (organisation or "", coach, profile)
+            found.contexts[person.id] = (organisation or "", coach, profile, gender)
             people.append(person.id)
         if not people:
             return found
@@ -358,13 +360,13 @@ class ConversationService:
         key = f"reply:{event.dedupe_key}" if event is not None else ""
         group = prefetched(session)
         if event is not None and group is not None and person.id in group.contexts:
-            organisation, coach, profile = group.contexts.pop(person.id)
-            return Turn(session, now, person, identity, event, organisation, coach, profile, key=key)
+            organisation, coach, profile, gender = group.contexts.pop(person.id)
+            return Turn(session, now, person, identity, event, organisation, coach, profile, gender, key=key)
         # One round trip: her organisation's name, her coach's name and her profile.
         found = (await session.execute(_contexts([person.id]))).first()
         if found is None:
             return Turn(session, now, person, identity, event, "", None, None, key=key)
-        return Turn(session, now, person, identity, event, found[1] or "", found[2], found[3], key=key)
+        return Turn(session, now, person, identity, event, found[1] or "", found[2], found[3], found[4], key=key)
 
     async def _route(self, turn: Turn) -> None:
         """What her message means. At a question that takes free text (a note, a name) it is her answer,
@@ -915,10 +917,23 @@ def _coach_name() -> ScalarSelect[str]:
     )
 
 
-def _contexts(people: Sequence[int]) -> Select[int, str | None, str | None, Profile | None]:
-    """For each of ``people``: her id, her organisation's name, her coach's name and her profile."""
+def _coach_gender() -> ScalarSelect[str]:
+    """The grammatical gender of the coach of the ``Person`` of the enclosing query (correlated)."""
+    coach = aliased(Person)
     return (
-        select(Person.id, Organisation.name, _coach_name(), Profile)
+        select(coach.grammatical_gender)
+        .join(CaseloadEntry, CaseloadEntry.coach_id == coach.id)
+        .where(CaseloadEntry.participant_id == Person.id, CaseloadEntry.ended_at.is_(None))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _contexts(people: Sequence[int]) -> Select[int, str | None, str | None, Profile | None, str | None]:
+    """For each of ``people``: her id, her organisation's name, her coach's name, her profile and the coach's
+    grammatical gender."""
+    return (
+        select(Person.id, Organisation.name, _coach_name(), Profile, _coach_gender())
         .select_from(Person)
         .outerjoin(Organisation, Organisation.id == Person.organisation_id)
         .outerjoin(Profile, Profile.person_id == Person.id)

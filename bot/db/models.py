@@ -45,6 +45,11 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}  # noqa: RUF012
 
 
+# How texts about a coach or buddy speak of her (``Person.grammatical_gender``); null: neutral wording.
+GENDERS = ("feminine", "masculine")
+GENDER_CHOICES = (*GENDERS, "neutral")
+
+
 class Role(enum.StrEnum):
     PARTICIPANT = "participant"
     BUDDY = "buddy"
@@ -142,6 +147,9 @@ class Person(Base):
     # 0 = Monday, as Python's weekday(); both null until she chooses.
     checkin_weekday: Mapped[int | None] = mapped_column(SmallInteger)
     checkin_time: Mapped[time | None] = mapped_column(Time)
+    # How texts about a coach or buddy speak of her: "feminine", "masculine", "neutral"; null: not asked yet
+    # (texts then use the neutral wording).
+    grammatical_gender: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.conversation.flows import FlowSet, NamedText, PluralText
+from bot.conversation.flows import FlowSet, GenderedText, NamedText, PluralText
 from bot.i18n import Catalogs
 
 CONSENT_VERSION = "2026-11-v1"
@@ -26,6 +26,8 @@ def consent_text(flows: FlowSet, catalogs: Catalogs, flow: str, step: str, local
         return None
     if text is None or isinstance(text, PluralText | NamedText):
         return None
+    if isinstance(text, GenderedText):
+        text = text.text  # the consent record keeps the neutral wording
     return catalogs.translations(locale).gettext(text)
 
 

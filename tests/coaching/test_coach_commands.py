@@ -71,6 +71,7 @@ async def test_a_coach_onboards_with_her_summary_time_and_alert_setting(bot: Bot
     await phone.press(1)  # her phone's language is offered first
     await phone.press(1)  # consent: yes
     await phone.send("Sara")
+    await phone.press(1)  # texts speak of her as a woman (her gender was not given at the invite)
     await phone.press(3)  # Wednesday
     await phone.press("17:00")
     await phone.press("22:00")
@@ -83,6 +84,7 @@ async def test_a_coach_onboards_with_her_summary_time_and_alert_setting(bot: Bot
     assert (coach.status, coach.locale) == (PersonStatus.ACTIVE, locale)
     assert (setting.summary_weekday, f"{setting.summary_time:%H:%M}") == (2, "17:00")
     assert setting.alerts_respect_quiet_hours is True
+    assert coach.grammatical_gender == "feminine"
 
 
 async def test_a_participant_typing_a_coach_word_gets_no_coach_tools(bot: Bot) -> None:
