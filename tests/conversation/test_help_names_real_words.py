@@ -10,18 +10,25 @@ from tests.harness import conversations
 HELP_FLOWS = ("help", "coach_help", "buddy_help")
 
 
+def folded(word: str, locale: str) -> str:
+    """Case-folded as her language does it: Turkish capitals İ and I are i and ı."""
+    if locale == "tr":
+        word = word.replace("İ", "i").replace("I", "ı")
+    return word.strip().casefold()
+
+
 @pytest.mark.parametrize("locale", ["en", "ar", "fa_AF", "fr", "nl", "ps", "ru", "so", "ti", "tr", "uk"])
 def test_each_word_a_help_text_names_is_a_command_word_in_her_language(locale: str) -> None:
     flows, catalogs = conversations()
     tr = catalogs.translations(locale)
     known: set[str] = set()
     for command in flows.commands:
-        known |= {w.strip().casefold() for w in command.words.split("|")}
-        known |= {w.strip().casefold() for w in tr.pgettext("command", command.words).split("|")}
+        known |= {folded(w, locale) for w in command.words.split("|")}
+        known |= {folded(w, locale) for w in tr.pgettext("command", command.words).split("|")}
     for name in HELP_FLOWS:
         (step,) = [s for s in flows.flow(name).steps if s.id == "explain"]
         shown = tr.gettext(str(step.say))
         named = [line.split(" – ", 1)[0] for line in shown.split("\n") if " – " in line]
         assert len(named) >= 7, (name, shown)
-        unknown = [word for word in named if word.casefold() not in known]
+        unknown = [word for word in named if folded(word, locale) not in known]
         assert unknown == [], (name, locale, unknown)
