@@ -37,7 +37,6 @@ from bot.conversation.flows import FlowError
 from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
 from bot.db.models import Role
-from bot.db.types import MissingSealer
 from bot.i18n import Catalogs, normalise_locale
 from bot.i18n_csv import CsvError, catalog_path, export_csv, import_csv, stamp_reviewed
 from bot.i18n_extract import extract_catalog, update_catalogs, write_template
@@ -53,7 +52,7 @@ from bot.people import (
     list_people,
 )
 from bot.privacy.commands import register as register_privacy_commands
-from bot.privacy.crypto import Cipher, create_key_file, key_file_for, load_cipher
+from bot.privacy.crypto import create_key_file, key_file_for
 from bot.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -129,16 +128,8 @@ def run_with_db(settings: Settings, as_json: bool, work: Callable[[Database], Aw
     """Open the database, refuse to work on an outdated schema, run ``work``, close the database. Expected
     problems (a bad request, an unreachable database) become one line, not a traceback."""
 
-    try:
-        sealer: Cipher | None = load_cipher(settings)
-        missing_key = ""
-    except SettingsError as exc:  # fine for what never reads the outbox; said if it does
-        sealer, missing_key = None, str(exc)
-
     async def main() -> T:
         db = Database(settings.database_url)
-        if sealer is not None:
-            db.seal_with(sealer)
         try:
             if not await is_current(db):
                 raise DomainError("the database schema is not up to date: run `trampoline db upgrade` first")
@@ -150,8 +141,6 @@ def run_with_db(settings: Settings, as_json: bool, work: Callable[[Database], Aw
         return asyncio.run(main())
     except DomainError as exc:
         fail(str(exc), as_json)
-    except MissingSealer:
-        fail(missing_key, as_json)
     except (OSError, OperationalError, DBAPIError) as exc:
         fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL", as_json)
 

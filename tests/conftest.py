@@ -126,10 +126,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    from bot.privacy.crypto import Cipher
-    from tests.harness import TEST_KEY
-
-    database = Database(database_url).seal_with(Cipher([TEST_KEY]))
+    database = Database(database_url)
     yield database
     await database.dispose()
 

@@ -45,7 +45,6 @@ class Bot:
 
     def __post_init__(self) -> None:
         self.flows, self.catalogs = conversations()
-        self.db.seal_with(self.cipher)
         self.service = ConversationService(
             self.flows, self.catalogs, actions, self.cipher, lock_rows=self.db.backend == "postgresql"
         )

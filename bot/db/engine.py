@@ -28,7 +28,6 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.db import inline_sqlite
-from bot.db.types import SEALER_ATTRIBUTE, PayloadSealer
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_PRAGMAS = (
@@ -85,13 +84,6 @@ class Database:
         # which sleeps in steps of up to 100 ms while it waits for the lock.
         self._write_turn = asyncio.Lock() if self.is_sqlite else None
         self._scrub_pending = False
-
-    def seal_with(self, sealer: PayloadSealer) -> Database:
-        """Give the database the cipher that seals outbox payloads (``SealedJSON``); every writer and reader
-        of the outbox needs it. Returns the database, for chaining."""
-        for engine in {id(self.engine): self.engine, id(self.read_engine): self.read_engine}.values():
-            setattr(engine.dialect, SEALER_ATTRIBUTE, sealer)
-        return self
 
     @property
     def backend(self) -> str:

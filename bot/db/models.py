@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.db.types import BigIntId, SealedJSON, UTCDateTime, str_enum
+from bot.db.types import BigIntId, UTCDateTime, str_enum
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -288,8 +288,7 @@ class OutboxMessage(Base):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
     kind: Mapped[str] = mapped_column(String(32))  # reply, nudge, alert, summary, ...
     priority: Mapped[int] = mapped_column(SmallInteger)  # lower goes first: replies before bulk
-    # Encrypted at rest (what she wrote travels in it): see SealedJSON.
-    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON())
+    payload: Mapped[dict[str, Any]]
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "status"))
     due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -208,7 +208,7 @@ def assert_each_update_handled_once(
     cipher = Cipher([TEST_KEY])
 
     async def check() -> None:
-        db = Database(database_url).seal_with(cipher)
+        db = Database(database_url)
         try:
             async with db.reading() as session:
                 outcomes = dict(

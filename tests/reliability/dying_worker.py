@@ -9,7 +9,6 @@ never answers; it prints ``sending`` and then waits there until it is killed.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 
 from bot.channels.base import OutboundMessage, SendContext, SendResult
@@ -17,7 +16,6 @@ from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.models import Channel
 from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
-from bot.privacy.crypto import Cipher
 
 
 class HangingPlatform:
@@ -30,7 +28,7 @@ class HangingPlatform:
 
 
 async def main(url: str) -> None:
-    db = Database(url).seal_with(Cipher(os.environ["TRAMPOLINE_ENCRYPTION_KEYS"].split(",")))
+    db = Database(url)
     limiters = {Channel.SIMULATOR: RateLimiter(ChannelRate(1e9))}
     dispatcher = Dispatcher(
         db, {Channel.SIMULATOR: HangingPlatform()}, SystemClock(), DispatchPolicy(), "dying", limiters
