@@ -34,9 +34,9 @@ from bot.conversation.check import (
 )
 from bot.conversation.flows import FlowError
 from bot.db.engine import Database
-from bot.db.sealing import UnsealedWrite
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
 from bot.db.models import Role
+from bot.db.sealing import UnsealedWrite
 from bot.i18n import Catalogs, normalise_locale
 from bot.i18n_csv import CsvError, catalog_path, export_csv, import_csv, stamp_reviewed
 from bot.i18n_extract import extract_catalog, update_catalogs, write_template

@@ -21,9 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 SEALED = "sealed"
 # What routing and the delivery record need; none of it is typed by a person.
-CLEAR_KEYS = frozenset(
-    {"locale", "rtl", "multiple", "skippable", "as_template", "document_sent", "template", "refused_as_text"}
-)
+CLEAR_KEYS = frozenset({"locale", "rtl", "multiple", "skippable", "as_template", "document_sent", "media_kind"})
 _ATTRIBUTE = "trampoline_sealer"
 
 
@@ -66,8 +64,12 @@ def unseal(payload: dict[str, Any], sealer: Sealer | None) -> dict[str, Any]:
 
 
 def reduce_after_send(payload: dict[str, Any]) -> dict[str, Any]:
-    """What the delivery record keeps once a message went out: no text, no file, no label."""
-    return {k: v for k, v in payload.items() if k in CLEAR_KEYS}
+    """What the delivery record keeps once a message went out: no text, no file, no label; the kind of a
+    voice note or photo it carried (not its file)."""
+    kept = {k: v for k, v in payload.items() if k in CLEAR_KEYS}
+    if payload.get("media"):
+        kept["media_kind"] = str(payload["media"][0])
+    return kept
 
 
 class SealedJSON(TypeDecorator[dict[str, Any]]):

@@ -11,8 +11,9 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.base import STARTED_KINDS
 from bot.db.engine import request_scrub
-from bot.db.models import OutboxMessage
+from bot.db.models import Channel, OutboxMessage, OutboxStatus
 from bot.db.sealing import reduce_after_send
 
 DOCUMENT = "document"
@@ -22,8 +23,9 @@ async def forget_after_send(session: AsyncSession, row_id: int) -> None:
     row = await session.get(OutboxMessage, row_id)
     if row is None:
         return
-    payload = row.payload or {}
-    row.payload = {**reduce_after_send(payload), **({"document_sent": True} if DOCUMENT in payload else {})}
+    # Still sealed when WhatsApp may ask for it again; reduced when it says delivered or read (bot.receipts).
+    if row.status is OutboxStatus.FAILED or not may_be_sent_again(row):
+        reduce_after_delivery(row)
     if row.person_id is None and row.recipient is not None:
         row.recipient = None
         # Set by a statement just before: the loaded row may not know it, so it is wiped the same way.
@@ -33,3 +35,15 @@ async def forget_after_send(session: AsyncSession, row_id: int) -> None:
         )
         row.payload = {"locale": row.payload.get("locale", "en")}
         request_scrub(session)
+
+
+def may_be_sent_again(row: OutboxMessage) -> bool:
+    """A WhatsApp message the bot started that went out as free text: if WhatsApp reports later that the
+    24-hour window was closed, it is queued again as a template, so its sealed text is kept until then."""
+    return row.channel is Channel.WHATSAPP and row.kind in STARTED_KINDS and not (row.payload or {}).get("as_template")
+
+
+def reduce_after_delivery(row: OutboxMessage) -> None:
+    """Delivered, read or failed for good: what the delivery record keeps (no text left)."""
+    payload = row.payload or {}
+    row.payload = {**reduce_after_send(payload), **({"document_sent": True} if DOCUMENT in payload else {})}

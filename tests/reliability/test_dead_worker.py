@@ -35,7 +35,9 @@ def claim_then_die(database_url: str) -> None:
     """Run the dying worker until it is sending its first message, then kill it with SIGKILL."""
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.dying_worker", database_url],
-        cwd=PROJECT, env={**os.environ, "TRAMPOLINE_ENCRYPTION_KEYS": TEST_KEY}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # The key as the service gets it: TRAMPOLINE_ENCRYPTION_KEYS in its environment.
+        env={**os.environ, "TRAMPOLINE_ENCRYPTION_KEYS": TEST_KEY},
+        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
