@@ -126,11 +126,10 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     """Build everything from the settings. Raises ``FlowError`` or ``SettingsError`` (one line each)."""
     # The simulator's clock control moves the clock forward; a service with real people never jumps in time.
     clock = clock or (OffsetClock() if settings.simulator_enabled else SystemClock())
-    db = Database(settings.database_url)
+    cipher = load_cipher(settings)
+    db = Database(settings.database_url, sealer=cipher)
     flows, catalogs = load_conversations()
-    conversations = ConversationService(
-        flows, catalogs, actions, load_cipher(settings), lock_rows=db.backend == "postgresql"
-    )
+    conversations = ConversationService(flows, catalogs, actions, cipher, lock_rows=db.backend == "postgresql")
     simulator = SimulatorChannel(clock)
     adapters: dict[Channel, ChannelAdapter] = {Channel.SIMULATOR: simulator}
     telegram = telegram_channel(settings, clock, flows, catalogs)

@@ -37,6 +37,7 @@ from bot.conversation.flows import FlowError
 from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
 from bot.db.models import Role
+from bot.db.sealing import UnsealedWrite
 from bot.i18n import Catalogs, normalise_locale
 from bot.i18n_csv import CsvError, catalog_path, export_csv, import_csv, stamp_reviewed
 from bot.i18n_extract import extract_catalog, update_catalogs, write_template
@@ -52,7 +53,7 @@ from bot.people import (
     list_people,
 )
 from bot.privacy.commands import register as register_privacy_commands
-from bot.privacy.crypto import create_key_file, key_file_for
+from bot.privacy.crypto import create_key_file, key_file_for, load_cipher
 from bot.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -128,8 +129,15 @@ def run_with_db(settings: Settings, as_json: bool, work: Callable[[Database], Aw
     """Open the database, refuse to work on an outdated schema, run ``work``, close the database. Expected
     problems (a bad request, an unreachable database) become one line, not a traceback."""
 
+    try:
+        # Outbox payloads are sealed with the notes' keys; a command that never touches free text works
+        # without them, and one that would write free text refuses (``UnsealedWrite``). Never makes a key.
+        sealer = load_cipher(settings)
+    except SettingsError:
+        sealer = None
+
     async def main() -> T:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, sealer=sealer)
         try:
             if not await is_current(db):
                 raise DomainError("the database schema is not up to date: run `trampoline db upgrade` first")
@@ -141,8 +149,18 @@ def run_with_db(settings: Settings, as_json: bool, work: Callable[[Database], Aw
         return asyncio.run(main())
     except DomainError as exc:
         fail(str(exc), as_json)
+    except UnsealedWrite:
+        fail(str(load_cipher_error(settings)), as_json)
     except (OSError, OperationalError, DBAPIError) as exc:
         fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL", as_json)
+
+
+def load_cipher_error(settings: Settings) -> str:
+    try:
+        load_cipher(settings)
+    except SettingsError as exc:
+        return str(exc)
+    return "an outbox message with free text needs the encryption key"
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -18,6 +18,7 @@ from bot.channels.base import STARTED_KINDS, DeliveryStatus
 from bot.db.engine import Database
 from bot.db.models import Channel, OutboxMessage, OutboxStatus
 from bot.outbox import AS_TEMPLATE
+from bot.privacy.outbox import reduce_after_delivery
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ async def record_statuses(db: Database, channel: Channel, statuses: Sequence[Del
                 target, sources = _ADVANCES[status.status]
                 if row.status in sources:
                     row.status = target
+                    reduce_after_delivery(row)  # it arrived: no text is kept (bot.privacy.outbox)
                     changed += 1
                 continue
             if status.status != "failed" or row.status not in (
@@ -69,6 +71,7 @@ async def record_statuses(db: Database, channel: Channel, statuses: Sequence[Del
                 log.info("outbox %s queued again as a template", row.id)
                 continue
             row.status = OutboxStatus.FAILED
+            reduce_after_delivery(row)
             row.last_error = status.error or "failed"
             _note(row, now, "failed", row.last_error)
             log.warning("outbox %s failed after it was sent: %s", row.id, row.last_error)

@@ -20,6 +20,8 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Base
+from bot.privacy.crypto import Cipher
+from tests.harness import TEST_KEY
 
 POSTGRES_ADMIN_URL = os.environ.get("TRAMPOLINE_TEST_POSTGRES_URL")
 SETTING_PREFIXES = ("TRAMPOLINE_", "TELEGRAM_", "WHATSAPP_")
@@ -126,7 +128,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
+    # Sealed with the test key, as the service seals with its own (bot.db.sealing).
+    database = Database(database_url, sealer=Cipher([TEST_KEY]))
     yield database
     await database.dispose()
 

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.db import inline_sqlite
+from bot.db.sealing import Sealer, seal_with
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_PRAGMAS = (
@@ -55,7 +56,7 @@ SQLITE_BEGIN = "trampoline_sqlite_begin"
 class Database:
     """Owns the engine. ``transaction()`` for anything that writes, ``reading()`` for pure reads."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, sealer: Sealer | None = None) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         options: dict[str, Any] = {"echo": echo}
@@ -77,6 +78,8 @@ class Database:
             self.engine = create_async_engine(self.url, **options)
             self.read_engine = self.engine
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
+        if sealer is not None:
+            self.seal_with(sealer)
         self._reader = async_sessionmaker(
             self.read_engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}), expire_on_commit=False
         )
@@ -135,6 +138,12 @@ class Database:
         except Exception:
             return False
         return True
+
+    def seal_with(self, sealer: Sealer) -> None:
+        """The key that seals the free text of outbox payloads at rest (bot.db.sealing)."""
+        seal_with(self.engine, sealer)
+        if self.read_engine is not self.engine:
+            seal_with(self.read_engine, sealer)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

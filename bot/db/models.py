@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.db.sealing import SealedJSON
 from bot.db.types import BigIntId, UTCDateTime, str_enum
 
 NAMING_CONVENTION = {
@@ -288,7 +289,8 @@ class OutboxMessage(Base):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
     kind: Mapped[str] = mapped_column(String(32))  # reply, nudge, alert, summary, ...
     priority: Mapped[int] = mapped_column(SmallInteger)  # lower goes first: replies before bulk
-    payload: Mapped[dict[str, Any]]
+    # Free text sealed at rest and reduced to the clear routing keys after sending (bot.db.sealing).
+    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON())
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "status"))
     due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -167,7 +167,7 @@ def participants(database_url: str, users: list[TelegramUser]) -> dict[int, int]
     """Migrate, then make each Telegram user an onboarded participant; returns {telegram id: person id}."""
 
     async def make() -> dict[int, int]:
-        db = Database(database_url)
+        db = Database(database_url, sealer=Cipher([TEST_KEY]))
         try:
             await upgrade(db)
             bot = Bot(db, FakeClock(datetime.now(UTC)))
@@ -208,7 +208,7 @@ def assert_each_update_handled_once(
     cipher = Cipher([TEST_KEY])
 
     async def check() -> None:
-        db = Database(database_url)
+        db = Database(database_url, sealer=cipher)
         try:
             async with db.reading() as session:
                 outcomes = dict(

@@ -16,6 +16,8 @@ from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.models import Channel
 from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.privacy.crypto import load_cipher
+from bot.settings import load_settings
 
 
 class HangingPlatform:
@@ -28,7 +30,8 @@ class HangingPlatform:
 
 
 async def main(url: str) -> None:
-    db = Database(url)
+    # The key as the service gets it: from the settings (TRAMPOLINE_ENCRYPTION_KEYS or the key file).
+    db = Database(url, sealer=load_cipher(load_settings(database_url=url)))
     limiters = {Channel.SIMULATOR: RateLimiter(ChannelRate(1e9))}
     dispatcher = Dispatcher(
         db, {Channel.SIMULATOR: HangingPlatform()}, SystemClock(), DispatchPolicy(), "dying", limiters

@@ -5,6 +5,7 @@ again (it may have arrived: a duplicate is worse than a gap) but marked failed w
 from __future__ import annotations
 
 import asyncio
+import os
 import select
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Channel, OutboxMessage, OutboxStatus
 from bot.outbox import Dispatcher
-from tests.harness import Bot
+from tests.harness import TEST_KEY, Bot
 from tests.scheduling.test_nudges import Flaky, instant_limiters, queue_replies
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,8 @@ def claim_then_die(database_url: str) -> None:
     """Run the dying worker until it is sending its first message, then kill it with SIGKILL."""
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.dying_worker", database_url],
+        # The key as the service gets it: TRAMPOLINE_ENCRYPTION_KEYS in its environment.
+        env={**os.environ, "TRAMPOLINE_ENCRYPTION_KEYS": TEST_KEY},
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
