@@ -369,7 +369,7 @@ def _rss_mb() -> float:
 
 def _rss_worker(url: str, first: int, count: int, answer: Any) -> None:
     async def work() -> dict[str, float]:
-        db = Database(url)
+        db = Database(url, sealer=Cipher([KEY]))
         inbox, simulator = inbound_stack(db)
         inbox.start()
         try:
@@ -459,7 +459,7 @@ async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
     except (OSError, asyncpg.PostgresError) as exc:
         return {"pg_msgs_per_s": None, "pg_error": f"PostgreSQL not reachable: {type(exc).__name__}"}
     url = make_url(POSTGRES).set(drivername="postgresql+asyncpg", database=name).render_as_string(False)
-    db = Database(url)
+    db = Database(url, sealer=Cipher([KEY]))
     try:
         return await bench_ours(db, args, "pg_")
     finally:
@@ -480,7 +480,7 @@ async def main() -> None:
     result: dict[str, Any] = {"participants": args.participants, "concurrent": args.concurrent, "rate": args.rate}
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        db = Database(url)
+        db = Database(url, sealer=Cipher([KEY]))
         try:
             result |= await bench_ours(db, args, "")
             print("sqlite:", json.dumps(result), flush=True)

@@ -31,6 +31,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from cryptography.fernet import Fernet as _Fernet
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -40,7 +41,10 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Channel, OutboxMessage, OutboxStatus
 from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy
+from bot.privacy.crypto import Cipher as _Cipher
 from bot.scheduling.planner import plan_checkins
+
+BENCH_SEALER = _Cipher([_Fernet.generate_key().decode()])  # the outbox is sealed, as in the service
 
 POSTGRES = os.environ.get("TRAMPOLINE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 ZONES = ["Europe/Brussels", "Asia/Kabul", "Africa/Asmara", "Africa/Mogadishu", "Europe/Kyiv", "America/New_York"]
@@ -61,7 +65,7 @@ async def bench_planning(participants: int) -> dict[str, Any]:
     name = f"trampoline_bench_{uuid.uuid4().hex[:8]}"
     await _admin(f'CREATE DATABASE "{name}"')
     url = make_url(POSTGRES).set(drivername="postgresql+asyncpg", database=name).render_as_string(False)
-    db = Database(url)
+    db = Database(url, sealer=BENCH_SEALER)
     try:
         await upgrade(db)
         zones = "ARRAY[" + ",".join(f"'{z}'" for z in ZONES) + "]"
@@ -178,7 +182,7 @@ async def bench_dispatch(messages: int, rate: int) -> dict[str, Any]:
     emulator.start()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}")
+        db = Database(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}", sealer=BENCH_SEALER)
         platform = EmulatedPlatform(base_url)
         try:
             for _ in range(200):

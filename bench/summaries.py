@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from cryptography.fernet import Fernet as _Fernet
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
@@ -33,6 +34,9 @@ from bot.coaching.texts import CoachTexts
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Person, Role
+from bot.privacy.crypto import Cipher as _Cipher
+
+BENCH_SEALER = _Cipher([_Fernet.generate_key().decode()])  # the outbox is sealed, as in the service
 
 POSTGRES = os.environ.get("TRAMPOLINE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 NOW = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # a Friday, 15:00 in Brussels: week 2026-W48
@@ -107,7 +111,7 @@ async def bench(coaches: int, per_coach: int, weeks: int) -> dict[str, Any]:
     name = f"trampoline_bench_{uuid.uuid4().hex[:8]}"
     await _admin(f'CREATE DATABASE "{name}"')
     url = make_url(POSTGRES).set(drivername="postgresql+asyncpg", database=name).render_as_string(False)
-    db = Database(url)
+    db = Database(url, sealer=BENCH_SEALER)
     try:
         await upgrade(db)
         filled = time.perf_counter()

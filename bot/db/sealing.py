@@ -8,7 +8,7 @@ dispatcher claims it to send. After sending, ``reduce_after_send`` leaves only t
 
 The sealer is given to the engine (``seal_with``), not read from settings: the database layer does not know
 where keys come from. Writing a payload with free text to an engine without a sealer is refused, so a
-process that forgot its key fails loudly instead of storing her words in clear (decision 0019).
+process that forgot its key fails loudly instead of storing her words in clear (decision 0022).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Every text-like column is either encrypted or in the registry of bot.privacy.columns, and docs/privacy.md
-names each of them with its protection (decision 0019)."""
+names each of them with its protection (decision 0022)."""
 
 from __future__ import annotations
 

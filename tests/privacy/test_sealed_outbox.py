@@ -1,4 +1,4 @@
-"""Encrypted means encrypted (decision 0019): what she typed is never in the database file in clear text,
+"""Encrypted means encrypted (decision 0022): what she typed is never in the database file in clear text,
 not while the message about it waits in the outbox, not after it went out. Her note reaches her coach word
 for word all the same. Checked on the raw SQLite file and its write-ahead log, and on a PostgreSQL dump."""
 
