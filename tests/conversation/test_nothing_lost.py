@@ -55,3 +55,15 @@ async def test_two_checkins_in_one_week_keep_both_notes_and_contact_requests(db:
     assert summary.weekly["2026-W48"][0] == 1  # one woman checked in, however often
     lines = render_lines(texts, summary)
     assert any("Amina" in line and line.count("💬") == 2 for line in lines)  # both notes listed
+
+
+@pytest.mark.parametrize(("locale", "word"), [("en", "course "), ("ar", "دورة ")])
+async def test_a_long_note_is_kept_whole(db: Database, locale: str, word: str) -> None:
+    bot = Bot(db, FakeClock(MONDAY))
+    person_id, phone = await onboarded(bot, locale=locale)
+    note = (word * 400).strip() + " END"  # over the old cut at 2,000; a message holds 4,096
+    await _checkin(phone, "3", note)
+    async with db.reading() as session:
+        checkin = await session.scalar(select(CheckIn).where(CheckIn.person_id == person_id))
+    assert checkin is not None and len(note) > 2000
+    assert bot.cipher.decrypt(checkin.note_ciphertext or "") == note
