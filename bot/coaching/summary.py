@@ -84,12 +84,13 @@ class ParticipantWeek:
     last_contact: datetime | None = None
     # Her two latest completed check-ins within the last eight weeks, newest first: (week, mood).
     checkins: list[tuple[str, int | None]] = field(default_factory=list)
-    # The summary's own week in full: (steps, obstacles, note kind), when she checked in.
-    current: tuple[list[str], list[str], str | None] | None = None
+    # The summary's own week in full, over every check-in she made that week: (steps, obstacles, the kind of
+    # each note in order). She may check in more than once a week; nothing is dropped (decision 0015).
+    current: tuple[list[str], list[str], list[str]] | None = None
     alerts: set[str] = field(default_factory=set)
     buddy_stuck: bool = False
 
-    def this_week(self, week: str) -> tuple[int | None, list[str], list[str], str | None] | None:
+    def this_week(self, week: str) -> tuple[int | None, list[str], list[str], list[str]] | None:
         if self.current is None or not self.checkins or self.checkins[0][0] != week:
             return None
         return (self.checkins[0][1], *self.current)
@@ -200,13 +201,14 @@ async def _collect_chunk(
     connection = await session.connection()
     weekly: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
     totals = await connection.execute(
-        select(caseload.c.coach_id, CheckIn.week, func.count(), func.sum(step_count))
+        select(caseload.c.coach_id, CheckIn.week, func.count(CheckIn.person_id.distinct()), func.sum(step_count))
         .join(caseload, caseload.c.participant_id == CheckIn.person_id)
         .where(CheckIn.week.in_(all_weeks), CheckIn.completed_at.is_not(None))
         .group_by(caseload.c.coach_id, CheckIn.week)
     )
     for coach_id, label, done_count, steps_taken in totals:
         weekly[coach_id][label] = (int(done_count), int(steps_taken or 0))
+    # Each week's LATEST mood (she may check in more than once a week), then her two newest weeks.
     latest = (
         select(
             caseload.c.coach_id,
@@ -214,7 +216,10 @@ async def _collect_chunk(
             CheckIn.week,
             CheckIn.mood,
             func.row_number()
-            .over(partition_by=(caseload.c.coach_id, CheckIn.person_id), order_by=CheckIn.week.desc())
+            .over(
+                partition_by=(caseload.c.coach_id, CheckIn.person_id, CheckIn.week),
+                order_by=(CheckIn.completed_at.desc(), CheckIn.id.desc()),
+            )
             .label("newest"),
         )
         .join(caseload, caseload.c.participant_id == CheckIn.person_id)
@@ -225,8 +230,23 @@ async def _collect_chunk(
         )
         .subquery()
     )
+    weekly_moods = (
+        select(
+            latest.c.coach_id,
+            latest.c.person_id,
+            latest.c.week,
+            latest.c.mood,
+            func.row_number()
+            .over(partition_by=(latest.c.coach_id, latest.c.person_id), order_by=latest.c.week.desc())
+            .label("recent"),
+        )
+        .where(latest.c.newest == 1)
+        .subquery()
+    )
     moods = await connection.execute(
-        select(latest.c.coach_id, latest.c.person_id, latest.c.week, latest.c.mood).where(latest.c.newest <= 2)
+        select(weekly_moods.c.coach_id, weekly_moods.c.person_id, weekly_moods.c.week, weekly_moods.c.mood).where(
+            weekly_moods.c.recent <= 2
+        )
     )
     for coach_id, pid, label, mood in moods:
         seen = people.get((coach_id, pid))
@@ -238,11 +258,16 @@ async def _collect_chunk(
         )
         .join(caseload, caseload.c.participant_id == CheckIn.person_id)
         .where(CheckIn.week.in_(set(weeks_of.values())), CheckIn.completed_at.is_not(None))
+        .order_by(CheckIn.completed_at, CheckIn.id)
     )
     for coach_id, pid, label, steps, obstacles, note_kind in current:
         done = people.get((coach_id, pid))
         if done is not None and weeks_of[coach_id] == label:
-            done.current = (list(steps or []), list(obstacles or []), note_kind)
+            so_far = done.current or ([], [], [])
+            merged_steps = so_far[0] + [s for s in steps or [] if s not in so_far[0]]
+            merged_obstacles = so_far[1] + [o for o in obstacles or [] if o not in so_far[1]]
+            kinds = so_far[2] + ([note_kind] if note_kind is not None else [])
+            done.current = (merged_steps, merged_obstacles, kinds)
 
     earliest = min(_week_start(weeks_of[c.id], c.timezone) for c in coaches)
     alerts = await session.execute(
@@ -335,7 +360,7 @@ def render_lines(texts: CoachTexts, summary: CoachSummary) -> list[str]:
             lines.append(say("line_no_checkin", locale, name=p.name))
             continue
         done += 1
-        mood, steps, obstacles, note_kind = current
+        mood, steps, obstacles, note_kinds = current
         taken = [s for s in steps if s != NO_STEP]
         named = [o for o in obstacles if o != NO_OBSTACLE]
         step_counts.update(taken)
@@ -353,8 +378,10 @@ def render_lines(texts: CoachTexts, summary: CoachSummary) -> list[str]:
                 obstacles=extra,
             ).replace("  ", " ")
         )
-        if note_kind is not None:
-            notes.append(f"{p.name} {'🎤' if note_kind in ('voice', 'audio') else '💬'}")
+        # Every note of the week, one mark each: two notes show as two marks.
+        if note_kinds:
+            marks = "".join("🎤" if kind in ("voice", "audio") else "💬" for kind in note_kinds)
+            notes.append(f"{p.name} {marks}")
     if notes:
         lines += ["", say("summary_notes", locale, names=notes)]
     lines += ["", say("summary_totals", locale)]

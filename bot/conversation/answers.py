@@ -52,11 +52,44 @@ def match_choice(text: str, options: Sequence[Option]) -> str | None:
         return None
     if wanted.isdigit():
         number = int(wanted)
-        return options[number - 1].value if 1 <= number <= len(options) else None
+        if 1 <= number <= len(options):
+            return options[number - 1].value
+        return _by_range(wanted, options)  # not a choice's number: maybe her age, "30"
     for option in options:
         names = {simplify(option.label), *(simplify(w) for w in option.words)}
         names.discard("")
         if wanted in names:
+            return option.value
+    return _by_range(wanted, options) or _by_time(text, options)
+
+
+# A choice whose values are ranges ("18_24", "41_plus") takes a number in the range: "30", "۳۵", "35 years".
+_RANGE_VALUE = re.compile(r"^(\d+)_(\d+|plus)$")
+_NUMBER_AND_WORD = re.compile(r"^(\d{1,3})(?:\s*[^\d\s]+)?$")  # "35", "35 years", "35 jaar", "35ans"
+
+
+def _by_range(wanted: str, options: Sequence[Option]) -> str | None:
+    """The option whose range holds the number she typed; None below the lowest range or past 120."""
+    match = _NUMBER_AND_WORD.match(wanted)
+    if not match:
+        return None
+    number = int(match.group(1))
+    if number > 120:
+        return None
+    for option in options:
+        bounds = _RANGE_VALUE.match(option.value)
+        if bounds and int(bounds.group(1)) <= number and (bounds.group(2) == "plus" or number <= int(bounds.group(2))):
+            return option.value
+    return None
+
+
+def _by_time(text: str, options: Sequence[Option]) -> str | None:
+    """A choice of times ("22:00") takes the time typed in any form: "22h", "22u", "10pm", "٢٢:٠٠"."""
+    moment = parse_time(text)
+    if moment is None:
+        return None
+    for option in options:
+        if parse_time(option.label) == moment:
             return option.value
     return None
 
@@ -87,17 +120,25 @@ def parse_number(text: str) -> float | None:
         return None
 
 
-_TIME = re.compile(r"^(\d{1,2})(?:\s*[:.hH]\s*(\d{2})?)?$")
+_TIME = re.compile(r"^(\d{1,2})(?:\s*(?:[:.hHu]|uur|heures?)\s*(\d{2})?)?$")
+_TIME_12H = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s*m\.?$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DATE_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
 def parse_time(text: str) -> time | None:
-    """``9``, ``09:30``, ``9.30``, ``21h``, ``21h15`` -> a time of day."""
-    match = _TIME.match(western_digits(text).strip())
-    if not match:
+    """``9``, ``09:30``, ``9.30``, ``21h``, ``21h15``, ``14u``, ``14 uur``, ``2pm``, ``2:30 p.m.``, in any
+    digits -> a time of day."""
+    value = western_digits(text).strip().casefold()
+    if twelve := _TIME_12H.match(value):
+        hour, minute = int(twelve.group(1)), int(twelve.group(2) or 0)
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if twelve.group(3) == "p" else 0)
+    elif match := _TIME.match(value):
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    else:
         return None
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)

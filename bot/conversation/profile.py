@@ -38,23 +38,26 @@ CONTEXT_NAMES = frozenset(
     {"name", "organisation", "coach", "coach_gender", "language_hint", "role", "weeks", "paused_until"}
 )
 MAX_NAME_LENGTH = 60
-MAX_NOTE_LENGTH = 2000
+# A note is kept whole, however long (decision 0015): one message is all she sends at once, and the channels
+# split a long text when it goes out to her coach. It used to be cut at 2,000 characters without a word.
+MAX_NOTE_LENGTH: int | None = None
 
 
 class SaveError(ValueError):
     """A value that does not fit the field; the flow file is wrong, not her answer."""
 
 
-def clean_text(text: str, limit: int) -> str:
+def clean_text(text: str, limit: int | None) -> str:
     """Her typed text without control characters or bidi overrides (which could disguise what the coach
-    reads), with spaces folded, cut at ``limit`` characters."""
+    reads), with spaces folded, cut at ``limit`` characters (a name; never a note: ``None``)."""
     kept = "".join(
         " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") and char != "\n" else char
         for char in text
         if unicodedata.category(char) != "Cf" or char in "\u200c\u200d"  # keep ZWNJ/ZWJ: Persian needs them
     )
     lines = [" ".join(line.split()) for line in kept.splitlines()]
-    return "\n".join(line for line in lines if line)[:limit]
+    cleaned = "\n".join(line for line in lines if line)
+    return cleaned if limit is None else cleaned[:limit]
 
 
 def save_to_person(person: Person, name: str, value: Any) -> None:

@@ -709,17 +709,12 @@ class ConversationService:
                 save_to_checkin(checkin, name, value, self.cipher)
 
     async def _open_checkin(self, turn: Turn) -> int:
-        """This week's check-in (the ISO week in her time zone); doing it again updates the same one."""
+        """A new check-in for this week (the ISO week in her time zone). Checking in again the same week makes
+        another record: her first note and her "contact me" are kept (decision 0015)."""
         year, week, _ = turn.now.astimezone(ZoneInfo(turn.person.timezone)).isocalendar()
         label = f"{year}-W{week:02d}"
-        # A check-in is written as soon as it is made (below), so this read needs nothing written first.
-        with turn.session.no_autoflush:
-            checkin = await turn.session.scalar(
-                select(CheckIn).where(CheckIn.person_id == turn.person.id, CheckIn.week == label)
-            )
-        if checkin is None:
-            checkin = CheckIn(person_id=turn.person.id, week=label, steps=[], obstacles=[], started_at=turn.now)
-            turn.session.add(checkin)
+        checkin = CheckIn(person_id=turn.person.id, week=label, steps=[], obstacles=[], started_at=turn.now)
+        turn.session.add(checkin)
         await turn.session.flush()  # its id, and the conversation just made
         return checkin.id
 

@@ -340,11 +340,12 @@ class Nudge(Base):
 
 
 class CheckIn(Base):
-    """One weekly check-in. ``week`` is the ISO week in her time zone, like ``2026-W48``."""
+    """One check-in. ``week`` is the ISO week in her time zone, like ``2026-W48``. She may check in more than
+    once a week: each check-in is its own record, nothing she sent is replaced (decision 0015)."""
 
     __tablename__ = "checkins"
     __table_args__ = (
-        UniqueConstraint("person_id", "week"),
+        Index("ix_checkins_person_id_week", "person_id", "week"),
         CheckConstraint("mood BETWEEN 1 AND 5", name="mood_range"),
     )
 
