@@ -18,9 +18,10 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Channel, Nudge, NudgeStatus, OutboxMessage, OutboxStatus, Person, PersonStatus
 from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.privacy.crypto import Cipher
 from bot.scheduling.planner import NudgeRunner, plan_checkins
 from bot.scheduling.timing import in_quiet_hours, iso_week, local
-from tests.harness import Bot, Phone, onboarded
+from tests.harness import TEST_KEY, Bot, Phone, onboarded
 
 START = datetime(2026, 10, 19, 0, 0, tzinfo=UTC)  # a Monday; Europe turns the clocks back on 25 October
 INSTANT = {Channel.SIMULATOR: ChannelRate(1e9)}
@@ -357,7 +358,7 @@ async def test_a_claim_that_died_while_sending_is_not_sent_again(db: Database, c
 async def test_two_dispatchers_share_the_work_without_duplicates(database_url: str, clock: FakeClock) -> None:
     if database_url.startswith("sqlite"):
         pytest.skip("several workers share an outbox on PostgreSQL (SQLite has one claimer)")
-    first_db, second_db = Database(database_url), Database(database_url)
+    first_db, second_db = (Database(database_url, sealer=Cipher([TEST_KEY])) for _ in range(2))
     try:
         await queue_replies(Bot(first_db, clock), 300)
         first, second = Flaky(), Flaky()
