@@ -40,6 +40,9 @@ AUTONYMS: dict[str, str] = {
     "uk": "Українська",
     "ru": "Русский",
 }
+# Phones that name Dari in other ways: Telegram and most phones have no Dari, so Afghan women set Persian
+# (``fa``, ``fa-IR``, ``fa-AF``); ISO 639-3 ``prs`` is Dari itself. All of them get our Dari (decision 0021).
+LANGUAGE_ALIASES: dict[str, str] = {"fa": "fa_AF", "prs": "fa_AF"}
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
 DOMAIN = "messages"
@@ -59,9 +62,10 @@ def locale_from_hint(hint: str | None) -> str | None:
     if not hint:
         return None
     code = hint.strip().replace("-", "_")
-    if code.lower() in ("prs", "fa_af"):
-        return "fa_AF"
-    for candidate in (code, code.split("_")[0]):
+    base = code.split("_")[0].lower()
+    if base in LANGUAGE_ALIASES:
+        return LANGUAGE_ALIASES[base]
+    for candidate in (code, base):
         try:
             return normalise_locale(candidate)
         except ValueError:
