@@ -43,8 +43,11 @@ AUTONYMS: dict[str, str] = {
 # Phones that name Dari in other ways: Telegram and most phones have no Dari, so Afghan women set Persian
 # (``fa``, ``fa-IR``, ``fa-AF``); ISO 639-3 ``prs`` is Dari itself. All of them get our Dari (decision 0021).
 LANGUAGE_ALIASES: dict[str, str] = {"fa": "fa_AF", "prs": "fa_AF"}
+LEFT_TO_RIGHT_ISOLATE = "\u2066"
+RIGHT_TO_LEFT_ISOLATE = "\u2067"
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
+ISOLATE_OPENERS = frozenset({LEFT_TO_RIGHT_ISOLATE, RIGHT_TO_LEFT_ISOLATE, FIRST_STRONG_ISOLATE})
 DOMAIN = "messages"
 
 
@@ -77,10 +80,31 @@ def is_right_to_left(locale: str) -> bool:
     return locale in RIGHT_TO_LEFT_LOCALES
 
 
-def isolate(fragment: str) -> str:
+def isolate(fragment: str, opener: str = FIRST_STRONG_ISOLATE) -> str:
     """Wrap a fragment (a name, number, date, code, link) so it keeps its own direction inside
-    right-to-left text, as Telegram and WhatsApp render it."""
-    return f"{FIRST_STRONG_ISOLATE}{fragment}{POP_DIRECTIONAL_ISOLATE}"
+    right-to-left text, as Telegram and WhatsApp render it. An isolate ends at the end of its line (a line
+    break ends a paragraph in the Unicode bidi algorithm), so a fragment of several lines is isolated line
+    by line: one isolate around all of them would leave a stray U+2069 on the last line."""
+    return "\n".join(f"{opener}{line}{POP_DIRECTIONAL_ISOLATE}" if line else line for line in fragment.split("\n"))
+
+
+def isolate_problems(text: str) -> list[str]:
+    """What is wrong with the directional isolates of a text, line by line (a line break ends every
+    isolate still open): an isolate opened and not closed on its line, or a U+2069 that closes none."""
+    problems: list[str] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        depth = 0
+        for char in line:
+            if char in ISOLATE_OPENERS:
+                depth += 1
+            elif char == POP_DIRECTIONAL_ISOLATE:
+                if depth == 0:
+                    problems.append(f"line {number}: a U+2069 that closes no isolate")
+                else:
+                    depth -= 1
+        if depth:
+            problems.append(f"line {number}: {depth} isolate(s) not closed by U+2069 on the line")
+    return problems
 
 
 def babel_locale(locale: str) -> Locale:
