@@ -8,6 +8,7 @@ there is no separate compile step. Message ids are the English texts, so English
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -86,6 +87,33 @@ def isolate(fragment: str, opener: str = FIRST_STRONG_ISOLATE) -> str:
     break ends a paragraph in the Unicode bidi algorithm), so a fragment of several lines is isolated line
     by line: one isolate around all of them would leave a stray U+2069 on the last line."""
     return "\n".join(f"{opener}{line}{POP_DIRECTIONAL_ISOLATE}" if line else line for line in fragment.split("\n"))
+
+
+# A left-to-right run that a right-to-left line would show back to front: numbers (times, dates) joined by
+# dashes or spaces, as in "21:00 - 08:00" or "1 3". Western digits only: Arabic-Indic digits read right
+# to left in their own script. A run ends on a digit, so the full stop after it stays in the sentence.
+_LTR_RUN = re.compile(r"[0-9](?:[0-9:./]*[0-9])?(?:(?:\s*[-\u2013\u2014]\s*|[ \u00a0])[0-9](?:[0-9:./]*[0-9])?)+")
+
+
+def isolate_ltr_runs(text: str) -> str:
+    """Each left-to-right run of ``text`` (a time range, numbers in a row) in one left-to-right isolate
+    (LRI...PDI), so a right-to-left line shows it whole and in its own order: "21:00 - 08:00", not
+    "08:00 - 21:00"."""
+    return _LTR_RUN.sub(lambda match: isolate(match.group(0), LEFT_TO_RIGHT_ISOLATE), text)
+
+
+def unisolated_ltr_runs(text: str) -> list[str]:
+    """The left-to-right runs of ``text`` that are not inside an isolate (what ``isolate_ltr_runs`` misses)."""
+    outside, depth = [], 0
+    for char in text:
+        if char in ISOLATE_OPENERS:
+            depth += 1
+        elif char == POP_DIRECTIONAL_ISOLATE:
+            depth = max(depth - 1, 0)
+        elif char == "\n":
+            depth = 0
+        outside.append(char if depth == 0 else "\x00")
+    return _LTR_RUN.findall("".join(outside))
 
 
 def isolate_problems(text: str) -> list[str]:

@@ -15,6 +15,7 @@ from bot import i18n
 from bot.clock import FakeClock
 from bot.conversation.check import Msgid, label_slots, sendable_texts, template_msgids
 from bot.conversation.flows import PluralText
+from bot.conversation.interpreter import Message
 from bot.conversation.render import Renderer
 from bot.db.engine import Database
 from bot.db.models import Channel, ConsentKind, ConsentRecord, Person
@@ -107,6 +108,38 @@ def test_every_text_has_balanced_isolates(locale: str) -> None:
         label = slot.msgid if not slot.translate else CATALOGS.translations(locale).gettext(slot.msgid)
         problems += [f"button {slot.msgid!r}: {p}" for p in i18n.isolate_problems(slot.shown(label))]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale", RIGHT_TO_LEFT)
+def test_every_left_to_right_run_is_isolated_whole(locale: str) -> None:
+    """A time range or numbers in a row ("21:00 - 08:00", "1 3") in a right-to-left text or button is one
+    left-to-right isolate, or the line shows it back to front."""
+    left = []
+    for text in SENT:
+        for shown in _rendered(text, locale):
+            left += [(text[0][:50], run) for run in i18n.unisolated_ltr_runs(shown)]
+    for step in (s for flow in FLOWS.flows.values() for s in flow.steps if s.ask in ("choice", "multi")):
+        message = Message(text=step.text or "", step=step.id, choices=tuple(FLOWS.choices(step)))
+        for button in RENDERER.message(message, locale, VALUES).buttons:
+            left += [(button.label, run) for run in i18n.unisolated_ltr_runs(button.label)]
+    assert not left, left
+
+
+@pytest.mark.parametrize("locale", [*RIGHT_TO_LEFT, "nl"])
+def test_quiet_hours_are_one_left_to_right_unit_in_right_to_left_languages(locale: str) -> None:
+    step = FLOWS.flow("onboarding").step("quiet_hours")
+    shown = RENDERER.message(
+        Message(text=step.text or "", step=step.id, choices=tuple(FLOWS.choices(step))), locale, {}
+    )
+    lri, pdi = i18n.LEFT_TO_RIGHT_ISOLATE, i18n.POP_DIRECTIONAL_ISOLATE
+    if i18n.is_right_to_left(locale):
+        assert shown.buttons[0].label == f"🌙 {lri}21:00 - 08:00{pdi}"
+        assert all(b.label.count(lri) == b.label.count(pdi) == 1 for b in shown.buttons)
+    else:
+        assert shown.buttons[0].label == "🌙 21:00 - 08:00"
+    example = FLOWS.texts["whatsapp_multiple_hint"]
+    if i18n.is_right_to_left(locale):
+        assert f"{lri}1 3{pdi}" in RENDERER.text(example, locale, {})
 
 
 def test_the_isolate_check_finds_a_stray_and_an_unclosed_isolate() -> None:

@@ -19,7 +19,7 @@ from bot.conversation.answers import simplify
 from bot.conversation.flows import EMPTY_PLACEHOLDERS, Choice, FlowSet, NamedText, PluralText, Step
 from bot.conversation.interpreter import Translator
 from bot.conversation.render import SKIP_EMOJI, SUGGESTED_MARK
-from bot.i18n import SUPPORTED_LOCALES, Catalogs, isolate_problems
+from bot.i18n import SUPPORTED_LOCALES, Catalogs, is_right_to_left, isolate_ltr_runs, isolate_problems
 
 # WhatsApp shows at most 20 characters on a reply button (at most 3 per message) and 24 in a list row.
 MAX_REPLY_BUTTONS = 3
@@ -68,7 +68,7 @@ class LabelSlot:
         return f"{self.prefix}{label}{self.suffix}"
 
     def problem(self, label: str, locale: str) -> str | None:
-        shown = self.shown(label)
+        shown = self.shown(isolate_ltr_runs(label) if is_right_to_left(locale) else label)
         if len(shown) <= self.limit:
             return None
         return (
