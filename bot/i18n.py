@@ -143,8 +143,39 @@ def number(value: float, locale: str) -> str:
     return format_decimal(value, locale=babel_locale(locale))
 
 
+# Arabic-script languages write their own comma and semicolon: "،" and "؛", never "," and ";".
+ARABIC_SCRIPT_LOCALES: frozenset[str] = frozenset({"ar", "fa_AF", "ps"})
+LATIN_PUNCTUATION = ",;"
+
+
 def listing(items: Iterable[str], locale: str) -> str:
+    """Items as one list in her language ("a, b and c"; "a، b، و c"), as Babel's CLDR data writes it."""
     return format_list(list(items), locale=babel_locale(locale))
+
+
+def semicolon(locale: str) -> str:
+    """What separates the parts of a list whose parts have commas: "; ", or "؛ " in Arabic script."""
+    return "؛ " if locale in ARABIC_SCRIPT_LOCALES else "; "
+
+
+def latin_punctuation(text: str) -> list[str]:
+    """The Latin commas and semicolons of ``text`` outside its isolates and placeholders (what an
+    Arabic-script text must not have)."""
+    found, depth, braces = [], 0, 0
+    for char in text:
+        if char in ISOLATE_OPENERS:
+            depth += 1
+        elif char == POP_DIRECTIONAL_ISOLATE:
+            depth = max(depth - 1, 0)
+        elif char == "\n":
+            depth = 0
+        elif char == "{":
+            braces += 1
+        elif char == "}":
+            braces = max(braces - 1, 0)
+        elif char in LATIN_PUNCTUATION and not depth and not braces:
+            found.append(char)
+    return found
 
 
 def moment(value: datetime, locale: str, timezone: str) -> str:

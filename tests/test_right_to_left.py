@@ -111,6 +111,20 @@ def test_every_text_has_balanced_isolates(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", RIGHT_TO_LEFT)
+def test_every_text_uses_arabic_script_punctuation(locale: str) -> None:
+    """No Latin "," or ";" outside what was filled in (an address keeps its own comma, in its isolate)."""
+    latin = []
+    for text in SENT:
+        for shown in _rendered(text, locale):
+            if i18n.latin_punctuation(shown):
+                latin.append(shown)
+    for slot in label_slots(FLOWS):
+        if slot.translate and i18n.latin_punctuation(CATALOGS.translations(locale).gettext(slot.msgid)):
+            latin.append(slot.msgid)
+    assert not latin, latin
+
+
+@pytest.mark.parametrize("locale", RIGHT_TO_LEFT)
 def test_every_left_to_right_run_is_isolated_whole(locale: str) -> None:
     """A time range or numbers in a row ("21:00 - 08:00", "1 3") in a right-to-left text or button is one
     left-to-right isolate, or the line shows it back to front."""
@@ -177,6 +191,9 @@ async def test_her_data_summary_has_balanced_isolates(bot: Bot, locale: str) -> 
     tr = bot.language(locale)
     assert tr.gettext("What you agreed to") in summary.text
     assert i18n.isolate_problems(summary.text) == [], summary.text
+    assert i18n.latin_punctuation(summary.text) == [], summary.text
+    consents = next(line for line in summary.text.splitlines() if tr.gettext("What you agreed to") in line)
+    assert "\u061b" in consents  # her consents, one after the other, with the Arabic semicolon
     async with bot.db.reading() as session:
         person = await session.scalar(select(Person).where(Person.id == her.person_id))
         assert person is not None and person.status.value == "active"
@@ -194,3 +211,17 @@ def test_flows_check_fails_on_an_unbalanced_isolate(tmp_path: Path) -> None:
     assert result.exit_code == 1
     line = next(line for line in result.stdout.splitlines() if "'Saving your answers'" in line)
     assert "fa_AF:" in line and "a U+2069 that closes no isolate" in line
+
+
+def test_flows_check_fails_on_a_latin_comma_in_an_arabic_script_language(tmp_path: Path) -> None:
+    locales = _copy_locales(tmp_path)
+
+    def comma(catalog: Any) -> None:
+        entry = catalog.get("Saving your answers")
+        entry.string = f"{entry.string}, {entry.string}"
+
+    _edit(locales, "ps", comma)
+    result = _check(locales)
+    assert result.exit_code == 1
+    line = next(line for line in result.stdout.splitlines() if "'Saving your answers'" in line)
+    assert "ps:" in line and 'a Latin "," or ";"' in line

@@ -19,7 +19,15 @@ from bot.conversation.answers import simplify
 from bot.conversation.flows import EMPTY_PLACEHOLDERS, Choice, FlowSet, NamedText, PluralText, Step
 from bot.conversation.interpreter import Translator
 from bot.conversation.render import SKIP_EMOJI, SUGGESTED_MARK
-from bot.i18n import SUPPORTED_LOCALES, Catalogs, is_right_to_left, isolate_ltr_runs, isolate_problems
+from bot.i18n import (
+    ARABIC_SCRIPT_LOCALES,
+    SUPPORTED_LOCALES,
+    Catalogs,
+    is_right_to_left,
+    isolate_ltr_runs,
+    isolate_problems,
+    latin_punctuation,
+)
 
 # WhatsApp shows at most 20 characters on a reply button (at most 3 per message) and 24 in a list row.
 MAX_REPLY_BUTTONS = 3
@@ -343,8 +351,12 @@ def _review(report: LocaleReport, catalog: Catalog, wanted: Iterable[Msgid]) -> 
 
 def text_problems(translation: str, locale: str, context: str | None = None) -> list[str]:
     """What is wrong with how one translation shows in its language: directional isolates that do not
-    balance on their line (U+2066/2067/2068 each closed by U+2069, no stray U+2069)."""
-    return isolate_problems(translation)
+    balance on their line (U+2066/2067/2068 each closed by U+2069, no stray U+2069), and a Latin comma or
+    semicolon in an Arabic-script language (it writes "،" and "؛"), outside placeholders and isolates."""
+    problems = isolate_problems(translation)
+    if context is None and locale in ARABIC_SCRIPT_LOCALES and latin_punctuation(translation):
+        problems.append('a Latin "," or ";": write "،" or "؛"')
+    return problems
 
 
 def sendable_texts(flows: FlowSet, texts: Iterable[Msgid] = ()) -> list[Msgid]:
