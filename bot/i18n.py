@@ -8,6 +8,7 @@ there is no separate compile step. Message ids are the English texts, so English
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -40,8 +41,14 @@ AUTONYMS: dict[str, str] = {
     "uk": "Українська",
     "ru": "Русский",
 }
+# Phones that name Dari in other ways: Telegram and most phones have no Dari, so Afghan women set Persian
+# (``fa``, ``fa-IR``, ``fa-AF``); ISO 639-3 ``prs`` is Dari itself. All of them get our Dari (decision 0021).
+LANGUAGE_ALIASES: dict[str, str] = {"fa": "fa_AF", "prs": "fa_AF"}
+LEFT_TO_RIGHT_ISOLATE = "\u2066"
+RIGHT_TO_LEFT_ISOLATE = "\u2067"
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
+ISOLATE_OPENERS = frozenset({LEFT_TO_RIGHT_ISOLATE, RIGHT_TO_LEFT_ISOLATE, FIRST_STRONG_ISOLATE})
 DOMAIN = "messages"
 
 
@@ -59,9 +66,10 @@ def locale_from_hint(hint: str | None) -> str | None:
     if not hint:
         return None
     code = hint.strip().replace("-", "_")
-    if code.lower() in ("prs", "fa_af"):
-        return "fa_AF"
-    for candidate in (code, code.split("_")[0]):
+    base = code.split("_")[0].lower()
+    if base in LANGUAGE_ALIASES:
+        return LANGUAGE_ALIASES[base]
+    for candidate in (code, base):
         try:
             return normalise_locale(candidate)
         except ValueError:
@@ -73,10 +81,58 @@ def is_right_to_left(locale: str) -> bool:
     return locale in RIGHT_TO_LEFT_LOCALES
 
 
-def isolate(fragment: str) -> str:
+def isolate(fragment: str, opener: str = FIRST_STRONG_ISOLATE) -> str:
     """Wrap a fragment (a name, number, date, code, link) so it keeps its own direction inside
-    right-to-left text, as Telegram and WhatsApp render it."""
-    return f"{FIRST_STRONG_ISOLATE}{fragment}{POP_DIRECTIONAL_ISOLATE}"
+    right-to-left text, as Telegram and WhatsApp render it. An isolate ends at the end of its line (a line
+    break ends a paragraph in the Unicode bidi algorithm), so a fragment of several lines is isolated line
+    by line: one isolate around all of them would leave a stray U+2069 on the last line."""
+    return "\n".join(f"{opener}{line}{POP_DIRECTIONAL_ISOLATE}" if line else line for line in fragment.split("\n"))
+
+
+# A left-to-right run that a right-to-left line would show back to front: numbers (times, dates) joined by
+# dashes or spaces, as in "21:00 - 08:00" or "1 3". Western digits only: Arabic-Indic digits read right
+# to left in their own script. A run ends on a digit, so the full stop after it stays in the sentence.
+_LTR_RUN = re.compile(r"[0-9](?:[0-9:./]*[0-9])?(?:(?:\s*[-\u2013\u2014]\s*|[ \u00a0])[0-9](?:[0-9:./]*[0-9])?)+")
+
+
+def isolate_ltr_runs(text: str) -> str:
+    """Each left-to-right run of ``text`` (a time range, numbers in a row) in one left-to-right isolate
+    (LRI...PDI), so a right-to-left line shows it whole and in its own order: "21:00 - 08:00", not
+    "08:00 - 21:00"."""
+    return _LTR_RUN.sub(lambda match: isolate(match.group(0), LEFT_TO_RIGHT_ISOLATE), text)
+
+
+def unisolated_ltr_runs(text: str) -> list[str]:
+    """The left-to-right runs of ``text`` that are not inside an isolate (what ``isolate_ltr_runs`` misses)."""
+    outside, depth = [], 0
+    for char in text:
+        if char in ISOLATE_OPENERS:
+            depth += 1
+        elif char == POP_DIRECTIONAL_ISOLATE:
+            depth = max(depth - 1, 0)
+        elif char == "\n":
+            depth = 0
+        outside.append(char if depth == 0 else "\x00")
+    return _LTR_RUN.findall("".join(outside))
+
+
+def isolate_problems(text: str) -> list[str]:
+    """What is wrong with the directional isolates of a text, line by line (a line break ends every
+    isolate still open): an isolate opened and not closed on its line, or a U+2069 that closes none."""
+    problems: list[str] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        depth = 0
+        for char in line:
+            if char in ISOLATE_OPENERS:
+                depth += 1
+            elif char == POP_DIRECTIONAL_ISOLATE:
+                if depth == 0:
+                    problems.append(f"line {number}: a U+2069 that closes no isolate")
+                else:
+                    depth -= 1
+        if depth:
+            problems.append(f"line {number}: {depth} isolate(s) not closed by U+2069 on the line")
+    return problems
 
 
 def babel_locale(locale: str) -> Locale:
@@ -87,8 +143,39 @@ def number(value: float, locale: str) -> str:
     return format_decimal(value, locale=babel_locale(locale))
 
 
+# Arabic-script languages write their own comma and semicolon: "،" and "؛", never "," and ";".
+ARABIC_SCRIPT_LOCALES: frozenset[str] = frozenset({"ar", "fa_AF", "ps"})
+LATIN_PUNCTUATION = ",;"
+
+
 def listing(items: Iterable[str], locale: str) -> str:
+    """Items as one list in her language ("a, b and c"; "a، b، و c"), as Babel's CLDR data writes it."""
     return format_list(list(items), locale=babel_locale(locale))
+
+
+def semicolon(locale: str) -> str:
+    """What separates the parts of a list whose parts have commas: "; ", or "؛ " in Arabic script."""
+    return "؛ " if locale in ARABIC_SCRIPT_LOCALES else "; "
+
+
+def latin_punctuation(text: str) -> list[str]:
+    """The Latin commas and semicolons of ``text`` outside its isolates and placeholders (what an
+    Arabic-script text must not have)."""
+    found, depth, braces = [], 0, 0
+    for char in text:
+        if char in ISOLATE_OPENERS:
+            depth += 1
+        elif char == POP_DIRECTIONAL_ISOLATE:
+            depth = max(depth - 1, 0)
+        elif char == "\n":
+            depth = 0
+        elif char == "{":
+            braces += 1
+        elif char == "}":
+            braces = max(braces - 1, 0)
+        elif char in LATIN_PUNCTUATION and not depth and not braces:
+            found.append(char)
+    return found
 
 
 def moment(value: datetime, locale: str, timezone: str) -> str:

@@ -208,20 +208,23 @@ def _attrs(locale: str) -> str:
     return f'lang="{lang}" dir="{"rtl" if is_right_to_left(locale) else "ltr"}"'
 
 
-def _body(text: str) -> str:
-    """Paragraphs and lists from the bot's plain text: lines starting with a bullet become a list."""
+def _body(text: str, own_direction: bool = False) -> str:
+    """Paragraphs and lists from the bot's plain text: lines starting with a bullet become a list. With
+    ``own_direction`` (what she typed) each paragraph and item takes the direction of its own first letter
+    (``dir="auto"``): "/start CODE" reads left to right on a right-to-left phone, her Arabic right to left."""
+    auto = ' dir="auto"' if own_direction else ""
     parts: list[str] = []
     items: list[str] = []
     lines: list[str] = []
 
     def flush_lines() -> None:
         if lines:
-            parts.append("<p>" + "<br>".join(html.escape(line) for line in lines) + "</p>")
+            parts.append(f"<p{auto}>" + "<br>".join(html.escape(line) for line in lines) + "</p>")
             lines.clear()
 
     def flush_items() -> None:
         if items:
-            parts.append("<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in items) + "</ul>")
+            parts.append("<ul>" + "".join(f"<li{auto}>{html.escape(item)}</li>" for item in items) + "</ul>")
             items.clear()
 
     for line in text.split("\n"):
@@ -241,7 +244,7 @@ def _body(text: str) -> str:
 
 
 def _mine(text: str, locale: str) -> str:
-    return f'<li class="msg me" {_attrs(locale)}><span class="who">You:</span> {_body(text)}</li>'
+    return f'<li class="msg me" {_attrs(locale)}><span class="who">You:</span> {_body(text, own_direction=True)}</li>'
 
 
 def _from_bot(message: OutboundMessage) -> str:

@@ -46,9 +46,11 @@ class CoachTexts:
             english = text.singular if number == 1 else text.plural
         else:
             template, english = tr.gettext(text), text
+        rtl = i18n.is_right_to_left(locale)
+        if rtl:
+            template = i18n.isolate_ltr_runs(template)
         if "{" not in template:
             return template
-        rtl = i18n.is_right_to_left(locale)
         shown = _Blank({name: _shown(value, locale, timezone, rtl) for name, value in values.items()})
         try:
             return template.format_map(shown)

@@ -1,7 +1,8 @@
 """``trampoline flows check``: every flow valid (loading does that), and each language's catalog complete and
 fit for a phone: no missing text, no placeholder that differs from the English one, no button label longer
-than WhatsApp shows, the plural rule Babel knows for the language, command words that mean one command only,
-and how far a native speaker has reviewed it."""
+than WhatsApp shows, no directional isolate that does not balance, no Latin comma or semicolon in an
+Arabic-script language, the plural rule Babel knows for the language, command words that mean one command
+only, and how far a native speaker has reviewed it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,15 @@ from bot.conversation.answers import simplify
 from bot.conversation.flows import EMPTY_PLACEHOLDERS, Choice, FlowSet, GenderedText, NamedText, PluralText, Step
 from bot.conversation.interpreter import Translator
 from bot.conversation.render import SKIP_EMOJI, SUGGESTED_MARK
-from bot.i18n import SUPPORTED_LOCALES, Catalogs
+from bot.i18n import (
+    ARABIC_SCRIPT_LOCALES,
+    SUPPORTED_LOCALES,
+    Catalogs,
+    is_right_to_left,
+    isolate_ltr_runs,
+    isolate_problems,
+    latin_punctuation,
+)
 
 # WhatsApp shows at most 20 characters on a reply button (at most 3 per message) and 24 in a list row.
 MAX_REPLY_BUTTONS = 3
@@ -67,7 +76,7 @@ class LabelSlot:
         return f"{self.prefix}{label}{self.suffix}"
 
     def problem(self, label: str, locale: str) -> str | None:
-        shown = self.shown(label)
+        shown = self.shown(isolate_ltr_runs(label) if is_right_to_left(locale) else label)
         if len(shown) <= self.limit:
             return None
         return (
@@ -343,10 +352,26 @@ def _review(report: LocaleReport, catalog: Catalog, wanted: Iterable[Msgid]) -> 
             report.stale.append(msgid)
 
 
+def text_problems(translation: str, locale: str, context: str | None = None) -> list[str]:
+    """What is wrong with how one translation shows in its language: directional isolates that do not
+    balance on their line (U+2066/2067/2068 each closed by U+2069, no stray U+2069), and a Latin comma or
+    semicolon in an Arabic-script language (it writes "،" and "؛"), outside placeholders and isolates."""
+    problems = isolate_problems(translation)
+    if context is None and locale in ARABIC_SCRIPT_LOCALES and latin_punctuation(translation):
+        problems.append('a Latin "," or ";": write "،" or "؛"')
+    return problems
+
+
+def sendable_texts(flows: FlowSet, texts: Iterable[Msgid] = ()) -> list[Msgid]:
+    """Every text the bot can send: the flows' and ``texts`` (the rest of the template catalog: coach
+    texts, WhatsApp template bodies, texts of the Python code), in a stable order."""
+    return sorted(set(flows.msgids()) | set(texts), key=lambda item: (item[2] or "", item[0]))
+
+
 def coverage(flows: FlowSet, catalogs: Catalogs, texts: Iterable[Msgid] = ()) -> list[LocaleReport]:
     """Each language against every text the bot says: the flows' and ``texts`` (the rest of the template
     catalog: coach texts, WhatsApp template bodies, texts of the Python code)."""
-    wanted = sorted(set(flows.msgids()) | set(texts), key=lambda item: (item[2] or "", item[0]))
+    wanted = sendable_texts(flows, texts)
     reports = []
     for locale in SUPPORTED_LOCALES:
         if locale == "en":
@@ -372,6 +397,9 @@ def coverage(flows: FlowSet, catalogs: Catalogs, texts: Iterable[Msgid] = ()) ->
             if plural and len(forms) < catalog.num_plurals:
                 report.problems.append(f"plural forms missing for {msgid!r}")
                 continue
+            report.problems += [
+                f"{locale}: {msgid!r}: {problem}" for form in forms for problem in text_problems(form, locale, context)
+            ]
             expected = _names(msgid) | (_names(plural) if plural else set())
             for form in forms:
                 got = _names(form)

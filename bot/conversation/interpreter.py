@@ -229,10 +229,12 @@ class Interpreter:
         """The choices in the order she sees them (a suggested one first) and the suggested value."""
         choices = tuple(self.flows.choices(step, context.get(STATE_KEY)))
         if step.suggest is not None:
-            wanted = context.get(step.suggest)
-            first = [c for c in choices if c.value == wanted]
+            # Suggested values are codes (a locale like ``fa_AF``) and choice values are lower case
+            # (``fa_af``): they match whatever their case.
+            wanted = str(context.get(step.suggest) or "").lower()
+            first = [c for c in choices if wanted and c.value.lower() == wanted]
             if first:
-                return (first[0], *(c for c in choices if c.value != wanted)), first[0].value
+                return (first[0], *(c for c in choices if c is not first[0])), first[0].value
         return choices, None
 
     def _question(self, step: Step, context: Mapping[str, Any], lead: Text | None = None) -> Message:

@@ -2,7 +2,7 @@
 
 Placeholders are filled from the context: numbers and dates formatted by Babel for her locale; in a
 right-to-left language each filled-in fragment is wrapped in directional isolates so names, numbers and
-dates stay in place.
+dates stay in place, and so is each left-to-right run of the text itself ("21:00 - 08:00", in one LRI...PDI).
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class Renderer:
             template = tr.ngettext(text.singular, text.plural, int(count) if isinstance(count, int | float) else 0)
         else:
             template = tr.gettext(text)
+        if i18n.is_right_to_left(locale):
+            template = i18n.isolate_ltr_runs(template)
         names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         values = _Blank({name: self._value(context.get(name), locale, timezone) for name in names})
         try:
@@ -84,7 +86,8 @@ class Renderer:
         buttons: list[Button] = []
         if message.step is not None:
             for choice, option in zip(message.choices, options_for(message.choices, tr), strict=True):
-                label = f"{choice.emoji} {option.label}" if choice.emoji else option.label
+                shown = i18n.isolate_ltr_runs(option.label) if i18n.is_right_to_left(locale) else option.label
+                label = f"{choice.emoji} {shown}" if choice.emoji else shown
                 if choice.value == message.suggested:
                     label = f"{label} {SUGGESTED_MARK}"
                 buttons.append(Button(button_id(message.step, choice.value), label))

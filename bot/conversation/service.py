@@ -476,7 +476,7 @@ class ConversationService:
         locale = turn.person.locale
         labels = self.renderer.answer_labels(self.flows.flow(active.flow), {step.id: chosen}, locale, active.state)
         lead = self.renderer.text(self.flows.texts["whatsapp_chosen"], locale, {})
-        text = f"{lead} {', '.join(labels.get(f'{step.id}_labels', []))}"
+        text = f"{lead} {i18n.listing(labels.get(f'{step.id}_labels', []), locale)}"
         turn.outgoing.append(OutboundMessage(text=text, locale=locale, right_to_left=i18n.is_right_to_left(locale)))
 
     def _command(self, event: InboundEvent, locale: str, *, first_word: bool = True) -> str | None:

@@ -41,7 +41,7 @@ async def privacy_export(context: ActionContext) -> dict[str, Any]:
     latest: dict[str, bool] = {}
     for consent in data["consents"]:
         latest[consent["kind"]] = consent["granted"]
-    agreed = "; ".join(
+    agreed = i18n.semicolon(locale).join(
         f"{label('mydata_consent_' + kind)}: {label('mydata_yes' if latest[kind] else 'mydata_no')}"
         for kind in CONSENT_KINDS
         if kind in latest
@@ -53,7 +53,7 @@ async def privacy_export(context: ActionContext) -> dict[str, Any]:
         (label("mydata_language"), value(i18n.AUTONYMS.get(locale, locale))),
         (label("mydata_since"), value(i18n.day(person.created_at, locale, person.timezone))),
         (label("mydata_organisation"), value(data["organisation"] or "-")),
-        (label("mydata_coach"), value(", ".join(c for c in data["coaches"] if c) or "-")),
+        (label("mydata_coach"), value(i18n.listing([c for c in data["coaches"] if c], locale) or "-")),
         (label("mydata_answers"), i18n.number(answered, locale)),
         (label("mydata_checkins"), i18n.number(len(data["checkins"]), locale)),
         (label("mydata_notes"), i18n.number(sum(1 for c in data["checkins"] if c["note"]), locale)),

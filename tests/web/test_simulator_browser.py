@@ -187,3 +187,35 @@ def test_a_coach_sees_her_participants_alert(page: Any) -> None:
     question.get_by_role("button", name=english("Yes")).click()
     expect(coach.locator(".msg.bot")).to_have_count(coach_messages + 1)
     expect(coach.locator(".msg.bot").last).to_contain_text(english("📞 {name} asks you to contact her.").split("}")[1])
+
+
+# Where each character of her own first message is drawn, left to right on the screen.
+_ORDER = """element => {
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const at = node.data.indexOf('/start');
+    if (at < 0) continue;
+    const x = i => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+                     return r.getBoundingClientRect().left; };
+    return {slash: x(at), s: x(at + 1), code: x(at + 7)};
+  }
+  return null;
+}"""
+
+
+@pytest.mark.parametrize("locale", ["ar", "fa_AF"])
+def test_her_own_start_code_reads_left_to_right_in_a_right_to_left_language(page: Any, locale: str) -> None:
+    """ "/start CODE" is drawn as typed, "/" first, and not "start CODE/", on a right-to-left phone; her Arabic
+    text stays right to left."""
+    phone = start(page, 1, "participant", locale)
+    mine = phone.locator(".msg.me").first
+    expect(mine).to_contain_text("/start ")
+    order = mine.evaluate(_ORDER)
+    assert order is not None and order["slash"] < order["s"] < order["code"], order
+    phone.get_by_label("Message", exact=True).fill("مرحبا")
+    phone.get_by_label("Message", exact=True).press("Enter")
+    arabic_bubble = phone.locator(".msg.me").last
+    expect(arabic_bubble).to_contain_text("مرحبا")
+    paragraph = arabic_bubble.locator("p").first
+    assert paragraph.evaluate("element => getComputedStyle(element).direction") == "rtl"

@@ -119,6 +119,7 @@ async def test_a_phone_chats_through_the_inbox_and_shows_text_escaped_and_right_
         assert (await web.post(f"/simulator/phones/{phone}/text", json={"text": "<b>hi</b>"})).status_code == 200
         later = await messages(running, web, phone, after=int(str(first["after"])))
         assert "&lt;b&gt;hi&lt;/b&gt;" in str(later["html"]) and "<b>hi</b>" not in str(later["html"])
+        assert '<p dir="auto">&lt;b&gt;hi' in str(later["html"])  # what she typed keeps its own direction
 
 
 async def test_fast_forward_says_so_when_nothing_is_planned(running: App) -> None:
