@@ -30,6 +30,7 @@ COLUMNS: dict[str, str] = {
     "erasure_records.reason": "anonymous: a reason chosen by the code",
     "people.display_name": f"{DB_ACCESS}; wiped at erasure",
     "people.locale": NOT_PERSONAL,
+    "people.grammatical_gender": f"{DB_ACCESS} (how texts speak of a coach or buddy); wiped at erasure",
     "people.timezone": NOT_PERSONAL,
     "alerts.kind": NOT_PERSONAL,
     "audit_log.action": NOT_PERSONAL,

@@ -330,6 +330,7 @@ async def test_buddy_onboarding(db: Database, clock: FakeClock, locale: str, lan
     await phone.press(1)  # consent: yes
     await phone.press(1)  # share contact: yes
     await phone.send("Lotte")
+    await phone.press(1)  # speak of her as a woman
     await phone.send("1 9")  # Arabic, French
     await phone.send("Anderlecht")
     await phone.send("1")  # mornings
@@ -342,4 +343,5 @@ async def test_buddy_onboarding(db: Database, clock: FakeClock, locale: str, lan
     assert person is not None and person.status is PersonStatus.ACTIVE and person.locale == locale
     assert offer is not None and (offer.capacity, offer.region) == (2, "Anderlecht")
     assert ConsentKind.SHARE_CONTACT in consents
+    assert person.grammatical_gender == "feminine"
     assert replies[-1].right_to_left is (locale == "ar")
