@@ -23,7 +23,7 @@ from bot.cli import cli
 from bot.conversation.actions import actions
 from bot.conversation.answers import simplify
 from bot.conversation.check import MACHINE_DRAFTED, coverage, review_status
-from bot.conversation.flows import NamedText, PluralText
+from bot.conversation.flows import GenderedText, NamedText, PluralText
 from bot.conversation.interpreter import SKIP_VALUE, Interpreter, Message, Outcome, Reply, button_id
 from bot.conversation.render import Renderer
 from bot.paths import project_root
@@ -122,7 +122,8 @@ def _only_placeholders(text: str) -> bool:
 def _texts(message: Message) -> list[str]:
     texts = [message.text, *([message.lead] if message.lead is not None else [])]
     named = [(t.text if CONTEXT.get("name") else t.without_name) if isinstance(t, NamedText) else t for t in texts]
-    return [t.singular if isinstance(t, PluralText) else t for t in named]
+    plain = [t.text if isinstance(t, GenderedText) else t for t in named]  # the neutral entry, said by default
+    return [t.singular if isinstance(t, PluralText) else t for t in plain]
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
