@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -102,9 +102,9 @@ def isolate_ltr_runs(text: str) -> str:
     return _LTR_RUN.sub(lambda match: isolate(match.group(0), LEFT_TO_RIGHT_ISOLATE), text)
 
 
-def unisolated_ltr_runs(text: str) -> list[str]:
-    """The left-to-right runs of ``text`` that are not inside an isolate (what ``isolate_ltr_runs`` misses)."""
-    outside, depth = [], 0
+def _outside_isolates(text: str) -> Iterator[tuple[str, bool]]:
+    """Each character of ``text`` with whether it stands outside every isolate (a line break ends them)."""
+    depth = 0
     for char in text:
         if char in ISOLATE_OPENERS:
             depth += 1
@@ -112,8 +112,12 @@ def unisolated_ltr_runs(text: str) -> list[str]:
             depth = max(depth - 1, 0)
         elif char == "\n":
             depth = 0
-        outside.append(char if depth == 0 else "\x00")
-    return _LTR_RUN.findall("".join(outside))
+        yield char, depth == 0
+
+
+def unisolated_ltr_runs(text: str) -> list[str]:
+    """The left-to-right runs of ``text`` that are not inside an isolate (what ``isolate_ltr_runs`` misses)."""
+    return _LTR_RUN.findall("".join(char if outside else "\x00" for char, outside in _outside_isolates(text)))
 
 
 def isolate_problems(text: str) -> list[str]:
@@ -161,19 +165,13 @@ def semicolon(locale: str) -> str:
 def latin_punctuation(text: str) -> list[str]:
     """The Latin commas and semicolons of ``text`` outside its isolates and placeholders (what an
     Arabic-script text must not have)."""
-    found, depth, braces = [], 0, 0
-    for char in text:
-        if char in ISOLATE_OPENERS:
-            depth += 1
-        elif char == POP_DIRECTIONAL_ISOLATE:
-            depth = max(depth - 1, 0)
-        elif char == "\n":
-            depth = 0
-        elif char == "{":
+    found, braces = [], 0
+    for char, outside in _outside_isolates(text):
+        if char == "{":
             braces += 1
         elif char == "}":
             braces = max(braces - 1, 0)
-        elif char in LATIN_PUNCTUATION and not depth and not braces:
+        elif char in LATIN_PUNCTUATION and outside and not braces:
             found.append(char)
     return found
 
