@@ -257,7 +257,14 @@ class ConversationService:
         for channel, external_ids in senders.items():
             found.identities.update(dict.fromkeys(((channel, e) for e in external_ids), None))
         query = (
-            select(ChannelIdentity, Person, Organisation.name, _coach_name(), Profile, _coach_gender())
+            select(
+                ChannelIdentity,
+                Person,
+                Organisation.name,
+                _of_her_coach("display_name"),
+                Profile,
+                _of_her_coach("grammatical_gender"),
+            )
             .join(Person, Person.id == ChannelIdentity.person_id)
             .outerjoin(Organisation, Organisation.id == Person.organisation_id)
             .outerjoin(Profile, Profile.person_id == Person.id)
@@ -900,23 +907,12 @@ def _slash(event: InboundEvent) -> bool:
     return event.kind is EventKind.TEXT and bool(event.text) and (event.text or "").strip().startswith("/")
 
 
-def _coach_name() -> ScalarSelect[str]:
-    """The name of the coach of the ``Person`` of the enclosing query (correlated)."""
+def _of_her_coach(column: str) -> ScalarSelect[str]:
+    """``column`` (``display_name``, ``grammatical_gender``) of the coach of the ``Person`` of the enclosing
+    query (correlated)."""
     coach = aliased(Person)
     return (
-        select(coach.display_name)
-        .join(CaseloadEntry, CaseloadEntry.coach_id == coach.id)
-        .where(CaseloadEntry.participant_id == Person.id, CaseloadEntry.ended_at.is_(None))
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def _coach_gender() -> ScalarSelect[str]:
-    """The grammatical gender of the coach of the ``Person`` of the enclosing query (correlated)."""
-    coach = aliased(Person)
-    return (
-        select(coach.grammatical_gender)
+        select(getattr(coach, column))
         .join(CaseloadEntry, CaseloadEntry.coach_id == coach.id)
         .where(CaseloadEntry.participant_id == Person.id, CaseloadEntry.ended_at.is_(None))
         .limit(1)
@@ -928,7 +924,9 @@ def _contexts(people: Sequence[int]) -> Select[int, str | None, str | None, Prof
     """For each of ``people``: her id, her organisation's name, her coach's name, her profile and the coach's
     grammatical gender."""
     return (
-        select(Person.id, Organisation.name, _coach_name(), Profile, _coach_gender())
+        select(
+            Person.id, Organisation.name, _of_her_coach("display_name"), Profile, _of_her_coach("grammatical_gender")
+        )
         .select_from(Person)
         .outerjoin(Organisation, Organisation.id == Person.organisation_id)
         .outerjoin(Profile, Profile.person_id == Person.id)
