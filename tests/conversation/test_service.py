@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.i18n import FIRST_STRONG_ISOLATE
 from bot.db.engine import Database
 from bot.db.models import (
     Alert,
@@ -23,7 +24,6 @@ from bot.db.models import (
     PersonStatus,
     Profile,
 )
-from bot.i18n import FIRST_STRONG_ISOLATE
 from tests.harness import TEST_KEY, Bot, onboarded, texts
 
 

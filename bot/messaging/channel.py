@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.db.models import Channel
+from bot.core.channel import Channel
 
 
 class EventKind(enum.StrEnum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parents[2]  # bot/core/paths.py -> the checkout
 
 
 def project_root() -> Path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from bot.conversation.flows import FlowSet, GenderedText, NamedText, PluralText
-from bot.i18n import Catalogs
+from bot.core.i18n import Catalogs
 
 CONSENT_VERSION = "2026-11-v1"
 CONSENT_STEP = "consent"  # the step of the flow that asks it, unless the action names another (``step``)

@@ -1,5 +1,5 @@
 """``trampoline summary``, ``trampoline report`` and ``trampoline people import``: thin commands over
-bot/coaching/summary.py, report.py and importing.py. ``bot/cli.py`` imports this module at its end."""
+bot/coaching/summary.py, report.py and importing.py. ``bot/cli/main.py`` adds them (``register``)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from typing import Any
 
 import typer
 
-from bot.app import load_conversations
-from bot.cli import JsonOption, cli, emit_json, fail, people_cli, run_with_db, settings_or_fail
-from bot.clock import SystemClock
+from bot.app import invite_terms, load_conversations
+from bot.cli.common import JsonOption, emit_json, fail, run_with_db, settings_or_fail
 from bot.coaching import importing, report, summary
 from bot.coaching.texts import CoachTexts
 from bot.conversation.flows import FlowError
+from bot.core.clock import SystemClock
 from bot.db.engine import Database
-from bot.people import DomainError
+from bot.people.directory import DomainError
 
 IMPORT_HELP = "A CSV file (UTF-8) with the header " + ",".join(importing.HEADER)
 
@@ -33,7 +33,6 @@ class ReportFormat(enum.StrEnum):
     JSON = "json"
 
 
-@cli.command("summary")
 def summary_command(
     coach: int = typer.Option(..., "--coach", help="The coach's id."),
     week: str | None = typer.Option(None, "--week", help="An ISO week like 2026-W48; default this week."),
@@ -72,7 +71,6 @@ def _day(value: str | None, option: str) -> date | None:
         fail(f"{option}: a date is written like 2026-01-31, not {value!r}")
 
 
-@cli.command("report")
 def report_command(
     org: int | None = typer.Option(None, "--org", help="Only this organisation; default all of them."),
     date_from: str | None = typer.Option(None, "--from", help="First day, like 2026-01-01."),
@@ -105,7 +103,6 @@ def report_command(
     typer.echo(f"report written to {out}", err=True)
 
 
-@people_cli.command("import")
 def people_import(
     file: Path = typer.Argument(..., help=IMPORT_HELP),
     org: int = typer.Option(..., "--org", help="The organisation's id."),
@@ -124,7 +121,7 @@ def people_import(
     async def work(db: Database) -> list[dict[str, Any]]:
         async with db.transaction() as session:
             return await importing.import_participants(
-                session, SystemClock(), settings, content, organisation_id=org, coach_id=coach
+                session, SystemClock(), invite_terms(settings), content, organisation_id=org, coach_id=coach
             )
 
     created = run_with_db(settings, as_json, work)
@@ -135,3 +132,9 @@ def people_import(
         link = row["telegram_link"] or row["whatsapp_link"] or row["code"]
         typer.echo(f"line {row['line']}: person {row['person_id']} {row['name'] or ''} {link}".rstrip())
     typer.echo(f"{len(created)} participants imported", err=True)
+
+
+def register(cli: typer.Typer, people_cli: typer.Typer) -> None:
+    cli.command("summary")(summary_command)
+    cli.command("report")(report_command)
+    people_cli.command("import")(people_import)

@@ -14,11 +14,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.channels.base import STARTED_KINDS, DeliveryStatus
+from bot.core.channel import Channel
 from bot.db.engine import Database
-from bot.db.models import Channel, OutboxMessage, OutboxStatus
-from bot.outbox import AS_TEMPLATE
-from bot.privacy.outbox import reduce_after_delivery
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.messaging.channel import STARTED_KINDS, DeliveryStatus
+from bot.messaging.dispatcher import AS_TEMPLATE
+from bot.messaging.reduce import reduce_after_delivery
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ async def record_statuses(db: Database, channel: Channel, statuses: Sequence[Del
                 target, sources = _ADVANCES[status.status]
                 if row.status in sources:
                     row.status = target
-                    reduce_after_delivery(row)  # it arrived: no text is kept (bot.privacy.outbox)
+                    reduce_after_delivery(row)  # it arrived: no text is kept (bot.messaging.reduce)
                     changed += 1
                 continue
             if status.status != "failed" or row.status not in (

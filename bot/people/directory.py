@@ -8,15 +8,17 @@ figures include her from the day she is invited; the code links her platform acc
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.i18n import normalise_locale
+from bot.core.timing import validate_timezone
 from bot.db.models import (
     GENDER_CHOICES,
     GENDERS,
@@ -28,8 +30,6 @@ from bot.db.models import (
     PersonStatus,
     Role,
 )
-from bot.i18n import normalise_locale
-from bot.settings import Settings, validate_timezone
 
 DEFAULT_QUIET_START = time(21, 0)
 DEFAULT_QUIET_END = time(8, 0)
@@ -42,21 +42,36 @@ class DomainError(Exception):
     """A request that cannot be done as asked; the message is one line meant for the person who asked."""
 
 
+def no_links(code: str) -> dict[str, str | None]:
+    return {}
+
+
+@dataclass(frozen=True)
+class InviteTerms:
+    """How invites are made: how long a code stays valid, and the links that open a chat with the code, one
+    per configured channel (the channel adapters make them; ``bot/app.py`` passes them in)."""
+
+    valid_days: int = 14
+    links: Callable[[str], Mapping[str, str | None]] = no_links
+
+
 @dataclass(frozen=True)
 class CreatedInvite:
     person_id: int
     code: str
     expires_at: datetime
-    telegram_link: str | None
-    whatsapp_link: str | None
+    links: Mapping[str, str | None]  # per channel: the link that opens the chat with the code, None without
+
+    @property
+    def first_link(self) -> str | None:
+        return next((link for link in self.links.values() if link), None)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "person_id": self.person_id,
             "code": self.code,
             "expires_at": self.expires_at.isoformat(),
-            "telegram_link": self.telegram_link,
-            "whatsapp_link": self.whatsapp_link,
+            **{f"{channel}_link": link for channel, link in self.links.items()},
         }
 
 
@@ -96,7 +111,7 @@ async def list_organisations(session: AsyncSession) -> list[Organisation]:
 async def create_invite(
     session: AsyncSession,
     clock: Clock,
-    settings: Settings,
+    terms: InviteTerms,
     *,
     role: Role,
     organisation_id: int,
@@ -158,12 +173,11 @@ async def create_invite(
         person_id=person.id,
         created_by_id=coach.id if coach is not None else None,
         created_at=now,
-        expires_at=now + timedelta(days=settings.invite_valid_days),
+        expires_at=now + timedelta(days=terms.valid_days),
     )
     session.add(invite)
     await session.flush()
-    telegram, whatsapp = invite_links(settings, invite.code)
-    return CreatedInvite(person.id, invite.code, invite.expires_at, telegram, whatsapp)
+    return CreatedInvite(person.id, invite.code, invite.expires_at, terms.links(invite.code))
 
 
 async def list_people(
@@ -181,18 +195,6 @@ async def list_people(
 
 def new_invite_code() -> str:
     return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_CODE_LENGTH))
-
-
-def invite_links(settings: Settings, code: str) -> tuple[str | None, str | None]:
-    """The Telegram deep link and the WhatsApp click-to-chat link for ``code``; None where the channel is not
-    configured (for Telegram: the bot's username must be known to build the link)."""
-    telegram = None
-    if settings.telegram_enabled and settings.telegram_bot_username:
-        telegram = f"https://t.me/{settings.telegram_bot_username}?start={code}"
-    whatsapp = None
-    if settings.whatsapp_enabled and settings.whatsapp_phone_number:
-        whatsapp = f"https://wa.me/{settings.whatsapp_phone_number}?text={quote('START ' + code)}"
-    return telegram, whatsapp
 
 
 def _locale(value: str) -> str:
@@ -213,13 +215,15 @@ DEMO_ORGANISATION = "Demo organisation"
 DEMO_COACH = "Coach Demo"
 
 
-async def demo_invite(session: AsyncSession, clock: Clock, settings: Settings, locale: str | None) -> str:
+async def demo_invite(
+    session: AsyncSession, clock: Clock, terms: InviteTerms, locale: str | None, *, default_locale: str, timezone: str
+) -> str:
     """For ``trampoline chat`` without an invite: the demo organisation and coach (made once), and a new
     participant invite, so a newcomer can try the bot at once."""
     organisation = await session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
     if organisation is None:
         organisation = await add_organisation(
-            session, clock, DEMO_ORGANISATION, locale=settings.default_locale, timezone=settings.timezone
+            session, clock, DEMO_ORGANISATION, locale=default_locale, timezone=timezone
         )
     coach = await session.scalar(
         select(Person).where(
@@ -231,7 +235,7 @@ async def demo_invite(session: AsyncSession, clock: Clock, settings: Settings, l
     if coach is None:
         coach_id = (
             await create_invite(
-                session, clock, settings, role=Role.COACH, organisation_id=organisation.id, name=DEMO_COACH
+                session, clock, terms, role=Role.COACH, organisation_id=organisation.id, name=DEMO_COACH
             )
         ).person_id
     else:
@@ -239,7 +243,7 @@ async def demo_invite(session: AsyncSession, clock: Clock, settings: Settings, l
     created = await create_invite(
         session,
         clock,
-        settings,
+        terms,
         role=Role.PARTICIPANT,
         organisation_id=organisation.id,
         coach_id=coach_id,

@@ -17,8 +17,8 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from datetime import datetime
 
-from bot.channels.base import InboundEvent
-from bot.db.models import Channel
+from bot.core.channel import Channel
+from bot.messaging.channel import InboundEvent
 
 MAX_INBOUND_TEXT = 4096  # what Telegram and WhatsApp allow in one message
 KEEP_FORMAT = "\u200c\u200d"  # ZWNJ and ZWJ: Persian and Indic scripts need them

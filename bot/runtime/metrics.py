@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot.clock import Clock
+from bot.core.channel import Channel
+from bot.core.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import Channel, InboundEvent, OutboxMessage, OutboxStatus
-from bot.inbox import Inbox
+from bot.db.models import InboundEvent, OutboxMessage, OutboxStatus
+from bot.runtime.inbox import Inbox
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,12 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import (
+from bot.core.channel import Channel
+from bot.core.clock import Clock
+from bot.core.timing import in_quiet_hours, local_day_bounds, next_local_day, quiet_hours_end
+from bot.db.engine import Database
+from bot.db.models import ChannelIdentity, CoachSetting, OutboxMessage, OutboxStatus, Person, PersonStatus, Profile
+from bot.messaging.channel import (
     ChannelAdapter,
     MediaFetchError,
     MediaFile,
@@ -37,20 +42,7 @@ from bot.channels.base import (
     SendOutcome,
     SendResult,
 )
-from bot.clock import Clock
-from bot.db.engine import Database
-from bot.db.models import (
-    Channel,
-    ChannelIdentity,
-    CoachSetting,
-    OutboxMessage,
-    OutboxStatus,
-    Person,
-    PersonStatus,
-    Profile,
-)
-from bot.privacy.outbox import forget_after_send
-from bot.scheduling.timing import in_quiet_hours, local_day_bounds, next_local_day, quiet_hours_end
+from bot.messaging.reduce import forget_after_send
 
 log = logging.getLogger(__name__)
 
@@ -614,7 +606,7 @@ async def outbox_status(db: Database, now: datetime) -> dict[str, Any]:
     }
 
 
-async def outbox_row(db: Database, row_id: int) -> dict[str, Any] | None:
+async def outbox_entry(db: Database, row_id: int) -> dict[str, Any] | None:
     """One row without its message text, for ``trampoline outbox show ID``."""
     async with db.reading() as session:
         row = await session.get(OutboxMessage, row_id)

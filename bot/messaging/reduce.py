@@ -11,10 +11,11 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import STARTED_KINDS
+from bot.core.channel import Channel
 from bot.db.engine import request_scrub
-from bot.db.models import Channel, OutboxMessage, OutboxStatus
+from bot.db.models import OutboxMessage, OutboxStatus
 from bot.db.sealing import reduce_after_send
+from bot.messaging.channel import STARTED_KINDS
 
 DOCUMENT = "document"
 
@@ -23,7 +24,7 @@ async def forget_after_send(session: AsyncSession, row_id: int) -> None:
     row = await session.get(OutboxMessage, row_id)
     if row is None:
         return
-    # Still sealed when WhatsApp may ask for it again; reduced when it says delivered or read (bot.receipts).
+    # Still sealed when WhatsApp may ask for it again; reduced when it says delivered or read (bot.messaging.receipts).
     if row.status is OutboxStatus.FAILED or not may_be_sent_again(row):
         reduce_after_delivery(row)
     if row.person_id is None and row.recipient is not None:

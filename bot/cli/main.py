@@ -7,56 +7,60 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 import typer
 from cryptography.fernet import Fernet
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.app import KEY_MADE, App, ListenError, build_app, listen, load_conversations, prepare_first_key, serve
-from bot.channels.base import OutboundMessage
+from bot.app import KEY_MADE, App, ListenError, invite_terms, listen, load_conversations, prepare_first_key, serve
 from bot.channels.whatsapp import TemplateError, load_templates
 from bot.channels.whatsapp_templates import as_markdown, as_text, submissions
-from bot.clock import SystemClock
+from bot.cli import coaching, privacy, reports
+from bot.cli.common import (
+    Gender,
+    InviteRole,
+    JsonOption,
+    app_or_fail,
+    emit_json,
+    fail,
+    log_review_state,
+    print_table,
+    run_with_db,
+    settings_or_fail,
+)
 from bot.conversation.check import (
     MACHINE_DRAFTED,
     LabelSlot,
     LocaleReport,
     coverage,
-    review_shares,
     slots_by_msgid,
     template_msgids,
 )
 from bot.conversation.collisions import collisions, everyday_problems
 from bot.conversation.flows import FlowError
+from bot.core.clock import SystemClock
+from bot.core.i18n import Catalogs, normalise_locale
+from bot.core.keys import create_key_file, key_file_for
+from bot.core.logs import configure_logging
+from bot.core.paths import project_root
 from bot.db.engine import Database
-from bot.db.migrate import MigrationError, current_revision, head_revision, is_current, upgrade
+from bot.db.migrate import MigrationError, current_revision, head_revision, upgrade
 from bot.db.models import Role
-from bot.db.sealing import UnsealedWrite
-from bot.i18n import Catalogs, normalise_locale
-from bot.i18n_csv import CsvError, catalog_path, export_csv, import_csv, stamp_reviewed
-from bot.i18n_extract import extract_catalog, update_catalogs, write_template
-from bot.logs import configure_logging
-from bot.outbox import outbox_row, outbox_status
-from bot.paths import project_root
-from bot.people import (
-    DomainError,
+from bot.messaging.channel import OutboundMessage
+from bot.messaging.dispatcher import outbox_entry, outbox_status
+from bot.people.directory import (
     add_organisation,
     create_invite,
     demo_invite,
     list_organisations,
     list_people,
 )
-from bot.privacy.commands import register as register_privacy_commands
-from bot.privacy.crypto import create_key_file, key_file_for, load_cipher
-from bot.settings import Settings, SettingsError, load_settings
-
-T = TypeVar("T")
+from bot.translation.extract import extract_catalog, update_catalogs, write_template
+from bot.translation.spreadsheet import CsvError, catalog_path, export_csv, import_csv, stamp_reviewed
 
 cli = typer.Typer(
     name="trampoline",
@@ -87,105 +91,6 @@ cli.add_typer(flows_cli, name="flows")
 cli.add_typer(i18n_cli, name="i18n")
 cli.add_typer(whatsapp_cli, name="whatsapp")
 
-JsonOption = typer.Option(False, "--json", help="Print exactly one JSON object on stdout.")
-
-
-class Gender(enum.StrEnum):
-    """How texts about a coach or buddy speak of her (decision 0016)."""
-
-    FEMININE = "feminine"
-    MASCULINE = "masculine"
-    NEUTRAL = "neutral"
-
-
-class InviteRole(enum.StrEnum):
-    COACH = "coach"
-    PARTICIPANT = "participant"
-    BUDDY = "buddy"
-
-
-# -- plumbing ---
-
-
-def fail(message: str, as_json: bool = False, code: int = 1) -> NoReturn:
-    if as_json:
-        typer.echo(json.dumps({"error": message}, ensure_ascii=False))
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def settings_or_fail(as_json: bool = False) -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        fail(str(exc), as_json)
-
-
-def emit_json(value: dict[str, Any]) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, default=str))
-
-
-def run_with_db(settings: Settings, as_json: bool, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Open the database, refuse to work on an outdated schema, run ``work``, close the database. Expected
-    problems (a bad request, an unreachable database) become one line, not a traceback."""
-
-    try:
-        # Outbox payloads are sealed with the notes' keys; a command that never touches free text works
-        # without them, and one that would write free text refuses (``UnsealedWrite``). Never makes a key.
-        sealer = load_cipher(settings)
-    except SettingsError:
-        sealer = None
-
-    async def main() -> T:
-        db = Database(settings.database_url, sealer=sealer)
-        try:
-            if not await is_current(db):
-                raise DomainError("the database schema is not up to date: run `trampoline db upgrade` first")
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as exc:
-        fail(str(exc), as_json)
-    except UnsealedWrite:
-        fail(str(load_cipher_error(settings)), as_json)
-    except (OSError, OperationalError, DBAPIError) as exc:
-        fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL", as_json)
-
-
-def load_cipher_error(settings: Settings) -> str:
-    try:
-        load_cipher(settings)
-    except SettingsError as exc:
-        return str(exc)
-    return "an outbox message with free text needs the encryption key"
-
-
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
-    for row in [list(headers), *cells]:
-        typer.echo("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
-
-
-# -- service ---
-
-
-def app_or_fail(settings: Settings) -> App:
-    try:
-        return build_app(settings)
-    except (FlowError, SettingsError) as exc:
-        fail(str(exc))
-
-
-def log_review_state(app: App) -> None:
-    """Once per language at start: whether its consent text is reviewed, and the share still unreviewed."""
-    for share in review_shares(app.flows, app.catalogs):
-        level = logging.INFO if share.consent_reviewed and share.reviewed == share.entries else logging.WARNING
-        logging.getLogger("bot.i18n").log(level, share.log_line())
-
 
 @cli.command()
 def run() -> None:
@@ -198,7 +103,7 @@ def run() -> None:
         fail(str(exc), code=2)
     made = prepare_first_key(settings)
     if made is not None:
-        logging.getLogger("bot.privacy.crypto").warning(KEY_MADE.format(made))
+        logging.getLogger("bot.core.crypto").warning(KEY_MADE.format(made))
     app = app_or_fail(settings)
     log_review_state(app)
     try:
@@ -331,7 +236,7 @@ def invite_create(
             created = await create_invite(
                 session,
                 SystemClock(),
-                settings,
+                invite_terms(settings),
                 role=Role(role.value),
                 organisation_id=org,
                 coach_id=coach,
@@ -417,7 +322,9 @@ async def _chat(app: App, locale: str | None, code: str | None) -> None:
     await upgrade(app.db)
     if code is None:
         async with app.db.transaction() as session:
-            code = await demo_invite(session, app.clock, app.settings, None)
+            code = await demo_invite(
+                session, app.clock, app.invites, None, default_locale=app.default_locale, timezone=app.timezone
+            )
     phone = f"terminal-{code}"
     last: list[OutboundMessage] = []
 
@@ -587,7 +494,7 @@ def outbox_show(row_id: int = typer.Argument(..., help="The outbox row's id."), 
     settings = settings_or_fail(as_json)
 
     async def work(db: Database) -> dict[str, Any] | None:
-        return await outbox_row(db, row_id)
+        return await outbox_entry(db, row_id)
 
     row = run_with_db(settings, as_json, work)
     if row is None:
@@ -725,11 +632,12 @@ def keys_generate(
     typer.echo(f"a new encryption key is in {key_file}: back it up with the database")
 
 
-register_privacy_commands(cli, keys_cli)  # export, forget, retention, keys rotate (bot/privacy/commands.py)
-
-
-from bot.coaching import commands as coaching_commands  # noqa: E402, F401  (adds match, shift, shifts)
-from bot.coaching import reports_cli  # noqa: E402, F401  (adds summary, report, people import)
+# The commands of the other modules, added here and only here.
+privacy.register(cli, keys_cli)  # export, forget, retention, keys rotate
+reports.register(cli, people_cli)  # summary, report, people import
+cli.add_typer(coaching.match_cli, name="match")
+cli.add_typer(coaching.shift_cli, name="shift")
+cli.add_typer(coaching.shifts_cli, name="shifts")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ saving changes are handled by the time zone database, not by adding hours."""
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -61,3 +62,13 @@ def local_day_bounds(moment: datetime, timezone: str) -> tuple[datetime, datetim
     """Her local calendar day around ``moment``, as a UTC interval [start, end)."""
     day = local(moment, timezone).date()
     return at_local(day, time(0), timezone), at_local(day + timedelta(days=1), time(0), timezone)
+
+
+def validate_timezone(value: str) -> str:
+    """Return ``value`` if it is an IANA time zone name (``Europe/Brussels``), else raise ``ValueError``."""
+    name = value.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Europe/Brussels") from None
+    return name

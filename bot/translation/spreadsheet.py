@@ -41,9 +41,9 @@ from typing import Any
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
-from bot import csv_safe
 from bot.conversation.check import LabelSlot, is_machine_drafted, is_reviewed, is_stale, mark_reviewed, unmark_reviewed
-from bot.i18n import DOMAIN
+from bot.core import csv_safe
+from bot.core.i18n import DOMAIN
 
 COLUMNS = ("id", "context", "source", "translation", "reviewed", "note")
 _YES = frozenset({"yes", "y", "x", "ja", "oui", "reviewed", "1", "true"})

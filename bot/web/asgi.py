@@ -1,5 +1,5 @@
 """The one ASGI app of the service: health, readiness, metrics and the Telegram and WhatsApp webhooks; the
-web simulator (``bot/simulator_web.py``) is mounted on it when it is on.
+web simulator (``bot/web/simulator.py``) is mounted on it when it is on.
 
 A webhook answers 200 only once the update is committed (the inbox's ``submit`` returns after the commit),
 so an update is never acknowledged and then lost; 503 when it could not be stored, so the platform delivers
@@ -16,10 +16,10 @@ from typing import Any, Protocol
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from bot.channels.base import DeliveryStatus, InboundEvent, wrong_typed
+from bot.core.safe_json import RefusedJson, loads
 from bot.db.engine import Database
 from bot.db.migrate import is_current
-from bot.safe_json import RefusedJson, loads
+from bot.messaging.channel import DeliveryStatus, InboundEvent, wrong_typed
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def create_web_app(
 
         @web.get("/metrics")
         async def prometheus() -> PlainTextResponse:
-            """Counters and gauges in the Prometheus text format (``bot/metrics.py``)."""
+            """Counters and gauges in the Prometheus text format (``bot/runtime/metrics.py``)."""
             return PlainTextResponse(await metrics(), media_type=METRICS_CONTENT_TYPE)
 
     if telegram is not None and submit is not None:
@@ -129,7 +129,7 @@ def _telegram_webhook(
 
 def _json_object(body: bytes) -> dict[str, Any] | JSONResponse:
     """The body as a JSON object, or the 400 to answer: too deep or too large is refused before it is parsed,
-    and a lone surrogate is replaced (``bot.safe_json``)."""
+    and a lone surrogate is replaced (``bot.core.safe_json``)."""
     try:
         payload = loads(body, max_bytes=WEBHOOK_BODY_LIMIT)
     except RefusedJson as refused:

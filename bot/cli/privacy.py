@@ -1,7 +1,7 @@
 """The privacy commands of ``trampoline``: ``export``, ``forget``, ``retention`` and ``keys rotate``. Admin
 actions on people's data happen only here, on the command line, and each is written to the audit log.
 
-``bot/cli.py`` calls ``register`` once it has defined its helpers.
+``bot/cli/main.py`` calls ``register`` once it has defined its helpers.
 """
 
 from __future__ import annotations
@@ -12,20 +12,21 @@ from typing import Any
 
 import typer
 
-from bot.clock import SystemClock
+from bot.app import retention_policy
+from bot.cli import common as base
+from bot.core.clock import SystemClock
+from bot.core.keys import load_cipher
+from bot.core.settings import SettingsError
 from bot.db.engine import Database
-from bot.privacy.audit import record_access
-from bot.privacy.crypto import load_cipher
+from bot.people.audit import record_access
 from bot.privacy.erasure import Reason, erase_person
 from bot.privacy.export import export_json, export_person
-from bot.privacy.retention import RetentionPolicy, plan
 from bot.privacy.retention import apply as apply_retention
+from bot.privacy.retention import plan
 from bot.privacy.rotation import count_encrypted, rotate_all
-from bot.settings import SettingsError
 
 
 def register(cli: typer.Typer, keys_cli: typer.Typer) -> None:
-    from bot import cli as base  # called from the end of bot/cli.py: its helpers exist by then
 
     @cli.command("export")
     def export(person: int = typer.Option(..., "--person", help="The person's id.")) -> None:
@@ -89,7 +90,7 @@ def register(cli: typer.Typer, keys_cli: typer.Typer) -> None:
         """Apply the retention periods now (the service does it daily): old message records go, and people
         inactive for too long are erased. With --dry-run, show the counts only."""
         settings = base.settings_or_fail(as_json)
-        policy = RetentionPolicy.from_settings(settings)
+        policy = retention_policy(settings)
         app = None if dry_run else base.app_or_fail(settings)
 
         async def work(db: Database) -> dict[str, int]:

@@ -26,17 +26,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import func, select
 
-from bot.channels.base import InboundEvent, OutboundMessage
+from bot.channels.simulator import SimulatorChannel
+from bot.core.clock import Clock
+from bot.core.i18n import AUTONYMS, Catalogs, is_right_to_left
+from bot.core.safe_json import RefusedJson, loads
+from bot.db.engine import Database
 from bot.db.models import Nudge, NudgeStatus, Organisation, OutboxMessage, OutboxStatus, Person, Role
-from bot.i18n import AUTONYMS, is_right_to_left
-from bot.people import DEMO_COACH, DEMO_ORGANISATION, add_organisation, create_invite
-from bot.safe_json import RefusedJson, loads
-from bot.scheduling.planner import plan_checkins
+from bot.messaging.channel import InboundEvent, OutboundMessage
+from bot.messaging.dispatcher import Dispatcher
+from bot.people.directory import DEMO_COACH, DEMO_ORGANISATION, InviteTerms, add_organisation, create_invite
+from bot.runtime.inbox import Inbox
+from bot.scheduling.planner import NudgeRunner, plan_checkins
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
-
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,33 @@ ROLES = (Role.PARTICIPANT, Role.BUDDY, Role.COACH)
 MAX_TEXT = 4000
 # How far "fast-forward" looks for the next nudge; a demo never needs more than a few weeks.
 HORIZON = timedelta(days=60)
+
+
+class App(Protocol):
+    """What the simulator needs of the running service (``bot.app.App`` is one)."""
+
+    @property
+    def web(self) -> FastAPI: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def catalogs(self) -> Catalogs: ...
+    @property
+    def simulator(self) -> SimulatorChannel: ...
+    @property
+    def inbox(self) -> Inbox: ...
+    @property
+    def nudges(self) -> NudgeRunner: ...
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+    @property
+    def invites(self) -> InviteTerms: ...
+    @property
+    def default_locale(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
 
 
 class AdjustableClock(Protocol):
@@ -91,7 +121,7 @@ class Simulator:
             created = await create_invite(
                 session,
                 app.clock,
-                app.settings,
+                app.invites,
                 role=role,
                 organisation_id=organisation_id,
                 coach_id=coach_id,
@@ -113,10 +143,9 @@ class Simulator:
         app = self.app
         organisation = await session.scalar(select(Organisation.id).where(Organisation.name == DEMO_ORGANISATION))
         if organisation is None:
-            settings = app.settings
             organisation = (
                 await add_organisation(
-                    session, app.clock, DEMO_ORGANISATION, locale=settings.default_locale, timezone=settings.timezone
+                    session, app.clock, DEMO_ORGANISATION, locale=app.default_locale, timezone=app.timezone
                 )
             ).id
         coach = await session.scalar(
@@ -127,7 +156,7 @@ class Simulator:
         if coach is None:
             coach = (
                 await create_invite(
-                    session, app.clock, app.settings, role=Role.COACH, organisation_id=organisation, name=DEMO_COACH
+                    session, app.clock, app.invites, role=Role.COACH, organisation_id=organisation, name=DEMO_COACH
                 )
             ).person_id
         return int(organisation), int(coach)

@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 
 from bot import __version__
 from bot.conversation.flows import GENDERS, gender_context
-from bot.i18n import DOMAIN, SUPPORTED_LOCALES
+from bot.core.i18n import DOMAIN, SUPPORTED_LOCALES
 
 Extracted = tuple[int, str, Any, list[str]]
 
@@ -91,7 +91,7 @@ def _walk(node: yaml.Node, in_texts: bool) -> Iterator[Extracted]:
 def extract_catalog(root: Path) -> Catalog:
     """The template catalog: texts from the flows and from Python (``_``/``N_`` calls) under ``root``."""
     catalog = Catalog(project="trampoline", version=__version__, charset="utf-8", fuzzy=False)
-    method_map = [("conversations/**.yaml", "bot.i18n_extract:extract_yaml"), ("bot/**.py", "python")]
+    method_map = [("conversations/**.yaml", "bot.translation.extract:extract_yaml"), ("bot/**.py", "python")]
     for filename, lineno, message, comments, context in extract_from_dir(
         str(root), method_map=method_map, comment_tags=("TRANSLATORS:",), strip_comment_tags=True
     ):

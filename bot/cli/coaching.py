@@ -8,18 +8,15 @@ from typing import Any
 
 import typer
 
-from bot.cli import JsonOption, app_or_fail, cli, emit_json, fail, run_with_db, settings_or_fail
-from bot.clock import SystemClock
+from bot.cli.common import JsonOption, app_or_fail, emit_json, fail, run_with_db, settings_or_fail
 from bot.coaching import buddies, shifts
+from bot.core.clock import SystemClock
 from bot.db.engine import Database
-from bot.people import DomainError
+from bot.people.directory import DomainError
 
 match_cli = typer.Typer(help="Buddy matches (double opt-in).", no_args_is_help=True)
 shift_cli = typer.Typer(help="Volunteer shifts.", no_args_is_help=True)
 shifts_cli = typer.Typer(help="Volunteer shifts, many at once.", no_args_is_help=True)
-cli.add_typer(match_cli, name="match")
-cli.add_typer(shift_cli, name="shift")
-cli.add_typer(shifts_cli, name="shifts")
 
 
 async def _acting_coach(session: Any, coach: int | None, participant: int) -> int:

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock
 from bot.coaching.chat import plan_coach_summaries
+from bot.core.clock import Clock
 from bot.db.engine import Database
 from bot.privacy.retention import RetentionPolicy
 from bot.privacy.retention import apply as apply_retention

@@ -1,4 +1,4 @@
-"""Encryption at rest for free text (notes for the coach), voice and file references.
+"""Where the encryption keys come from (``TRAMPOLINE_ENCRYPTION_KEYS`` or a key file) and how a first key is made.
 
 ``MultiFernet`` encrypts with the first key and decrypts with any, so keys rotate without downtime:
 put the new key first in ``TRAMPOLINE_ENCRYPTION_KEYS`` and re-encrypt. The embedded SQLite default keeps
@@ -12,34 +12,15 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import Fernet
 
-from bot.settings import Settings, SettingsError
+from bot.core.crypto import Cipher
+from bot.core.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 KEY_FILE_NAME = "encryption.key"
-
-
-class Cipher:
-    def __init__(self, keys: Sequence[str]) -> None:
-        if not keys:
-            raise ValueError("at least one key is needed")
-        self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
-
-    def encrypt(self, text: str) -> str:
-        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
-
-    def decrypt(self, token: str) -> str:
-        try:
-            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
-        except InvalidToken:
-            raise ValueError("cannot decrypt: none of the configured keys fits") from None
-
-    def rotate(self, token: str) -> str:
-        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
 
 
 def key_file_for(settings: Settings) -> Path | None:

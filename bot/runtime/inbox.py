@@ -31,13 +31,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import InboundEvent
-from bot.clock import Clock
 from bot.conversation.service import ConversationService
+from bot.core.clock import Clock
+from bot.core.safe_json import storable
 from bot.db.engine import Database
 from bot.db.models import InboundEvent as InboundEventRow
-from bot.privacy.erasure import anonymous_key
-from bot.safe_json import storable
+from bot.messaging.channel import InboundEvent
+from bot.messaging.unkept import anonymous_key
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 200

@@ -8,7 +8,6 @@ documents each setting; keep the two in step.
 from __future__ import annotations
 
 import re
-import zoneinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.i18n import DEFAULT_LOCALE, normalise_locale
+from bot.core.i18n import DEFAULT_LOCALE, normalise_locale
+from bot.core.timing import validate_timezone
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 TELEGRAM_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
@@ -296,16 +296,6 @@ class Settings(BaseSettings):
             else:
                 shown[env_name] = value
         return shown
-
-
-def validate_timezone(value: str) -> str:
-    """Return ``value`` if it is an IANA time zone name (``Europe/Brussels``), else raise ``ValueError``."""
-    name = value.strip()
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Europe/Brussels") from None
-    return name
 
 
 def describe_error(exc: ValidationError) -> str:
