@@ -118,13 +118,17 @@ def vocabulary(actions: ActionRegistry | None = None) -> Vocabulary:
     )
 
 
-def load_conversations(actions: ActionRegistry | None = None) -> tuple[FlowSet, Catalogs]:
-    """The flows and the catalogs; raises ``FlowError`` with one line when a flow file is broken."""
+def load_conversations(
+    actions: ActionRegistry | None = None, directory: Path | None = None
+) -> tuple[FlowSet, Catalogs]:
+    """The flows (of ``conversations/``, or ``directory``) and the catalogs; raises ``FlowError`` with one
+    line when a flow file is broken."""
     root = project_root()
     catalogs = Catalogs(root / "locales")
     # She can choose every language that has a catalog, each named in its own script.
     languages = [Choice(value=code.lower(), label=AUTONYMS[code], translate=False) for code in catalogs.available()]
-    return load_flows(root / "conversations", vocabulary(actions), {"languages": languages}), catalogs
+    flows = load_flows(directory or root / "conversations", vocabulary(actions), {"languages": languages})
+    return flows, catalogs
 
 
 @dataclass

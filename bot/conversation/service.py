@@ -538,6 +538,7 @@ class ConversationService:
             person_id=turn.person.id,
             flow=flow_name,
             step="",
+            flow_version=flow.version,
             state={},
             status=ConversationStatus.ACTIVE,
             started_at=now,
@@ -649,7 +650,22 @@ class ConversationService:
             active.status = ConversationStatus.EXPIRED
             active.updated_at = now
             return None
+        if active is not None:
+            self._follow_flow_changes(active)
         return active
+
+    def _follow_flow_changes(self, active: Conversation) -> None:
+        """A conversation started in an older version of its flow continues at the step its wait step became
+        (``Flow.step_now``); a step that is gone altogether gives way to the flow's first question, so she is
+        asked again instead of being stuck."""
+        flow = self.flows.flows.get(active.flow)
+        if flow is None or not active.step or active.flow_version == flow.version:
+            return
+        step = flow.step_now(active.step, active.flow_version or 1)
+        if step is None:
+            step = next((s.id for s in flow.steps if s.ask is not None), flow.steps[0].id)
+            log.warning("a conversation of flow %s waited at a step that is gone; asking its first question", flow.flow)
+        active.step, active.flow_version = step, flow.version
 
     async def close_other_conversations(self, session: AsyncSession, person_id: int, keep: Conversation | None) -> None:
         rows = await session.scalars(

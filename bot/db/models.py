@@ -243,6 +243,7 @@ class Conversation(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     flow: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
+    flow_version: Mapped[int | None]  # the flow's version when it started (null: 1); see Flow.step_now
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[ConversationStatus] = mapped_column(str_enum(ConversationStatus, "status"))
     started_at: Mapped[datetime]
