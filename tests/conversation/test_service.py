@@ -24,7 +24,7 @@ from bot.db.models import (
     PersonStatus,
     Profile,
 )
-from tests.harness import TEST_KEY, Bot, onboarded, texts
+from tests.harness import Bot, onboarded, texts
 
 
 @pytest.fixture
@@ -307,10 +307,6 @@ async def test_right_to_left_replies_isolate_names(bot: Bot) -> None:
     replies = await phone.send("menu")
     assert replies[-1].right_to_left
     assert f"{FIRST_STRONG_ISOLATE}Amina" in replies[-1].text
-
-
-def test_the_test_key_is_not_a_real_secret() -> None:
-    assert len(TEST_KEY) == 44
 
 
 async def test_a_choice_that_is_also_a_command_word_is_her_answer(bot: Bot) -> None:
