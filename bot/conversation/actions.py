@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.interpreter import HELD_NOTES, HOLD_NOTE_ACTION
+from bot.conversation.profile import MAX_NOTE_LENGTH, clean_text
 from bot.db.models import (
     Channel,
     CheckIn,
@@ -188,4 +190,14 @@ async def person_stop(context: ActionContext) -> dict[str, Any]:
     context.person.status = PersonStatus.STOPPED
     context.person.updated_at = context.now
     await context.service.close_other_conversations(context.session, context.person.id, context.conversation)
+    return {}
+
+
+@actions.register(HOLD_NOTE_ACTION)
+async def note_hold(context: ActionContext) -> dict[str, Any]:
+    """A sentence she sent at a choice question: kept in the conversation's state, encrypted like every note,
+    until she sends it to her coach (``note.send``) or answers the question (decision 0015)."""
+    text = clean_text(str(context.args.get("text", "")), MAX_NOTE_LENGTH)
+    if text:
+        context.state[HELD_NOTES] = [*context.state.get(HELD_NOTES, []), context.service.cipher.encrypt(text)]
     return {}

@@ -131,3 +131,15 @@ async def test_nothing_and_a_step_together_is_asked_again_kindly(db: Database, l
     async with db.reading() as session:
         checkin = await session.scalar(select(CheckIn).where(CheckIn.person_id == person_id))
     assert checkin is not None and checkin.steps == ["none"]
+
+
+@pytest.mark.parametrize(("locale", "number"), [("en", "6"), ("ar", "٦")])
+async def test_the_note_button_can_be_chosen_by_its_number(db: Database, locale: str, number: str) -> None:
+    """WhatsApp's numbered menu and ``trampoline chat`` answer by number: the offer is listed last."""
+    bot = Bot(db, FakeClock(MONDAY))
+    person_id, phone = await onboarded(bot, locale=locale)
+    await phone.send("/checkin")
+    await phone.send(SENTENCES[locale])  # at the mood question: five moods, then the offer
+    [again] = await phone.send(number)
+    assert step_of(again) == {"mood"} and not note_buttons(again)
+    assert await notes_of(bot, person_id) == [SENTENCES[locale]]
