@@ -71,7 +71,7 @@ async def capped_sent_today(session: AsyncSession, people: list[Person | None], 
             ),
         )
     )
-    return count_today(rows.tuples(), days)
+    return count_today(rows, days)
 
 
 async def alerts_wait(session: AsyncSession, coach_id: int) -> bool:
