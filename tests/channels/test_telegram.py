@@ -49,7 +49,9 @@ from bot.db.models import (
 )
 from bot.db.models import InboundEvent as InboundEventRow
 from bot.messaging.channel import Button, InboundEvent, OutboundMessage, SendOutcome
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.runtime.inbox import Result
 from tests.emulators import LocalServer
 from tests.emulators.telegram import TOKEN, TelegramEmulator, TelegramUser
