@@ -1,7 +1,7 @@
 """The privacy commands of ``trampoline``: ``export``, ``forget``, ``retention`` and ``keys rotate``. Admin
 actions on people's data happen only here, on the command line, and each is written to the audit log.
 
-``bot/cli/main.py`` calls ``register`` once it has defined its helpers.
+``bot/cli/main.py`` calls ``register``.
 """
 
 from __future__ import annotations
