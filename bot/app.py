@@ -27,6 +27,7 @@ from bot.conversation.profile import CONTEXT_NAMES, PROFILE_FIELDS, RECORD_FIELD
 from bot.conversation.service import REQUIRED_COMMANDS, REQUIRED_TEXTS, ConversationService
 from bot.core.channel import Channel
 from bot.core.clock import Clock, OffsetClock, SystemClock
+from bot.core.crypto import Cipher
 from bot.core.i18n import AUTONYMS, Catalogs
 from bot.core.keys import load_cipher
 from bot.core.paths import project_root
@@ -140,6 +141,25 @@ class App:
         return self.settings.timezone
 
 
+def conversation_service(
+    settings: Settings, cipher: Cipher, actions: ActionRegistry | None = None, *, lock_rows: bool = False
+) -> ConversationService:
+    """The engine: the flows and catalogs with the features' actions, the cipher of her notes, the image folder
+    and the invite terms. ``build_app`` builds it for the service; a command that starts a flow or tells
+    someone something builds it alone. Raises ``FlowError`` with one line when a flow file is broken."""
+    actions = actions or features().actions
+    flows, catalogs = load_conversations(actions)
+    return ConversationService(
+        flows,
+        catalogs,
+        actions,
+        cipher,
+        images=image_directory(),
+        invites=invite_terms(settings),
+        lock_rows=lock_rows,
+    )
+
+
 def build_app(settings: Settings, clock: Clock | None = None) -> App:
     """Build everything from the settings. Raises ``FlowError`` or ``SettingsError`` (one line each)."""
     # The simulator's clock control moves the clock forward; a service with real people never jumps in time.
@@ -147,16 +167,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     cipher = load_cipher(settings)
     db = Database(settings.database_url, sealer=cipher)
     wired = features()
-    flows, catalogs = load_conversations(wired.actions)
-    conversations = ConversationService(
-        flows,
-        catalogs,
-        wired.actions,
-        cipher,
-        images=image_directory(),
-        invites=invite_terms(settings),
-        lock_rows=db.backend == "postgresql",
-    )
+    conversations = conversation_service(settings, cipher, wired.actions, lock_rows=db.backend == "postgresql")
+    flows, catalogs = conversations.flows, conversations.catalogs
     simulator = SimulatorChannel(clock)
     adapters: dict[Channel, ChannelAdapter] = {Channel.SIMULATOR: simulator}
     telegram = telegram_channel(settings, clock, flows, catalogs)

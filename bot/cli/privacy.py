@@ -6,7 +6,6 @@ actions on people's data happen only here, on the command line, and each is writ
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import Any
 
@@ -14,6 +13,7 @@ import typer
 
 from bot.app import retention_policy
 from bot.cli import common as base
+from bot.conversation.service import ConversationService
 from bot.core.clock import SystemClock
 from bot.core.keys import load_cipher
 from bot.core.settings import SettingsError
@@ -61,20 +61,16 @@ def register(cli: typer.Typer, keys_cli: typer.Typer) -> None:
         if not yes:
             base.fail(f"this erases person {person} for good; add --yes to confirm", as_json)
         settings = base.settings_or_fail(as_json)
-        app = base.app_or_fail(settings)
 
-        async def work(db: Database) -> bool:
+        async def work(db: Database, engine: ConversationService) -> bool:
             now = SystemClock().now()
             async with db.transaction() as session:
-                done = await erase_person(session, person, now, reason=Reason.ADMIN, service=app.conversations)
+                done = await erase_person(session, person, now, reason=Reason.ADMIN, service=engine)
                 if done:
                     record_access(session, None, "admin.forget", None, now)
                 return done
 
-        try:
-            done = base.run_with_db(settings, as_json, work)
-        finally:
-            asyncio.run(app.db.dispose())
+        done = base.run_with_engine(settings, as_json, work)
         if not done:
             base.fail(f"no person {person}", as_json)
         if as_json:
@@ -91,21 +87,18 @@ def register(cli: typer.Typer, keys_cli: typer.Typer) -> None:
         inactive for too long are erased. With --dry-run, show the counts only."""
         settings = base.settings_or_fail(as_json)
         policy = retention_policy(settings)
-        app = None if dry_run else base.app_or_fail(settings)
 
-        async def work(db: Database) -> dict[str, int]:
-            now = SystemClock().now()
-            if dry_run:
-                async with db.reading() as session:
-                    return (await plan(session, policy, now)).as_json()
-            assert app is not None
-            return (await apply_retention(db, policy, now, app.conversations)).as_json()
+        async def count(db: Database) -> dict[str, int]:
+            async with db.reading() as session:
+                return (await plan(session, policy, SystemClock().now())).as_json()
 
-        try:
-            counts = base.run_with_db(settings, as_json, work)
-        finally:
-            if app is not None:
-                asyncio.run(app.db.dispose())
+        async def apply(db: Database, engine: ConversationService) -> dict[str, int]:
+            return (await apply_retention(db, policy, SystemClock().now(), engine)).as_json()
+
+        if dry_run:
+            counts = base.run_with_db(settings, as_json, count)
+        else:
+            counts = base.run_with_engine(settings, as_json, apply)
         if as_json:
             base.emit_json({"dry_run": dry_run, **counts})
             return
