@@ -23,11 +23,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.app import build_app, start_telegram, stop_telegram
+from bot.app import build_app
 from bot.core.channel import Channel
 from bot.core.settings import Settings
 from bot.db.migrate import upgrade
 from bot.db.models import ChannelIdentity, Person, PersonStatus
+from bot.serve import start_telegram, stop_telegram
 from tests.emulators import LocalServer
 from tests.emulators.telegram import TOKEN, TelegramEmulator, TelegramUser
 from tests.harness import TEST_KEY, Bot

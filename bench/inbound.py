@@ -50,7 +50,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import String, cast, func, insert, literal, select, text
 from sqlalchemy.engine import make_url
 
-from bot.app import features, freeze_startup_objects, load_conversations
+from bot.app import features, load_conversations
 from bot.channels.simulator import SimulatorChannel
 from bot.conversation.service import ConversationService
 from bot.core.channel import Channel
@@ -60,6 +60,7 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import CaseloadEntry, ChannelIdentity, CheckIn, Organisation, Person, PersonStatus, Role
 from bot.runtime.inbox import Handled, Inbox
+from bot.serve import freeze_startup_objects
 
 POSTGRES = os.environ.get("TRAMPOLINE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 CHECKIN = ["check-in", "4", "2, 3", "2", "I found a course for my daughter", "no"]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from bot.cli.main import log_review_state
+from bot.cli.common import log_review_state
 from bot.conversation.check import consent_msgids, mark_reviewed, review_shares
 from bot.core.clock import FakeClock
 from bot.core.i18n import Catalogs

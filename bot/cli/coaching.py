@@ -8,8 +8,9 @@ from typing import Any
 
 import typer
 
-from bot.cli.common import JsonOption, app_or_fail, emit_json, fail, run_with_db, settings_or_fail
+from bot.cli.common import JsonOption, emit_json, fail, run_with_db, run_with_engine, settings_or_fail
 from bot.coaching import buddies, shifts
+from bot.conversation.service import ConversationService
 from bot.core.clock import SystemClock
 from bot.db.engine import Database
 from bot.people.directory import DomainError
@@ -39,12 +40,11 @@ def match_propose(
     """Propose a buddy for a participant: the participant is asked first (or the buddy, if the organisation
     chose so), then the other; contact details are shared only after both said yes."""
     settings = settings_or_fail(as_json)
-    app = app_or_fail(settings)
 
-    async def work(db: Database) -> dict[str, Any]:
+    async def work(db: Database, engine: ConversationService) -> dict[str, Any]:
         async with db.transaction() as session:
             coach_id = await _acting_coach(session, coach, participant)
-            match = await buddies.propose(session, app.conversations, coach_id, participant, buddy, SystemClock().now())
+            match = await buddies.propose(session, engine, coach_id, participant, buddy, SystemClock().now())
             return {
                 "id": match.id,
                 "participant_id": match.participant_id,
@@ -54,7 +54,7 @@ def match_propose(
                 "deadline_at": match.deadline_at.isoformat() if match.deadline_at else None,
             }
 
-    result = run_with_db(settings, as_json, work)
+    result = run_with_engine(settings, as_json, work)
     if as_json:
         emit_json(result)
     else:
@@ -95,14 +95,13 @@ def match_end(
 ) -> None:
     """End a match; both get a kind closing message."""
     settings = settings_or_fail(as_json)
-    app = app_or_fail(settings)
 
-    async def work(db: Database) -> dict[str, Any]:
+    async def work(db: Database, engine: ConversationService) -> dict[str, Any]:
         async with db.transaction() as session:
-            ended = await buddies.end_by_coach(session, app.conversations, coach, match, SystemClock().now())
+            ended = await buddies.end_by_coach(session, engine, coach, match, SystemClock().now())
             return {"id": ended.id, "status": ended.status.value}
 
-    result = run_with_db(settings, as_json, work)
+    result = run_with_engine(settings, as_json, work)
     if as_json:
         emit_json(result)
     else:

@@ -1,5 +1,6 @@
 """What every ``trampoline`` command shares: the ``--json`` option, one-line errors, the settings, the
-database opened for one piece of work, the service built for a command, plain tables."""
+database opened for one piece of work (with the engine, for a command that tells someone something), the
+service built for a command, plain tables."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.app import App, build_app
+from bot.app import App, build_app, conversation_service
 from bot.conversation.check import review_shares
 from bot.conversation.flows import FlowError
+from bot.conversation.service import ConversationService
 from bot.core.keys import load_cipher
 from bot.core.settings import Settings, SettingsError, load_settings
 from bot.db.engine import Database
@@ -88,6 +90,20 @@ def run_with_db(settings: Settings, as_json: bool, work: Callable[[Database], Aw
         fail(str(load_cipher_error(settings)), as_json)
     except (OSError, OperationalError, DBAPIError) as exc:
         fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL", as_json)
+
+
+def run_with_engine(
+    settings: Settings, as_json: bool, work: Callable[[Database, ConversationService], Awaitable[T]]
+) -> T:
+    """``run_with_db`` for a command that starts a flow or tells someone something: with the conversation
+    engine (``bot.app.conversation_service``), not the whole app (no adapters, web app, dispatcher or second
+    database). What it says waits in the outbox for the running service to send."""
+    try:
+        # A command handles no inbound event, so it takes no row locks (they are the inbox's, on PostgreSQL).
+        engine = conversation_service(settings, load_cipher(settings))
+    except (FlowError, SettingsError) as exc:
+        fail(str(exc), as_json)
+    return run_with_db(settings, as_json, lambda db: work(db, engine))
 
 
 def load_cipher_error(settings: Settings) -> str:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import App, build_app, start_telegram, stop_telegram, telegram_webhook_secret
+from bot.app import App, build_app
 from bot.channels.telegram import (
     DONE_ID,
     MAX_TEXT,
@@ -53,6 +53,7 @@ from bot.messaging.dispatcher import Dispatcher
 from bot.messaging.policy import DispatchPolicy
 from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.runtime.inbox import Result
+from bot.serve import start_telegram, stop_telegram, telegram_webhook_secret
 from tests.emulators import LocalServer
 from tests.emulators.telegram import TOKEN, TelegramEmulator, TelegramUser
 from tests.harness import TEST_KEY, Bot

@@ -285,3 +285,27 @@ def test_cli_with_another_coachs_ids(database_url: str, tmp_path: Path) -> None:
     code, out, err = run(database_url, "shifts", "import", str(bad))
     assert code == 1 and "row 3" in err
     assert asyncio.run(count_shifts()) == 1
+
+
+def test_cli_match_end_by_her_coach_ends_it_once(database_url: str) -> None:
+    async def people() -> tuple[int, int, int]:
+        db = Database(database_url)
+        try:
+            p = Programme(db, FakeClock(datetime.now(UTC)))
+            sara = await p.coach("Sara")
+            return sara, await p.participant("Amina", "ar", sara), await p.buddy("Lotte", "en")
+        finally:
+            await db.dispose()
+
+    sara, participant, buddy = asyncio.run(people())
+    code, out, err = run(
+        database_url, "match", "propose", "--participant", str(participant), "--buddy", str(buddy), "--json"
+    )
+    assert code == 0, err
+    match = json.loads(out)["id"]
+    code, out, err = run(database_url, "match", "end", "--match", str(match), "--coach", str(sara), "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"id": match, "status": "ended"}
+    code, out, err = run(database_url, "match", "end", "--match", str(match), "--coach", str(sara), "--json")
+    assert code == 1
+    assert "already ended" in json.loads(out)["error"] and "already ended" in err

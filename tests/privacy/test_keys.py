@@ -5,11 +5,13 @@ says where the key was expected, instead of making a new key that cannot read he
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
@@ -44,6 +46,28 @@ def test_a_read_only_export_without_the_key_refuses_and_makes_no_key(tmp_path: P
     assert str(key_file) in line
     assert not key_file.exists()
     assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("forget", "--person", "1", "--yes", "--json"),
+        ("retention", "--json"),
+        ("match", "propose", "--participant", "1", "--buddy", "2", "--json"),
+    ],
+)
+def test_a_command_that_tells_people_something_without_the_key_refuses_in_json_too(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    trampoline(tmp_path, "db", "upgrade")
+    key_file = tmp_path / "var" / "encryption.key"
+    key_file.unlink()
+    code, out, err = trampoline(tmp_path, *args)
+    assert code == 1
+    (line,) = err.strip().splitlines()
+    assert line.startswith("error: TRAMPOLINE_ENCRYPTION_KEYS: no encryption key: expected in ")
+    assert json.loads(out) == {"error": line.removeprefix("error: ")}
+    assert not key_file.exists()
 
 
 def test_upgrading_an_existing_database_whose_key_is_missing_makes_no_new_key(tmp_path: Path) -> None:

@@ -1,0 +1,52 @@
+"""``trampoline outbox``: what waits to be sent, and one message's delivery record (never its text)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from bot.cli.common import JsonOption, emit_json, fail, print_table, run_with_db, settings_or_fail
+from bot.core.clock import SystemClock
+from bot.db.engine import Database
+from bot.messaging.queries import outbox_entry, outbox_status
+
+outbox_cli = typer.Typer(help="Messages waiting to be sent, and what happened to them.", no_args_is_help=True)
+
+
+@outbox_cli.command("status")
+def outbox_status_command(as_json: bool = JsonOption) -> None:
+    """Counts by status and the oldest message still waiting."""
+    settings = settings_or_fail(as_json)
+
+    async def work(db: Database) -> dict[str, Any]:
+        return await outbox_status(db, SystemClock().now())
+
+    status = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json(status)
+        return
+    print_table(["STATUS", "COUNT"], [[name, number] for name, number in status["counts"].items()])
+    typer.echo(f"due now: {status['due_now']}; oldest waiting since: {status['oldest_pending_due_at'] or '-'}")
+
+
+@outbox_cli.command("show")
+def outbox_show(row_id: int = typer.Argument(..., help="The outbox row's id."), as_json: bool = JsonOption) -> None:
+    """One message's delivery record: status, attempts, and every deferral or skip with its reason (never
+    the message text)."""
+    settings = settings_or_fail(as_json)
+
+    async def work(db: Database) -> dict[str, Any] | None:
+        return await outbox_entry(db, row_id)
+
+    row = run_with_db(settings, as_json, work)
+    if row is None:
+        fail(f"no outbox row {row_id}", as_json)
+    if as_json:
+        emit_json(row)
+        return
+    for name, value in row.items():
+        if name != "history":
+            typer.echo(f"{name:20} {'' if value is None else value}")
+    for entry in row["history"]:
+        typer.echo(f"  {entry['at']}  {entry['event']:9} {entry['reason']}")
