@@ -82,6 +82,7 @@ SHORT_LABEL = 16  # labels up to this length go two to a row
 KEYBOARD_MEMORY = 1024  # messages whose latest keyboard this process remembers
 
 Submit = Callable[[InboundEvent], Awaitable[object]]
+Pause = Callable[[asyncio.Event, float], Awaitable[None]]  # wait so long, or less when the service stops
 Rows = tuple[tuple[tuple[str, str], ...], ...]  # keyboard rows of (callback data, label)
 
 
@@ -280,12 +281,14 @@ class TelegramChannel:
         base_url: str | None = None,
         timeouts: Timeouts | None = None,
         commands: Mapping[str | None, Sequence[tuple[str, str]]] | None = None,
+        pause: Pause | None = None,
     ) -> None:
         """``base_url``: a self-hosted Bot API server (``http://host:8081``); ``commands``: the command menu
-        per language code (None for the default), set at start."""
+        per language code (None for the default), set at start; ``pause``: how the loops wait between attempts."""
         self.clock = clock
         self.timeouts = timeouts or Timeouts()
         self.commands = dict(commands or {})
+        self._pause = pause or _pause
         self.bot_id = token.split(":", 1)[0]  # a bot's id is the number before the colon
         self._token = token
         t = self.timeouts
@@ -358,7 +361,7 @@ class TelegramChannel:
             else:
                 log.info("telegram: webhook set to %s", url)
                 return
-            await _pause(stopping, delay)
+            await self._pause(stopping, delay)
             delay = min(delay * 2, 60.0)
 
     # -- polling ---
@@ -393,7 +396,7 @@ class TelegramChannel:
             except Exception as exc:  # the inbox could not commit: the same batch is fetched again
                 log.error("telegram: a batch of updates was not stored (%s); fetching it again", type(exc).__name__)
                 wait = delay
-            await _pause(stopping, wait)
+            await self._pause(stopping, wait)
             delay = min(delay * 2, 60.0)
 
     async def poll_once(self, submit: Submit, offset: int | None, long_poll: int | None = None) -> int | None:
