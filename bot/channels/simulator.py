@@ -8,18 +8,38 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 from bot.core.channel import Channel
 from bot.core.clock import Clock
-from bot.messaging.channel import EventKind, InboundEvent, OutboundMessage, SendContext, SendOutcome, SendResult
+from bot.messaging.channel import (
+    Capabilities,
+    EventKind,
+    InboundEvent,
+    OutboundMessage,
+    SendContext,
+    SendOutcome,
+    SendResult,
+)
 
 Listener = Callable[[str, OutboundMessage], None]
+
+# It shows a message as the conversation means it: no length or button limits, marks for a multiple choice.
+CAPABILITIES = Capabilities(
+    text_length=None,
+    caption_length=None,
+    buttons=None,
+    button_label=None,
+    multi_select=True,
+    media_kinds=frozenset({"voice", "audio", "photo", "document"}),
+)
 
 
 @dataclass
 class SimulatorChannel:
     clock: Clock
     name: Channel = Channel.SIMULATOR
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
     transcripts: dict[str, list[OutboundMessage]] = field(default_factory=dict)
     listeners: list[Listener] = field(default_factory=list)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot.channels.whatsapp import Templates
+from bot.channels.whatsapp.templates import Templates
 
 Translate = Callable[[str, str], str]  # (English message id, our locale) -> the text in that locale
 EXAMPLES = {"name": "Amina"}  # the example value Meta asks for each variable

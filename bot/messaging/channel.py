@@ -194,6 +194,21 @@ class DeliveryStatus:
     window_closed: bool = False  # failed because the 24-hour window was closed: retry as a template
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show in one message, declared by its adapter (``capabilities``). None: no limit.
+    Lengths count the platform's own units (Telegram counts UTF-16 code units)."""
+
+    text_length: int | None  # the longest text of one message
+    caption_length: int | None  # the longest text under an image
+    buttons: int | None  # reply buttons on one message; more choices need a list or a numbered menu
+    button_label: int | None  # the longest label a reply button shows
+    list_rows: int = 0  # choices a list picker holds (0: the platform has none)
+    list_label: int | None = None  # the longest label of a list row
+    multi_select: bool = False  # buttons she can mark, several, then confirm
+    media_kinds: frozenset[str] = frozenset()  # what it sends as a file: voice, audio, photo, document
+
+
 class ChannelAdapter(Protocol):
     """What the dispatcher sends through. Two methods are optional, for notes passed on between channels
     (``bot.messaging.media.with_media``): ``fetch_media(ref, kind) -> MediaFile``, the bytes of a file the

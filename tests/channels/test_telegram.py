@@ -20,16 +20,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App, build_app
-from bot.channels.telegram import (
-    DONE_ID,
-    MAX_TEXT,
-    TelegramChannel,
-    Timeouts,
-    keyboard_for,
-    render,
-    split_text,
-    utf16_len,
-)
+from bot.channels.telegram import TelegramChannel, Timeouts
+from bot.channels.telegram.render import DONE_ID, MAX_TEXT, keyboard_for, render, split_text, utf16_len
 from bot.core.channel import Channel
 from bot.core.clock import FakeClock
 from bot.core.i18n import FIRST_STRONG_ISOLATE

@@ -17,7 +17,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_app
-from bot.channels.whatsapp import WhatsAppChannel, load_templates, outcome_of, render
+from bot.channels.whatsapp import WhatsAppChannel, load_templates
+from bot.channels.whatsapp.errors import outcome_of
+from bot.channels.whatsapp.render import render
 from bot.core.channel import Channel
 from bot.core.clock import FakeClock
 from bot.core.paths import project_root
