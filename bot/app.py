@@ -25,12 +25,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.channels import simulator as simulator_links
 from bot.channels import telegram as telegram_links
 from bot.channels import whatsapp as whatsapp_links
 from bot.channels.simulator import SimulatorChannel
 from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, TokenRejected
 from bot.channels.whatsapp import TemplateError, WhatsAppChannel, load_templates
-from bot.coaching import buddies, shifts
+from bot.coaching import buddy_actions, shifts
 from bot.coaching import chat as coaching_chat
 from bot.conversation import actions as engine_actions
 from bot.conversation.actions import ActionRegistry
@@ -46,7 +47,7 @@ from bot.core.paths import project_root
 from bot.core.settings import Settings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.db.models import Role, ServiceSetting
+from bot.db.models import ChannelIdentity, Role, ServiceSetting
 from bot.messaging.channel import ChannelAdapter
 from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy
 from bot.messaging.receipts import record_statuses
@@ -75,7 +76,7 @@ def features() -> Features:
     actions, nudges = ActionRegistry(), NudgeKinds()
     engine_actions.register(actions)  # consent, onboarding, check-in, her coach, pause, resume, stop
     privacy_actions.register(actions)  # privacy.export, privacy.forget
-    buddies.register(actions, nudges)  # match.*, buddy.*, the match reminders
+    buddy_actions.register(actions, nudges)  # match.*, buddy.*, the match reminders
     shifts.register(actions, nudges)  # shift.*, the shift reminders
     coaching_chat.register(actions, nudges)  # coaching.*, the coach's weekly summary
     return Features(actions, nudges)
@@ -94,6 +95,19 @@ def invite_terms(settings: Settings) -> InviteTerms:
         return {Channel.TELEGRAM.value: telegram, Channel.WHATSAPP.value: whatsapp}
 
     return InviteTerms(valid_days=settings.invite_valid_days, links=links)
+
+
+CONTACTS = {
+    Channel.TELEGRAM: telegram_links.contact,
+    Channel.WHATSAPP: whatsapp_links.contact,
+    Channel.SIMULATOR: simulator_links.contact,
+}
+
+
+def contact_for(identity: ChannelIdentity) -> str | None:
+    """How another person reaches someone on her channel, as that channel's adapter writes it."""
+    make = CONTACTS.get(identity.channel)
+    return make(identity.external_id) if make is not None else None
 
 
 def retention_policy(settings: Settings) -> RetentionPolicy:
@@ -202,6 +216,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         images=image_directory(),
         invites=invite_terms(settings),
         lock_rows=db.backend == "postgresql",
+        contacts=contact_for,
     )
     simulator = SimulatorChannel(clock)
     adapters: dict[Channel, ChannelAdapter] = {Channel.SIMULATOR: simulator}

@@ -16,6 +16,11 @@ from bot.messaging.channel import EventKind, InboundEvent, OutboundMessage, Send
 Listener = Callable[[str, OutboundMessage], None]
 
 
+def contact(external_id: str) -> str:
+    """How someone else reaches a simulated phone: its id, as the simulator shows it."""
+    return external_id
+
+
 @dataclass
 class SimulatorChannel:
     clock: Clock
