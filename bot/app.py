@@ -12,12 +12,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from bot.channels import simulator as simulator_links
 from bot.channels import telegram as telegram_links
 from bot.channels import whatsapp as whatsapp_links
 from bot.channels.simulator import SimulatorChannel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import TemplateError, WhatsAppChannel, load_templates
-from bot.coaching import buddies, shifts
+from bot.coaching import buddy_actions, shifts
 from bot.coaching import chat as coaching_chat
 from bot.conversation import actions as engine_actions
 from bot.conversation.actions import ActionRegistry
@@ -33,7 +34,7 @@ from bot.core.keys import load_cipher
 from bot.core.paths import project_root
 from bot.core.settings import Settings
 from bot.db.engine import Database
-from bot.db.models import Role
+from bot.db.models import ChannelIdentity, Role
 from bot.messaging.channel import ChannelAdapter
 from bot.messaging.dispatcher import Dispatcher
 from bot.messaging.policy import DispatchPolicy
@@ -61,7 +62,7 @@ def features() -> Features:
     actions, nudges = ActionRegistry(), NudgeKinds()
     engine_actions.register(actions)  # consent, onboarding, check-in, her coach, pause, resume, stop
     privacy_actions.register(actions)  # privacy.export, privacy.forget
-    buddies.register(actions, nudges)  # match.*, buddy.*, the match reminders
+    buddy_actions.register(actions, nudges)  # match.*, buddy.*, the match reminders
     shifts.register(actions, nudges)  # shift.*, the shift reminders
     coaching_chat.register(actions, nudges)  # coaching.*, the coach's weekly summary
     return Features(actions, nudges)
@@ -80,6 +81,19 @@ def invite_terms(settings: Settings) -> InviteTerms:
         return {Channel.TELEGRAM.value: telegram, Channel.WHATSAPP.value: whatsapp}
 
     return InviteTerms(valid_days=settings.invite_valid_days, links=links)
+
+
+CONTACTS = {
+    Channel.TELEGRAM: telegram_links.contact,
+    Channel.WHATSAPP: whatsapp_links.contact,
+    Channel.SIMULATOR: simulator_links.contact,
+}
+
+
+def contact_for(identity: ChannelIdentity) -> str | None:
+    """How another person reaches someone on her channel, as that channel's adapter writes it."""
+    make = CONTACTS.get(identity.channel)
+    return make(identity.external_id) if make is not None else None
 
 
 def retention_policy(settings: Settings) -> RetentionPolicy:
@@ -163,6 +177,7 @@ def conversation_service(
         images=image_directory(),
         invites=invite_terms(settings),
         lock_rows=lock_rows,
+        contacts=contact_for,
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bot.app import features, invite_terms, load_conversations
+from bot.app import contact_for, features, invite_terms, load_conversations
 from bot.channels.simulator import SimulatorChannel
 from bot.conversation.flows import FlowSet
 from bot.conversation.service import ConversationService
@@ -62,6 +62,7 @@ class Bot:
             images=IMAGES,
             invites=self.invites,
             lock_rows=self.db.backend == "postgresql",
+            contacts=contact_for,
         )
         self.simulator = SimulatorChannel(self.clock)
         self.inbox = Inbox(self.db, self.service, self.clock)

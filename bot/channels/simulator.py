@@ -35,6 +35,11 @@ CAPABILITIES = Capabilities(
 )
 
 
+def contact(external_id: str) -> str:
+    """How someone else reaches a simulated phone: its id, as the simulator shows it."""
+    return external_id
+
+
 @dataclass
 class SimulatorChannel:
     clock: Clock

@@ -1,5 +1,5 @@
 """``trampoline match ...``, ``trampoline shift add`` and ``trampoline shifts import``: thin commands over
-bot/coaching/buddies.py and shifts.py. With ``--coach`` every id is checked against HER caseload."""
+bot/coaching/matching.py and shifts.py. With ``--coach`` every id is checked against HER caseload."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 import typer
 
 from bot.cli.common import JsonOption, emit_json, fail, run_with_db, run_with_engine, settings_or_fail
-from bot.coaching import buddies, shifts
+from bot.coaching import matching, shifts
 from bot.conversation.service import ConversationService
 from bot.core.clock import SystemClock
 from bot.db.engine import Database
+from bot.people.caseload import coach_of, require_participant_of
 from bot.people.directory import DomainError
 
 match_cli = typer.Typer(help="Buddy matches (double opt-in).", no_args_is_help=True)
@@ -24,10 +25,10 @@ async def _acting_coach(session: Any, coach: int | None, participant: int) -> in
     """The coach given, or else the participant's own coach."""
     if coach is not None:
         return coach
-    own = await buddies.coach_of(session, participant)
+    own = await coach_of(session, participant)
     if own is None:
         raise DomainError(f"participant {participant} has no coach; pass --coach")
-    return own
+    return own.id
 
 
 @match_cli.command("propose")
@@ -44,7 +45,7 @@ def match_propose(
     async def work(db: Database, engine: ConversationService) -> dict[str, Any]:
         async with db.transaction() as session:
             coach_id = await _acting_coach(session, coach, participant)
-            match = await buddies.propose(session, engine, coach_id, participant, buddy, SystemClock().now())
+            match = await matching.propose(session, engine, coach_id, participant, buddy, SystemClock().now())
             return {
                 "id": match.id,
                 "participant_id": match.participant_id,
@@ -73,7 +74,7 @@ def match_suggest(
     async def work(db: Database) -> list[dict[str, Any]]:
         async with db.reading() as session:
             coach_id = await _acting_coach(session, coach, participant)
-            found = await buddies.suggestions(session, coach_id, participant)
+            found = await matching.suggestions(session, coach_id, participant)
             return [
                 {"buddy_id": s.buddy.id, "name": s.buddy.display_name, "score": s.score, "free_places": s.remaining}
                 for s in found
@@ -98,7 +99,7 @@ def match_end(
 
     async def work(db: Database, engine: ConversationService) -> dict[str, Any]:
         async with db.transaction() as session:
-            ended = await buddies.end_by_coach(session, engine, coach, match, SystemClock().now())
+            ended = await matching.end_by_coach(session, engine, coach, match, SystemClock().now())
             return {"id": ended.id, "status": ended.status.value}
 
     result = run_with_engine(settings, as_json, work)
@@ -125,7 +126,7 @@ def shift_add(
     async def work(db: Database) -> dict[str, Any]:
         async with db.transaction() as session:
             coach_id = await _acting_coach(session, coach, participant)
-            person = await buddies.participant_of(session, coach_id, participant)
+            person = await require_participant_of(session, coach_id, participant)
             try:
                 starts, ends = shifts.parse_moment(start, person.timezone), shifts.parse_moment(end, person.timezone)
             except ValueError:

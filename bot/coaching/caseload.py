@@ -1,20 +1,22 @@
-"""A coach's caseload: the women she is responsible for. Every function takes the coach's id and reads
-through ``caseload`` in the query itself, so an id that belongs to another coach's woman finds nothing."""
+"""What a coach sees of her caseload: the women she is responsible for. Every function takes the coach's id
+and reads through ``bot.people.caseload`` in the query itself, so an id that belongs to another coach's woman
+finds nothing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching.summary import MOOD_EMOJI, NO_OBSTACLE, NO_STEP
 from bot.coaching.texts import CoachTexts
+from bot.conversation.actions import ActionContext
 from bot.core import i18n
 from bot.db.models import (
     BuddyMatch,
-    CaseloadEntry,
     ChannelIdentity,
     CheckIn,
     MatchStatus,
@@ -24,6 +26,7 @@ from bot.db.models import (
     VolunteerShift,
 )
 from bot.people.audit import record_access
+from bot.people.caseload import caseload, caseload_ids, participant_of
 
 RECENT_CHECKINS = 4
 RECENT_SHIFTS = 3
@@ -50,35 +53,16 @@ async def mine(session: AsyncSession, coach_id: int) -> list[Woman]:
     )
     rows = await session.execute(
         select(Person.id, Person.display_name, Person.status, last.c.last, Person.paused_until)
-        .join(CaseloadEntry, CaseloadEntry.participant_id == Person.id)
         .outerjoin(last, last.c.person_id == Person.id)
-        .where(
-            CaseloadEntry.coach_id == coach_id,
-            CaseloadEntry.ended_at.is_(None),
-            Person.role == Role.PARTICIPANT,
-        )
+        .where(Person.id.in_(caseload_ids(coach_id)), Person.role == Role.PARTICIPANT)
     )
     women = [Woman(pid, name or f"#{pid}", status, seen, paused) for pid, name, status, seen, paused in rows]
     return sorted(women, key=lambda w: (w.name.casefold(), w.id))
 
 
-async def person_of_mine(session: AsyncSession, coach_id: int, participant_id: int) -> Person | None:
-    """The woman ``participant_id`` if she is in this coach's caseload; None otherwise."""
-    result = await session.scalar(
-        select(Person)
-        .join(CaseloadEntry, CaseloadEntry.participant_id == Person.id)
-        .where(
-            Person.id == participant_id,
-            CaseloadEntry.coach_id == coach_id,
-            CaseloadEntry.ended_at.is_(None),
-        )
-    )
-    return result
-
-
 async def one_of_mine(session: AsyncSession, coach_id: int, participant_id: int, now: datetime) -> Woman | None:
     """One of her women with recent check-ins, shifts and buddy; the read is written to the audit log."""
-    person = await person_of_mine(session, coach_id, participant_id)
+    person = await participant_of(session, coach_id, participant_id)
     if person is None:
         return None
     last = await session.scalar(
@@ -119,14 +103,16 @@ async def one_of_mine(session: AsyncSession, coach_id: int, participant_id: int,
     return woman
 
 
-async def coach_of(session: AsyncSession, participant_id: int) -> Person | None:
-    return await session.scalar(
-        select(Person)
-        .join(CaseloadEntry, CaseloadEntry.coach_id == Person.id)
-        .where(CaseloadEntry.participant_id == participant_id, CaseloadEntry.ended_at.is_(None))
-        .order_by(CaseloadEntry.id)
-        .limit(1)
-    )
+async def participant_choices(context: ActionContext) -> dict[str, Any]:
+    """A coach's participants who have not stopped, as choices (``match.participants``, ``shift.participants``)."""
+    if context.person.role is not Role.COACH:
+        return {"participants": [], "participant_count": 0}
+    people = await caseload(context.session, context.person.id)
+    choices = [{"value": str(p.id), "label": p.display_name or f"#{p.id}"} for p in people]
+    return {"participants": choices, "participant_count": len(choices)}
+
+
+PARTICIPANT_CHOICES = frozenset({"participants", "participant_count"})
 
 
 def describe(texts: CoachTexts, woman: Woman, locale: str, timezone: str) -> str:

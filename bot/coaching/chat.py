@@ -42,7 +42,8 @@ from bot.db.models import (
 )
 from bot.messaging.channel import OutboundMessage
 from bot.messaging.rows import NUDGE_PRIORITY, outbox_row
-from bot.people.directory import DomainError, create_invite, reachable_identity
+from bot.people.caseload import coach_of, participant_of, reachable_identity
+from bot.people.directory import DomainError, create_invite
 from bot.scheduling.planner import NudgeKinds
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ async def _coach_and_identity(session: AsyncSession, participant_id: int) -> tup
     it is made (an invite used), and a caseload entry is only made unwritten for a newly invited woman, who
     has no messages yet."""
     with session.no_autoflush:
-        coach = await caseload.coach_of(session, participant_id)
+        coach = await coach_of(session, participant_id)
         identity = await reachable_identity(session, coach.id) if coach is not None else None
     return None if coach is None or identity is None else (coach, identity)
 
@@ -184,7 +185,7 @@ async def hold(context: ActionContext) -> dict[str, Any]:
     chosen = context.state.get("vars", {})
     texts = texts_for(context.service)
     try:
-        woman = await caseload.person_of_mine(context.session, context.person.id, int(str(chosen.get("woman"))))
+        woman = await participant_of(context.session, context.person.id, int(str(chosen.get("woman"))))
         weeks = int(str(chosen.get("weeks", 1)))
     except ValueError:
         woman = None

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import csv_safe
+from bot.core.timing import iso_week
 from bot.db.models import (
     AnonymousCount,
     BuddyMatch,
@@ -312,8 +313,8 @@ async def build_report(
     )
 
     # Check-in figures, counted in the database: one row per (element, woman).
-    week_from = _week_label(start) if start else None
-    week_to = _week_label(end - timedelta(seconds=1))
+    week_from = iso_week(start, "UTC") if start else None
+    week_to = iso_week(end - timedelta(seconds=1), "UTC")
     elements = await _elements(session, organisation_id, end, week_from, week_to)
     obstacles = {v: n for (kind, v), n in elements.items() if kind == "obstacles"}
     tables.append(
@@ -400,11 +401,6 @@ async def build_report(
 
 def _by_count(item: tuple[str, int]) -> tuple[int, str]:
     return (-item[1], item[0])
-
-
-def _week_label(moment: datetime) -> str:
-    year, week, _ = moment.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 async def _elements(

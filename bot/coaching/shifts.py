@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.coaching.buddies import caseload, participant_of
+from bot.coaching.caseload import PARTICIPANT_CHOICES, participant_choices
 from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.conversation.port import Engine
 from bot.conversation.profile import MAX_NOTE_LENGTH, clean_text
 from bot.core import csv_safe, i18n
 from bot.core.timing import at_local, local
 from bot.db.models import AuditEntry, Nudge, NudgeStatus, Person, Role, ShiftStatus, VolunteerShift
+from bot.people.caseload import require_participant_of
 from bot.people.directory import DomainError
 from bot.scheduling.planner import NudgeKinds, schedule_nudge
 
@@ -57,7 +58,7 @@ def parse_moment(value: str, timezone: str) -> datetime:
 async def add_shift(session: AsyncSession, coach_id: int | None, shift: ShiftInput, now: datetime) -> VolunteerShift:
     """Add one shift and plan its reminders. With ``coach_id`` the participant must be in her caseload."""
     if coach_id is not None:
-        participant = await participant_of(session, coach_id, shift.participant_id)
+        participant = await require_participant_of(session, coach_id, shift.participant_id)
     else:
         found = await session.get(Person, shift.participant_id)
         if found is None or found.role is not Role.PARTICIPANT:
@@ -151,7 +152,7 @@ async def import_csv(session: AsyncSession, text: str, now: datetime, coach_id: 
         )
         try:
             if coach_id is not None:
-                await participant_of(session, coach_id, participant_id)
+                await require_participant_of(session, coach_id, participant_id)
             _check(shift, now)
         except DomainError as exc:
             field = _field_of(str(exc))
@@ -294,14 +295,6 @@ async def _drop_pending(session: AsyncSession, shift_id: int) -> None:
 # -- the coach's /shift in chat ---
 
 
-async def shift_participants(context: ActionContext) -> dict[str, Any]:
-    if context.person.role is not Role.COACH:
-        return {"participants": [], "participant_count": 0}
-    people = await caseload(context.session, context.person.id)
-    choices = [{"value": str(p.id), "label": p.display_name or f"#{p.id}"} for p in people]
-    return {"participants": choices, "participant_count": len(choices)}
-
-
 def _text(value: Any) -> str:
     return str(value.get("text", "")) if isinstance(value, dict) else ""
 
@@ -313,7 +306,9 @@ async def shift_add(context: ActionContext) -> dict[str, Any]:
     if context.person.role is not Role.COACH:
         return {"shift_added": "no", "shift_problem": "caseload"}
     try:
-        participant = await participant_of(context.session, context.person.id, int(variables.get("participant", 0)))
+        participant = await require_participant_of(
+            context.session, context.person.id, int(variables.get("participant", 0))
+        )
         day = date.fromisoformat(str(variables["day"]))
         starts = at_local(day, time.fromisoformat(str(variables["start"])), participant.timezone)
         ends = at_local(day, time.fromisoformat(str(variables["end"])), participant.timezone)
@@ -385,7 +380,7 @@ def register(actions: ActionRegistry, nudges: NudgeKinds) -> None:
     actions.add("shift.cancel", shift_cancel)
     actions.add("shift.help", shift_help)
     actions.add("shift.attendance", shift_attendance)
-    actions.add("shift.participants", shift_participants, frozenset({"participants", "participant_count"}))
+    actions.add("shift.participants", participant_choices, PARTICIPANT_CHOICES)  # the same as match.participants
     actions.add("shift.add", shift_add, frozenset({"shift_added", "shift_problem"}))
     nudges.add("shift_reminder", _on_reminder)
     nudges.add("shift_check", _on_check)

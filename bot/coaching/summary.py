@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.coaching.chart import weekly_chart
 from bot.coaching.texts import CoachTexts
 from bot.core import i18n
+from bot.core.timing import iso_week, week_label
 from bot.db.models import (
     Alert,
     BuddyMatch,
-    CaseloadEntry,
     ChannelIdentity,
     CheckIn,
     MatchStatus,
@@ -34,6 +34,7 @@ from bot.db.models import (
     PersonStatus,
     Role,
 )
+from bot.people.caseload import caseloads
 
 CHART_WEEKS = 8
 SILENT_DAYS = 14
@@ -47,11 +48,6 @@ ATTENTION_ORDER = ("contact_request", "stuck", "need_help", "cant_come", "silent
 ALERT_KINDS = frozenset({"contact_request", "stuck", "need_help", "cant_come"})
 STEP_DIMENSIONS = ("coaching", "volunteer", "job", "buddy", "other")
 CHUNK = 1000
-
-
-def week_label(moment: datetime, timezone: str) -> str:
-    year, week, _ = moment.astimezone(ZoneInfo(timezone)).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def week_monday(label: str) -> date:
@@ -68,11 +64,7 @@ def week_monday(label: str) -> date:
 def previous_weeks(label: str, count: int) -> list[str]:
     """``count`` ISO week labels ending with ``label``, oldest first."""
     monday = week_monday(label)
-    labels = []
-    for back in range(count - 1, -1, -1):
-        year, week, _ = (monday - timedelta(weeks=back)).isocalendar()
-        labels.append(f"{year}-W{week:02d}")
-    return labels
+    return [week_label(monday - timedelta(weeks=back)) for back in range(count - 1, -1, -1)]
 
 
 @dataclass
@@ -165,16 +157,12 @@ async def _collect_chunk(
     )
     if not coaches:
         return []
-    weeks_of: dict[int, str] = {c.id: week or week_label(now, c.timezone) for c in coaches}
+    weeks_of: dict[int, str] = {c.id: week or iso_week(now, c.timezone) for c in coaches}
     all_weeks = sorted({w for label in set(weeks_of.values()) for w in previous_weeks(label, CHART_WEEKS)})
     ids = [c.id for c in coaches]
 
     # Her caseload: every later query joins through it, so nobody else's women can appear.
-    caseload = (
-        select(CaseloadEntry.coach_id, CaseloadEntry.participant_id)
-        .where(CaseloadEntry.coach_id.in_(ids), CaseloadEntry.ended_at.is_(None))
-        .subquery()
-    )
+    caseload = caseloads(ids)
     people: dict[tuple[int, int], ParticipantWeek] = {}
     rows = await session.execute(
         select(caseload.c.coach_id, Person.id, Person.display_name, Person.status, Person.created_at)

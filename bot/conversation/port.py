@@ -1,6 +1,7 @@
 """What a flow action (and a nudge handler) may use of the conversation engine: its texts, its keys, and the
-few things only the engine does (tell her coach, start a flow at its time, remind her). Actions get this,
-never the whole ``ConversationService``, so an action cannot reach into routing or the inbox's group."""
+few things only the engine does (tell her coach, start a flow at its time, remind her, how she is reached).
+Actions get this, never the whole ``ConversationService``, so an action cannot reach into routing or the
+inbox's group."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.conversation.flows import FlowSet
 from bot.conversation.render import Renderer
 from bot.core.crypto import Cipher
 from bot.core.i18n import Catalogs
-from bot.db.models import Alert, Conversation, Person
+from bot.db.models import Alert, ChannelIdentity, Conversation, Person
 from bot.people.directory import InviteTerms
 
 
@@ -39,6 +40,10 @@ class Engine(Protocol):
     @property
     def invites(self) -> InviteTerms:
         """How an invite made in the chat is made (its validity, its links)."""
+        ...
+
+    def contact_for(self, identity: ChannelIdentity) -> str | None:
+        """How another person reaches her on this channel, as its adapter writes it; None when it cannot say."""
         ...
 
     async def alert_coach(self, session: AsyncSession, participant: Person, kind: str, now: datetime) -> Alert:

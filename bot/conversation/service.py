@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +51,8 @@ from bot.messaging.channel import EventKind, InboundEvent, OutboundMessage
 from bot.messaging.inbound import FloodGate, Verdict, clean_event
 from bot.messaging.rows import ALERT_PRIORITY, NUDGE_PRIORITY, REPLY_PRIORITY, outbox_row
 from bot.messaging.unkept import anonymous_key, erased, forget_event_key, queue_farewell
-from bot.people.directory import INVITE_ALPHABET, INVITE_CODE_LENGTH, InviteTerms, reachable_identity
+from bot.people.caseload import reachable_identity
+from bot.people.directory import INVITE_ALPHABET, INVITE_CODE_LENGTH, InviteTerms
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +172,13 @@ class ConversationService:
         images: Path,
         invites: InviteTerms | None = None,
         lock_rows: bool = False,
+        contacts: Callable[[ChannelIdentity], str | None] = lambda identity: None,
     ) -> None:
         """``images``: where charts and QR codes are written for the outbox to send (decision 0009).
         ``invites``: how invites made in the chat are made. ``lock_rows``: take a row lock on her identity
         while handling her event (PostgreSQL, where several workers may handle events at once; SQLite has
-        one writer anyway)."""
+        one writer anyway). ``contacts``: how someone is reached on her channel (the adapters write it)."""
+        self.contact_for = contacts
         self.images = images
         self.invites = invites or InviteTerms()
         self.lock_rows = lock_rows

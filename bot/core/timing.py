@@ -27,9 +27,15 @@ def week_start(moment: datetime, timezone: str) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def iso_week(moment: datetime, timezone: str) -> str:
-    year, week, _ = local(moment, timezone).isocalendar()
+def week_label(day: date) -> str:
+    """The ISO week ``day`` falls in, as the programme writes it everywhere: ``2026-W48``."""
+    year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def iso_week(moment: datetime, timezone: str) -> str:
+    """The ISO week label (``2026-W48``) of ``moment`` in her time zone."""
+    return week_label(local(moment, timezone).date())
 
 
 def in_quiet_hours(moment: datetime, timezone: str, start: time, end: time) -> bool:

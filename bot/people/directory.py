@@ -23,7 +23,6 @@ from bot.db.models import (
     GENDER_CHOICES,
     GENDERS,
     CaseloadEntry,
-    ChannelIdentity,
     Invite,
     Organisation,
     Person,
@@ -250,13 +249,3 @@ async def demo_invite(
         locale=locale,
     )
     return created.code
-
-
-async def reachable_identity(session: AsyncSession, person_id: int) -> ChannelIdentity | None:
-    """Where the bot writes to someone first: the channel she used last, not one she blocked."""
-    return await session.scalar(
-        select(ChannelIdentity)
-        .where(ChannelIdentity.person_id == person_id, ChannelIdentity.blocked_at.is_(None))
-        .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
-        .limit(1)
-    )

@@ -49,7 +49,7 @@ from bot.db.models import (
 from bot.messaging.channel import OutboundMessage
 from bot.messaging.rows import outbox_row
 from bot.messaging.unkept import mark_erased
-from bot.people.directory import reachable_identity
+from bot.people.caseload import reachable_identity
 
 if TYPE_CHECKING:
     from bot.conversation.port import Engine

@@ -19,7 +19,6 @@ from bot.core.crypto import Cipher
 from bot.db.models import (
     Alert,
     BuddyMatch,
-    CaseloadEntry,
     ChannelIdentity,
     CheckIn,
     ConsentRecord,
@@ -31,6 +30,7 @@ from bot.db.models import (
     Profile,
     VolunteerShift,
 )
+from bot.people.caseload import coaches_of
 
 EXPORT_FORMAT = "trampoline-export-1"
 UNREADABLE = "(cannot be read with the current encryption keys)"
@@ -56,13 +56,7 @@ async def export_person(session: AsyncSession, person_id: int, cipher: Cipher, n
     if person is None:
         return None
     organisation = await session.get(Organisation, person.organisation_id)
-    coaches = list(
-        await session.scalars(
-            select(Person.display_name)
-            .join(CaseloadEntry, CaseloadEntry.coach_id == Person.id)
-            .where(CaseloadEntry.participant_id == person_id, CaseloadEntry.ended_at.is_(None))
-        )
-    )
+    coaches = [coach.display_name for coach in await coaches_of(session, person_id)]
     profile = await session.get(Profile, person_id)
     identities = await session.scalars(select(ChannelIdentity).where(ChannelIdentity.person_id == person_id))
     consents = await session.scalars(

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.coaching import buddies
+from bot.coaching import matching
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import (
@@ -22,6 +22,7 @@ from bot.db.models import (
     Person,
     PersonStatus,
 )
+from bot.people.caseload import caseload
 from bot.people.directory import DomainError
 from tests.coaching.programme import Programme
 
@@ -30,7 +31,7 @@ LOCALES = ["en", "ar"]
 
 async def propose(p: Programme, coach: int, participant: int, buddy: int) -> int:
     async with p.db.transaction() as session:
-        match = await buddies.propose(session, p.bot.service, coach, participant, buddy, p.clock.now())
+        match = await matching.propose(session, p.bot.service, coach, participant, buddy, p.clock.now())
         match_id = match.id
     await p.dispatch()
     return match_id
@@ -184,7 +185,7 @@ async def test_timeout_with_one_reminder_then_a_rematch(db: Database, clock: Fak
     assert p.new(participant) == []  # one reminder only
 
     async with db.reading() as session:
-        suggested = await buddies.suggestions(session, coach, participant)
+        suggested = await matching.suggestions(session, coach, participant)
     assert [s.buddy.id for s in suggested] == [other_buddy]  # not the one she did not answer about
     second = await propose(p, coach, participant, other_buddy)
     assert any("Fatima" in m.text for m in p.new(participant))
@@ -203,8 +204,8 @@ async def test_capacity_is_respected(db: Database, clock: FakeClock) -> None:
     buddy = await p.buddy("Lotte", "en", capacity=1)
     await propose(p, coach, first, buddy)
     async with db.reading() as session:
-        assert await buddies.remaining_capacity(session, buddy) == 0
-        assert await buddies.suggestions(session, coach, second) == []
+        assert await matching.remaining_capacity(session, buddy) == 0
+        assert await matching.suggestions(session, coach, second) == []
     with pytest.raises(DomainError, match="capacity"):
         await propose(p, coach, second, buddy)
     # A no frees the place again.
@@ -220,7 +221,7 @@ async def test_suggestions_rank_shared_languages_and_region(db: Database, clock:
     far = await p.buddy("Eva", "en", languages=["nl"], capacity=3)
     close = await p.buddy("Fatima", "ar", languages=["ar", "fr"])
     async with db.reading() as session:
-        ranked = await buddies.suggestions(session, coach, participant)
+        ranked = await matching.suggestions(session, coach, participant)
     assert [s.buddy.id for s in ranked] == [close, far]
 
 
@@ -234,14 +235,14 @@ async def test_a_coach_matches_only_within_her_caseload(db: Database, clock: Fak
         await propose(p, nadia, participant, buddy)
     async with db.reading() as session:
         with pytest.raises(DomainError, match="caseload"):
-            await buddies.suggestions(session, nadia, participant)
-        assert await buddies.caseload(session, nadia) == []
+            await matching.suggestions(session, nadia, participant)
+        assert await caseload(session, nadia) == []
     async with db.transaction() as session:
-        match = await buddies.propose(session, p.bot.service, sara, participant, buddy, clock.now())
+        match = await matching.propose(session, p.bot.service, sara, participant, buddy, clock.now())
         match_id = match.id
     async with db.transaction() as session:
         with pytest.raises(DomainError, match="caseload"):
-            await buddies.end_by_coach(session, p.bot.service, nadia, match_id, clock.now())
+            await matching.end_by_coach(session, p.bot.service, nadia, match_id, clock.now())
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -310,7 +311,7 @@ async def test_the_pair_plans_a_meeting_is_reminded_and_asked_afterwards(db: Dat
     assert any("has ended" in m.text for m in p.phone(buddy).inbox)
     assert "has ended" in p.phone(participant).inbox[-1].text  # her goodbye, not the question again
     async with db.reading() as session:
-        assert await buddies.remaining_capacity(session, buddy) == 1
+        assert await matching.remaining_capacity(session, buddy) == 1
 
 
 @pytest.mark.parametrize(("locale", "language_button"), [("en", "English"), ("ar", "العربية")])

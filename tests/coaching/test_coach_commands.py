@@ -225,12 +225,13 @@ async def test_alerts_wait_for_her_quiet_hours_only_when_she_chose_so(bot: Bot) 
 async def test_a_coach_cannot_reach_another_coachs_woman_by_id(bot: Bot) -> None:
     from bot.coaching import caseload
     from bot.coaching.summary import collect
+    from bot.people.caseload import participant_of
 
     sara, _ = await coach_on_the_bot(bot, "Sara")
     mona, _ = await coach_on_the_bot(bot, "Mona")
     zara, _ = await onboarded(bot, coach="Mona")
     async with bot.db.transaction() as session:
-        assert await caseload.person_of_mine(session, sara, zara) is None
+        assert await participant_of(session, sara, zara) is None
         assert await caseload.one_of_mine(session, sara, zara, bot.clock.now()) is None
         assert [w.id for w in await caseload.mine(session, sara)] == []
         [summary] = await collect(session, [sara], bot.clock.now())

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.core.timing import at_local, in_quiet_hours, iso_week, local_day_bounds, quiet_hours_end
+from bot.core.timing import at_local, in_quiet_hours, iso_week, local_day_bounds, quiet_hours_end, week_label
 
 NIGHT = (time(21, 0), time(8, 0))
 
@@ -67,3 +67,11 @@ def test_weeks_and_days_are_hers() -> None:
     assert iso_week(sunday_night_utc, "Europe/Brussels") == "2026-W49"
     start, end = local_day_bounds(utc(2026, 10, 25, 12, 0), "Europe/Brussels")
     assert (start, end) == (utc(2026, 10, 24, 22, 0), utc(2026, 10, 25, 23, 0))  # a 25-hour day
+
+
+def test_the_week_label_is_the_iso_week_across_new_year() -> None:
+    assert week_label(date(2026, 11, 23)) == "2026-W48"
+    assert week_label(date(2027, 1, 1)) == "2026-W53"  # a Friday: still the last ISO week of 2026
+    assert week_label(date(2029, 12, 31)) == "2030-W01"  # a Monday: already the first week of 2030
+    assert iso_week(utc(2027, 1, 3, 23, 30), "UTC") == "2026-W53"
+    assert iso_week(utc(2027, 1, 3, 23, 30), "Europe/Brussels") == "2027-W01"

@@ -4,6 +4,6 @@ updates.py (webhook and polling, with back-off)."""
 
 from bot.channels.telegram.adapter import WEBHOOK_PATH, TelegramChannel, Timeouts
 from bot.channels.telegram.errors import TokenRejected
-from bot.channels.telegram.render import invite_link
+from bot.channels.telegram.render import contact, invite_link
 
-__all__ = ["WEBHOOK_PATH", "TelegramChannel", "Timeouts", "TokenRejected", "invite_link"]
+__all__ = ["WEBHOOK_PATH", "TelegramChannel", "Timeouts", "TokenRejected", "contact", "invite_link"]

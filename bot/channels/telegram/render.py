@@ -47,6 +47,11 @@ def invite_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
 
 
+def contact(user_id: str) -> str:
+    """How someone else opens a chat with this Telegram account (a buddy introduction shows it)."""
+    return f"tg://user?id={user_id} (Telegram)"
+
+
 def render(message: OutboundMessage) -> list[Part]:
     """Lay ``message`` out as Telegram messages: text over 4096 characters split at a paragraph boundary,
     the keyboard on the last part, an image as a photo (captioned when the text fits a caption). The text

@@ -3,7 +3,7 @@ render.py (how a message looks), send.py (the calls that send, uploads, fetching
 WhatsApp's answers mean), templates.py (the templates for messages outside the 24-hour window)."""
 
 from bot.channels.whatsapp.adapter import SIGNATURE_HEADER, WEBHOOK_PATH, Timeouts, WhatsAppChannel
-from bot.channels.whatsapp.render import invite_link
+from bot.channels.whatsapp.render import contact, invite_link
 from bot.channels.whatsapp.templates import TemplateError, Templates, load_templates
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Templates",
     "Timeouts",
     "WhatsAppChannel",
+    "contact",
     "invite_link",
     "load_templates",
 ]

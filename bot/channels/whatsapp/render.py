@@ -39,6 +39,11 @@ def invite_link(phone_number: str, code: str) -> str:
     return f"https://wa.me/{phone_number}?text={quote('START ' + code)}"
 
 
+def contact(phone_number: str) -> str:
+    """How someone else reaches this WhatsApp account: her number (a buddy introduction shows it)."""
+    return f"+{phone_number.lstrip('+')} (WhatsApp)"
+
+
 def render(
     message: OutboundMessage,
     translate: Translate | None = None,
