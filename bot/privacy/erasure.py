@@ -260,7 +260,7 @@ def _values(value: Any) -> Iterable[str]:
 
 async def _tell_matched(session: AsyncSession, service: ConversationService, person_id: int, now: datetime) -> None:
     """Her active buddy match ends with her data: the other side gets one kind line (no name)."""
-    from bot.conversation.service import outbox_row  # the service imports this module
+    from bot.conversation.service import _of_her_coach, outbox_row  # the service imports this module
 
     matches = await session.scalars(
         select(BuddyMatch).where(
@@ -277,8 +277,9 @@ async def _tell_matched(session: AsyncSession, service: ConversationService, per
         identity = await reachable_identity(session, other.id)
         if identity is None:
             continue
+        gender = select(_of_her_coach("grammatical_gender")).select_from(Person).where(Person.id == other.id)
         message = OutboundMessage(
-            text=service.renderer.text(text, other.locale, {}),
+            text=service.renderer.text(text, other.locale, {"coach_gender": await session.scalar(gender)}),
             locale=other.locale,
             right_to_left=i18n.is_right_to_left(other.locale),
         )
