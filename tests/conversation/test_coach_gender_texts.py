@@ -30,6 +30,7 @@ FRENCH = {
     ("_texts", "help_requested"): ("elle va", "il va"),
     ("onboarding", "consent"): ("seules votre coach", "seuls votre coach"),
     ("buddy_match_ask", "declined"): ("la coach", "le coach"),
+    ("shift_reminder", "helped"): ("elle va", "il va"),
 }
 # Texts about her coach: engine texts ("_texts", key) and flow steps (flow, step).
 ABOUT_HER_COACH = [
@@ -44,6 +45,9 @@ ABOUT_HER_COACH = [
     ("buddy_match_ask", "ask_participant"),
     ("buddy_match_ask", "declined"),
     ("command_offer", "ask_coach"),
+    ("shift_followup", "note"),
+    ("shift_reminder", "cancelled"),
+    ("shift_reminder", "helped"),
 ]
 
 
@@ -93,7 +97,7 @@ def _about_her_coach(bot: Bot) -> list[str]:
 def test_the_neutral_wording_is_not_the_mans(bot: Bot, locale: str) -> None:
     tr = bot.language(locale)
     msgids = _about_her_coach(bot)
-    assert len(msgids) >= 14
+    assert len(msgids) >= 16
     alike = [
         msgid
         for msgid in msgids
