@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import build_app, start_telegram, stop_telegram
+from bot.core.channel import Channel
+from bot.core.settings import Settings
 from bot.db.migrate import upgrade
-from bot.db.models import Channel, ChannelIdentity, Person, PersonStatus
-from bot.settings import Settings
+from bot.db.models import ChannelIdentity, Person, PersonStatus
 from tests.emulators import LocalServer
 from tests.emulators.telegram import TOKEN, TelegramEmulator, TelegramUser
 from tests.harness import TEST_KEY, Bot

@@ -50,16 +50,16 @@ from cryptography.fernet import Fernet
 from sqlalchemy import String, cast, func, insert, literal, select, text
 from sqlalchemy.engine import make_url
 
-from bot.app import freeze_startup_objects, load_conversations
+from bot.app import features, freeze_startup_objects, load_conversations
 from bot.channels.simulator import SimulatorChannel
-from bot.clock import SystemClock
-from bot.conversation.actions import actions
 from bot.conversation.service import ConversationService
+from bot.core.channel import Channel
+from bot.core.clock import SystemClock
+from bot.core.crypto import Cipher
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.db.models import CaseloadEntry, Channel, ChannelIdentity, CheckIn, Organisation, Person, PersonStatus, Role
-from bot.inbox import Handled, Inbox
-from bot.privacy.crypto import Cipher
+from bot.db.models import CaseloadEntry, ChannelIdentity, CheckIn, Organisation, Person, PersonStatus, Role
+from bot.runtime.inbox import Handled, Inbox
 
 POSTGRES = os.environ.get("TRAMPOLINE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 CHECKIN = ["check-in", "4", "2, 3", "2", "I found a course for my daughter", "no"]
@@ -128,8 +128,16 @@ def external_ids(first: int, count: int) -> list[str]:
 
 
 def inbound_stack(db: Database) -> tuple[Inbox, SimulatorChannel]:
-    flows, catalogs = load_conversations()
-    service = ConversationService(flows, catalogs, actions, Cipher([KEY]), lock_rows=db.backend == "postgresql")
+    wired = features()
+    flows, catalogs = load_conversations(wired.actions)
+    service = ConversationService(
+        flows,
+        catalogs,
+        wired.actions,
+        Cipher([KEY]),
+        images=Path(tempfile.gettempdir()),
+        lock_rows=db.backend == "postgresql",
+    )
     clock = SystemClock()
     inbox = Inbox(db, service, clock)
     freeze_startup_objects()  # as ``trampoline run`` does once it has started

@@ -35,13 +35,14 @@ from cryptography.fernet import Fernet as _Fernet
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.channels.base import OutboundMessage, SendOutcome, SendResult
-from bot.clock import SystemClock
+from bot.core.channel import Channel
+from bot.core.clock import SystemClock
+from bot.core.crypto import Cipher as _Cipher
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.db.models import Channel, OutboxMessage, OutboxStatus
-from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy
-from bot.privacy.crypto import Cipher as _Cipher
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.messaging.channel import OutboundMessage, SendOutcome, SendResult
+from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy
 from bot.scheduling.planner import plan_checkins
 
 BENCH_SEALER = _Cipher([_Fernet.generate_key().decode()])  # the outbox is sealed, as in the service

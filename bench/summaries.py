@@ -31,10 +31,10 @@ from bot.app import load_conversations
 from bot.coaching.report import build_report, render
 from bot.coaching.summary import collect, render_text
 from bot.coaching.texts import CoachTexts
+from bot.core.crypto import Cipher as _Cipher
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Person, Role
-from bot.privacy.crypto import Cipher as _Cipher
 
 BENCH_SEALER = _Cipher([_Fernet.generate_key().decode()])  # the outbox is sealed, as in the service
 

@@ -25,41 +25,89 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.channels.base import ChannelAdapter
+from bot.channels import telegram as telegram_links
+from bot.channels import whatsapp as whatsapp_links
 from bot.channels.simulator import SimulatorChannel
 from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, TokenRejected
 from bot.channels.whatsapp import TemplateError, WhatsAppChannel, load_templates
-from bot.clock import Clock, OffsetClock, SystemClock
-from bot.coaching import buddies, shifts  # noqa: F401  (registers match.* and shift.* actions and nudge kinds)
-from bot.coaching import chat as coaching_chat  # noqa: F401  (registers coaching.* actions, coach_summary)
-from bot.conversation.actions import actions
+from bot.coaching import buddies, shifts
+from bot.coaching import chat as coaching_chat
+from bot.conversation import actions as engine_actions
+from bot.conversation.actions import ActionRegistry
 from bot.conversation.check import review_shares
 from bot.conversation.flows import Choice, FlowError, FlowSet, Vocabulary, load_flows
 from bot.conversation.profile import CONTEXT_NAMES, PROFILE_FIELDS, RECORD_FIELDS
 from bot.conversation.service import REQUIRED_COMMANDS, REQUIRED_TEXTS, ConversationService
+from bot.core.channel import Channel
+from bot.core.clock import Clock, OffsetClock, SystemClock
+from bot.core.i18n import AUTONYMS, Catalogs
+from bot.core.keys import create_key_file, key_file_for, load_cipher
+from bot.core.paths import project_root
+from bot.core.settings import Settings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.db.models import Channel, Role, ServiceSetting
-from bot.i18n import AUTONYMS, Catalogs
-from bot.inbox import Inbox
-from bot.metrics import Metrics
-from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy
-from bot.paths import project_root
-from bot.privacy import actions as privacy_actions  # noqa: F401  (registers privacy.export, privacy.forget)
-from bot.privacy.crypto import create_key_file, key_file_for, load_cipher
+from bot.db.models import Role, ServiceSetting
+from bot.messaging.channel import ChannelAdapter
+from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy
+from bot.messaging.receipts import record_statuses
+from bot.people.directory import InviteTerms
+from bot.privacy import actions as privacy_actions
 from bot.privacy.retention import RetentionPolicy
-from bot.receipts import record_statuses
-from bot.scheduling.planner import NudgeRunner
-from bot.scheduling.runner import Ticks, start_scheduler
-from bot.settings import Settings
-from bot.simulator_web import mount_simulator
-from bot.web import create_web_app
+from bot.runtime.inbox import Inbox
+from bot.runtime.metrics import Metrics
+from bot.runtime.ticks import Ticks, start_scheduler
+from bot.scheduling.planner import NudgeKinds, NudgeRunner
+from bot.web.asgi import create_web_app
+from bot.web.simulator import mount_simulator
 
 log = logging.getLogger("trampoline")
 
 
-def vocabulary() -> Vocabulary:
+@dataclass(frozen=True)
+class Features:
+    """Every flow action and every nudge kind of the features, added here and only here."""
+
+    actions: ActionRegistry
+    nudges: NudgeKinds
+
+
+def features() -> Features:
+    actions, nudges = ActionRegistry(), NudgeKinds()
+    engine_actions.register(actions)  # consent, onboarding, check-in, her coach, pause, resume, stop
+    privacy_actions.register(actions)  # privacy.export, privacy.forget
+    buddies.register(actions, nudges)  # match.*, buddy.*, the match reminders
+    shifts.register(actions, nudges)  # shift.*, the shift reminders
+    coaching_chat.register(actions, nudges)  # coaching.*, the coach's weekly summary
+    return Features(actions, nudges)
+
+
+def invite_terms(settings: Settings) -> InviteTerms:
+    """How invites are made with these settings: their validity, and a link per configured channel (the
+    Telegram link needs the bot's username)."""
+
+    def links(code: str) -> dict[str, str | None]:
+        telegram = whatsapp = None
+        if settings.telegram_enabled and settings.telegram_bot_username:
+            telegram = telegram_links.invite_link(settings.telegram_bot_username, code)
+        if settings.whatsapp_enabled and settings.whatsapp_phone_number:
+            whatsapp = whatsapp_links.invite_link(settings.whatsapp_phone_number, code)
+        return {Channel.TELEGRAM.value: telegram, Channel.WHATSAPP.value: whatsapp}
+
+    return InviteTerms(valid_days=settings.invite_valid_days, links=links)
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    return RetentionPolicy(settings.retention_messages_days, settings.retention_inactive_months)
+
+
+def image_directory() -> Path:
+    """Charts and QR codes, referred to from outbox rows by absolute path (see decision 0009)."""
+    return Path.cwd() / "var" / "images"
+
+
+def vocabulary(actions: ActionRegistry | None = None) -> Vocabulary:
     """What the Python side offers to flows: actions, fields, texts and commands the engine needs."""
+    actions = actions or features().actions
     return Vocabulary(
         actions=actions.outputs(),
         profile_fields=PROFILE_FIELDS,
@@ -70,13 +118,17 @@ def vocabulary() -> Vocabulary:
     )
 
 
-def load_conversations() -> tuple[FlowSet, Catalogs]:
-    """The flows and the catalogs; raises ``FlowError`` with one line when a flow file is broken."""
+def load_conversations(
+    actions: ActionRegistry | None = None, directory: Path | None = None
+) -> tuple[FlowSet, Catalogs]:
+    """The flows (of ``conversations/``, or ``directory``) and the catalogs; raises ``FlowError`` with one
+    line when a flow file is broken."""
     root = project_root()
     catalogs = Catalogs(root / "locales")
     # She can choose every language that has a catalog, each named in its own script.
     languages = [Choice(value=code.lower(), label=AUTONYMS[code], translate=False) for code in catalogs.available()]
-    return load_flows(root / "conversations", vocabulary(), {"languages": languages}), catalogs
+    flows = load_flows(directory or root / "conversations", vocabulary(actions), {"languages": languages})
+    return flows, catalogs
 
 
 @dataclass
@@ -95,6 +147,18 @@ class App:
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def invites(self) -> InviteTerms:
+        return invite_terms(self.settings)
+
+    @property
+    def default_locale(self) -> str:
+        return self.settings.default_locale
+
+    @property
+    def timezone(self) -> str:
+        return self.settings.timezone
 
 
 def prepare_first_key(settings: Settings) -> Path | None:
@@ -128,8 +192,17 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     clock = clock or (OffsetClock() if settings.simulator_enabled else SystemClock())
     cipher = load_cipher(settings)
     db = Database(settings.database_url, sealer=cipher)
-    flows, catalogs = load_conversations()
-    conversations = ConversationService(flows, catalogs, actions, cipher, lock_rows=db.backend == "postgresql")
+    wired = features()
+    flows, catalogs = load_conversations(wired.actions)
+    conversations = ConversationService(
+        flows,
+        catalogs,
+        wired.actions,
+        cipher,
+        images=image_directory(),
+        invites=invite_terms(settings),
+        lock_rows=db.backend == "postgresql",
+    )
     simulator = SimulatorChannel(clock)
     adapters: dict[Channel, ChannelAdapter] = {Channel.SIMULATOR: simulator}
     telegram = telegram_channel(settings, clock, flows, catalogs)
@@ -159,7 +232,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         inbox=inbox,
         dispatcher=dispatcher,
         simulator=simulator,
-        nudges=NudgeRunner(db, conversations, timedelta(hours=settings.checkin_reminder_hours)),
+        nudges=NudgeRunner(db, conversations, timedelta(hours=settings.checkin_reminder_hours), kinds=wired.nudges),
         telegram=telegram,
         whatsapp=whatsapp,
     )
@@ -333,7 +406,7 @@ async def serve(app: App, listening: socket.socket | None = None) -> None:
     _log_channels(settings)
     app.inbox.start()
     dispatching = asyncio.create_task(app.dispatcher.run(app.stopping), name="dispatcher")
-    retention = RetentionPolicy.from_settings(settings)
+    retention = retention_policy(settings)
     scheduler = start_scheduler(Ticks(app.db, app.nudges, app.clock, app.dispatcher.wake.set, retention))
     telegram = await start_telegram(app)
 

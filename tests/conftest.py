@@ -16,11 +16,11 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.crypto import Cipher
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Base
-from bot.privacy.crypto import Cipher
 from tests.harness import TEST_KEY
 
 POSTGRES_ADMIN_URL = os.environ.get("TRAMPOLINE_TEST_POSTGRES_URL")

@@ -6,34 +6,40 @@ Tests talk to it as people do: type text, press buttons, send voice notes, and r
 from __future__ import annotations
 
 import itertools
+import tempfile
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bot.app import load_conversations
-from bot.channels.base import InboundEvent, OutboundMessage
+from bot.app import features, invite_terms, load_conversations
 from bot.channels.simulator import SimulatorChannel
-from bot.clock import FakeClock
-from bot.conversation.actions import actions
 from bot.conversation.flows import FlowSet
 from bot.conversation.service import ConversationService
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
+from bot.core.crypto import Cipher
+from bot.core.i18n import Catalogs, Language
+from bot.core.settings import Settings
 from bot.db.engine import Database
-from bot.db.models import Channel, Organisation, Person, Role
-from bot.i18n import Catalogs, Language
-from bot.inbox import Inbox, Result
-from bot.outbox import Dispatcher
-from bot.people import add_organisation, create_invite
-from bot.privacy.crypto import Cipher
-from bot.settings import Settings
+from bot.db.models import Organisation, Person, Role
+from bot.messaging.channel import InboundEvent, OutboundMessage
+from bot.messaging.dispatcher import Dispatcher
+from bot.people.directory import add_organisation, create_invite
+from bot.runtime.inbox import Inbox, Result
 
 TEST_KEY = Fernet.generate_key().decode()
 
 
+WIRED = features()
+IMAGES = Path(tempfile.mkdtemp(prefix="trampoline-test-images-"))
+
+
 @cache
 def conversations() -> tuple[FlowSet, Catalogs]:
-    return load_conversations()
+    return load_conversations(WIRED.actions)
 
 
 @dataclass
@@ -45,13 +51,21 @@ class Bot:
 
     def __post_init__(self) -> None:
         self.flows, self.catalogs = conversations()
+        self.settings = Settings(database_url=str(self.db.url.render_as_string(hide_password=False)))
+        self.invites = invite_terms(self.settings)
+        self.nudge_kinds = WIRED.nudges
         self.service = ConversationService(
-            self.flows, self.catalogs, actions, self.cipher, lock_rows=self.db.backend == "postgresql"
+            self.flows,
+            self.catalogs,
+            WIRED.actions,
+            self.cipher,
+            images=IMAGES,
+            invites=self.invites,
+            lock_rows=self.db.backend == "postgresql",
         )
         self.simulator = SimulatorChannel(self.clock)
         self.inbox = Inbox(self.db, self.service, self.clock)
         self.dispatcher = Dispatcher(self.db, {Channel.SIMULATOR: self.simulator}, self.clock)
-        self.settings = Settings(database_url=str(self.db.url.render_as_string(hide_password=False)))
 
     def language(self, locale: str) -> Language:
         return self.catalogs.translations(locale)
@@ -71,7 +85,7 @@ class Bot:
             if existing is not None:
                 return existing
             invite = await create_invite(
-                session, self.clock, self.settings, role=Role.COACH, organisation_id=org, name=name, gender=gender
+                session, self.clock, self.invites, role=Role.COACH, organisation_id=org, name=name, gender=gender
             )
             return invite.person_id
 
@@ -82,7 +96,7 @@ class Bot:
             invite = await create_invite(
                 session,
                 self.clock,
-                self.settings,
+                self.invites,
                 role=Role.PARTICIPANT,
                 organisation_id=org,
                 coach_id=coach_id,

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.i18n import AUTONYMS
-from bot.privacy.crypto import Cipher
+from bot.core.crypto import Cipher
+from bot.core.i18n import AUTONYMS
 from tests.conversation.her_words import representative
 from tests.harness import conversations
 from tests.test_chat import CHECKIN, ONBOARDING, checkin_word

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.people import INVITE_ALPHABET, INVITE_CODE_LENGTH
+from bot.cli.main import cli
+from bot.people.directory import INVITE_ALPHABET, INVITE_CODE_LENGTH
 
 GOOD_TOKEN = "123456:AAFakeTokenForTestsOnly_abcdefghij"
 

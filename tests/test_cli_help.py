@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot.cli import cli
+from bot.cli.main import cli
 
 BOX = re.compile(r"[│╭╮╰╯─┌┐└┘├┤┬┴┼]")
 

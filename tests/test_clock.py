@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.clock import FakeClock, SystemClock, as_utc
+from bot.core.clock import FakeClock, SystemClock, as_utc
 
 
 def test_system_clock_is_timezone_aware_utc() -> None:

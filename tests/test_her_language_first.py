@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import i18n
-from bot.clock import FakeClock
 from bot.conversation.render import SUGGESTED_MARK
+from bot.core import i18n
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Person
 from tests.harness import Bot

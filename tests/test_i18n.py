@@ -7,13 +7,13 @@ import gettext
 import pytest
 from babel.messages.plurals import get_plural
 
-from bot import i18n
 from bot.channels.whatsapp import load_templates
 from bot.coaching.texts import msgids as coach_msgids
 from bot.conversation.flows import PluralText
 from bot.conversation.render import Renderer
-from bot.i18n_extract import extract_catalog
-from bot.paths import project_root
+from bot.core import i18n
+from bot.core.paths import project_root
+from bot.translation.extract import extract_catalog
 from tests.harness import conversations
 
 FLOWS, CATALOGS = conversations()

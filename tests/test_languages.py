@@ -17,16 +17,16 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po, write_po
 from typer.testing import CliRunner
 
-from bot import i18n
-from bot.channels.base import OutboundMessage
-from bot.cli import cli
-from bot.conversation.actions import actions
+from bot.app import features
+from bot.cli.main import cli
 from bot.conversation.answers import simplify
 from bot.conversation.check import MACHINE_DRAFTED, coverage, review_status
 from bot.conversation.flows import GenderedText, NamedText, PluralText
 from bot.conversation.interpreter import SKIP_VALUE, Interpreter, Message, Outcome, Reply, button_id
 from bot.conversation.render import Renderer
-from bot.paths import project_root
+from bot.core import i18n
+from bot.core.paths import project_root
+from bot.messaging.channel import OutboundMessage
 from tests.harness import conversations
 
 FLOWS, CATALOGS = conversations()
@@ -81,7 +81,7 @@ def _answer(message: Message, strategy: str, flow: str = "") -> Reply:
 def _action_results(flow: str) -> dict[str, Any]:
     """What the flow's ``wait`` actions return, made up: two names for every choice list they make, and a
     short value for every other result."""
-    results: dict[str, Any] = {name: "Amina" for outputs in actions.outputs().values() for name in outputs}
+    results: dict[str, Any] = {name: "Amina" for outputs in features().actions.outputs().values() for name in outputs}
     for step in FLOWS.flow(flow).steps:
         if isinstance(step.choices, str) and step.choices.startswith("var."):
             results[step.choices[4:]] = [{"value": "p1", "label": "Amina"}, {"value": "p2", "label": "Hana"}]

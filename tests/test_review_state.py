@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from bot.cli import log_review_state
-from bot.clock import FakeClock
+from bot.cli.main import log_review_state
 from bot.conversation.check import consent_msgids, mark_reviewed, review_shares
+from bot.core.clock import FakeClock
+from bot.core.i18n import Catalogs
+from bot.core.paths import project_root
 from bot.db.engine import Database
-from bot.i18n import Catalogs
-from bot.metrics import Metrics
-from bot.paths import project_root
+from bot.runtime.metrics import Metrics
 from tests.harness import conversations
 
 FLOWS, CATALOGS = conversations()
@@ -41,7 +41,7 @@ def test_the_machine_drafted_catalogs_are_unreviewed_and_say_so_once_per_languag
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     app: Any = SimpleNamespace(flows=FLOWS, catalogs=CATALOGS)
-    with caplog.at_level(logging.INFO, logger="bot.i18n"):
+    with caplog.at_level(logging.INFO, logger="bot.core.i18n"):
         log_review_state(app)
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == len(CATALOGS.catalogs)

@@ -11,16 +11,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import i18n
-from bot.clock import FakeClock
 from bot.conversation.check import Msgid, label_slots, sendable_texts, template_msgids
 from bot.conversation.flows import PluralText
 from bot.conversation.interpreter import Message
 from bot.conversation.render import Renderer
+from bot.core import i18n
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
+from bot.core.paths import project_root
 from bot.db.engine import Database
-from bot.db.models import Channel, ConsentKind, ConsentRecord, Person
-from bot.i18n_extract import extract_catalog
-from bot.paths import project_root
+from bot.db.models import ConsentKind, ConsentRecord, Person
+from bot.translation.extract import extract_catalog
 from tests.harness import Bot, conversations
 from tests.privacy.helpers import checkin_with_note, linked
 from tests.test_languages import _check, _copy_locales, _edit

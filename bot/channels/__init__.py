@@ -1,1 +1,1 @@
-"""Channel adapters: one module per platform, all of the same shape (see base.py)."""
+"""Channel adapters: one module per platform, all of the same shape (the protocol is bot/messaging/channel.py)."""

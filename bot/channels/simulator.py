@@ -1,5 +1,5 @@
 """The simulator channel: a phone that lives in this process. ``trampoline chat`` and the web simulator
-(``bot/simulator_web.py``) type into it; what the bot sends lands in its transcript and goes to listeners.
+(``bot/web/simulator.py``) type into it; what the bot sends lands in its transcript and goes to listeners.
 It has the same shape as the platform adapters, so the inbox, engine and outbox run exactly as they do for
 real."""
 
@@ -9,9 +9,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from bot.channels.base import EventKind, InboundEvent, OutboundMessage, SendContext, SendOutcome, SendResult
-from bot.clock import Clock
-from bot.db.models import Channel
+from bot.core.channel import Channel
+from bot.core.clock import Clock
+from bot.messaging.channel import EventKind, InboundEvent, OutboundMessage, SendContext, SendOutcome, SendResult
 
 Listener = Callable[[str, OutboundMessage], None]
 

@@ -53,7 +53,9 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import (
+from bot.core.channel import Channel
+from bot.core.clock import Clock
+from bot.messaging.channel import (
     EventKind,
     InboundEvent,
     MediaFetchError,
@@ -64,9 +66,7 @@ from bot.channels.base import (
     SendResult,
     wrong_typed,
 )
-from bot.channels.base import split_text as split_pieces
-from bot.clock import Clock
-from bot.db.models import Channel
+from bot.messaging.channel import split_text as split_pieces
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,11 @@ class Part:
     text: str | None
     photo: str | None = None
     keyboard: Rows = ()
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    """The deep link that opens a chat with the bot and sends ``/start CODE`` when she taps Start."""
+    return f"https://t.me/{bot_username}?start={code}"
 
 
 def render(message: OutboundMessage) -> list[Part]:

@@ -13,7 +13,7 @@ and maps WhatsApp's answer to a ``SendOutcome``. Platform quirks stay in this fi
   message is older than 24 hours goes as a pre-approved template (``conversations/_whatsapp_templates.yaml``),
   in her language when Meta has a template language for it, else in one she also speaks, else the
   configured fallback. A free-text message refused later for the window (status error 131047) is queued
-  again with a flag that makes it go as a template (``bot/receipts.py``).
+  again with a flag that makes it go as a template (``bot/messaging/receipts.py``).
 
 The webhook body is read here rather than by pywa's update classes: those take only the first message of
 each change and need pywa's own web server; the Meta payload is small and documented
@@ -34,13 +34,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import yaml
 from pywa_async.client import WhatsApp
 from pywa_async.errors import WhatsAppError
 
-from bot.channels.base import (
+from bot.core.channel import Channel
+from bot.core.clock import Clock
+from bot.core.i18n import locale_from_hint
+from bot.messaging.channel import (
     STARTED_KINDS,
     DeliveryStatus,
     EventKind,
@@ -53,9 +57,6 @@ from bot.channels.base import (
     SendResult,
     split_text,
 )
-from bot.clock import Clock
-from bot.db.models import Channel
-from bot.i18n import locale_from_hint
 
 log = logging.getLogger(__name__)
 # pywa logs request bodies (her number, the text) at debug level: never let them through.
@@ -136,6 +137,11 @@ class Templates:
                 {"type": "body", "parameters": [{"type": "text", "text": values[p]} for p in template.params]}
             ]
         return "template", body
+
+
+def invite_link(phone_number: str, code: str) -> str:
+    """The click-to-chat link that opens a chat with the bot's number, ``START CODE`` already typed."""
+    return f"https://wa.me/{phone_number}?text={quote('START ' + code)}"
 
 
 def load_templates(path: Path) -> Templates:

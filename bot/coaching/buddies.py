@@ -16,16 +16,17 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import i18n
-from bot.conversation.actions import ActionContext, actions
+from bot.conversation.actions import ActionContext, ActionRegistry
+from bot.conversation.port import Engine
 from bot.conversation.profile import clean_text
-from bot.conversation.service import ConversationService
+from bot.core import i18n
+from bot.core.channel import Channel
+from bot.core.timing import at_local, local
 from bot.db.models import (
     AuditEntry,
     BuddyMatch,
     BuddyProfile,
     CaseloadEntry,
-    Channel,
     ChannelIdentity,
     ConsentKind,
     ConsentRecord,
@@ -40,9 +41,8 @@ from bot.db.models import (
     Profile,
     Role,
 )
-from bot.people import DomainError, reachable_identity
-from bot.scheduling.planner import NUDGE_KINDS, schedule_nudge
-from bot.scheduling.timing import at_local, local
+from bot.people.directory import DomainError, reachable_identity
+from bot.scheduling.planner import NudgeKinds, schedule_nudge
 
 ANSWER_WITHIN = timedelta(days=7)
 REMIND_BEFORE_DEADLINE = timedelta(days=2)  # the one reminder comes on day five of seven
@@ -169,7 +169,7 @@ def _list(profile: Profile | None, name: str) -> list[str]:
 
 async def propose(
     session: AsyncSession,
-    service: ConversationService,
+    service: Engine,
     coach_id: int,
     participant_id: int,
     buddy_id: int,
@@ -223,7 +223,7 @@ async def propose(
 
 async def end_match(
     session: AsyncSession,
-    service: ConversationService,
+    service: Engine,
     match: BuddyMatch,
     by: str,
     now: datetime,
@@ -248,7 +248,7 @@ async def end_match(
 
 
 async def end_by_coach(
-    session: AsyncSession, service: ConversationService, coach_id: int, match_id: int, now: datetime
+    session: AsyncSession, service: Engine, coach_id: int, match_id: int, now: datetime
 ) -> BuddyMatch:
     await _coach(session, coach_id)
     match = await session.scalar(
@@ -292,9 +292,7 @@ def _accepted(match: BuddyMatch, side: str) -> datetime | None:
     return match.participant_accepted_at if side == "participant" else match.buddy_accepted_at
 
 
-async def _ask(
-    session: AsyncSession, service: ConversationService, match: BuddyMatch, side: str, now: datetime
-) -> None:
+async def _ask(session: AsyncSession, service: Engine, match: BuddyMatch, side: str, now: datetime) -> None:
     person = await session.get(Person, match.participant_id if side == "participant" else match.buddy_id)
     assert person is not None
     match.deadline_at = now + ANSWER_WITHIN
@@ -338,7 +336,7 @@ async def _waiting_for(session: AsyncSession, person: Person) -> tuple[BuddyMatc
     return None
 
 
-def _labels(service: ConversationService, flow: str, step: str, values: list[str], locale: str) -> str:
+def _labels(service: Engine, flow: str, step: str, values: list[str], locale: str) -> str:
     """The choice labels of ``values`` in her language (the intake's own lists), joined as a list."""
     try:
         choices = service.flows.choices(service.flows.flow(flow).step(step))
@@ -349,7 +347,7 @@ def _labels(service: ConversationService, flow: str, step: str, values: list[str
     return i18n.listing([by_value[v] for v in values if v in by_value], locale)
 
 
-async def describe(service: ConversationService, session: AsyncSession, about: Person, locale: str) -> dict[str, str]:
+async def describe(service: Engine, session: AsyncSession, about: Person, locale: str) -> dict[str, str]:
     """A short description of ``about`` in the reader's language: first name, languages, region, interests.
     Never a contact detail."""
     profile = await session.get(Profile, about.id)
@@ -374,7 +372,6 @@ def first_name(person: Person) -> str:
 ABOUT = frozenset({"other_name", "other_languages", "other_region", "other_interests"})
 
 
-@actions.register("match.load", outputs=ABOUT | {"match_found", "match_side"})
 async def match_load(context: ActionContext) -> dict[str, Any]:
     """The match she is asked about now (only hers), described in her language."""
     waiting = await _waiting_for(context.session, context.person)
@@ -387,7 +384,6 @@ async def match_load(context: ActionContext) -> dict[str, Any]:
     return {"match_found": "yes", "match_side": side, "match_id": match.id, **about}
 
 
-@actions.register("match.answer", outputs=frozenset({"answer_result"}))
 async def match_answer(context: ActionContext) -> dict[str, Any]:
     """Her yes or no (``var.accept``). Yes from the first side asks the other; yes from both introduces them;
     a no goes to the coach. The other side is told nothing of a no before she was asked."""
@@ -456,7 +452,6 @@ def contact_of(identity: ChannelIdentity) -> str:
     return identity.external_id
 
 
-@actions.register("match.intro", outputs=ABOUT | {"intro_found", "other_contact", "has_contact", "meet_by"})
 async def match_intro(context: ActionContext) -> dict[str, Any]:
     """For both, once both said yes: the other's first name, her contact only if BOTH consented to share it,
     and a first meeting suggested within two weeks."""
@@ -482,7 +477,6 @@ async def match_intro(context: ActionContext) -> dict[str, Any]:
     return values
 
 
-@actions.register("match.current", outputs=ABOUT | {"match_found", "meeting_when"})
 async def match_current(context: ActionContext) -> dict[str, Any]:
     match = await _my_match(context.session, context.person, (MatchStatus.ACTIVE,))
     if match is None:
@@ -499,7 +493,6 @@ async def match_current(context: ActionContext) -> dict[str, Any]:
     }
 
 
-@actions.register("match.meeting", outputs=frozenset({"meeting_when"}))
 async def match_meeting(context: ActionContext) -> dict[str, Any]:
     """The pair agreed on a meeting (``var.meeting_day``, ``var.meeting_time``): both are reminded the evening
     before, and asked afterwards whether they met."""
@@ -531,7 +524,6 @@ async def match_meeting(context: ActionContext) -> dict[str, Any]:
     return {"meeting_when": i18n.moment(meeting, context.person.locale, context.person.timezone)}
 
 
-@actions.register("match.met")
 async def match_met(context: ActionContext) -> dict[str, Any]:
     """After a meeting: did they meet (counted from the participant's answer), and how it was; a hard
     meeting goes to the coach."""
@@ -548,7 +540,6 @@ async def match_met(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-@actions.register("match.end")
 async def match_end(context: ActionContext) -> dict[str, Any]:
     """Either side ends the match; both get a kind closing message and the coach is told."""
     match = await _my_match(context.session, context.person, (MatchStatus.ACTIVE,))
@@ -562,7 +553,6 @@ async def match_end(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-@actions.register("match.closed", outputs=frozenset({"other_name"}))
 async def match_closed(context: ActionContext) -> dict[str, Any]:
     match = await _my_match(context.session, context.person, (MatchStatus.ENDED,))
     if match is None:
@@ -575,7 +565,6 @@ async def match_closed(context: ActionContext) -> dict[str, Any]:
 # -- buddy onboarding ---
 
 
-@actions.register("buddy.save_profile")
 async def buddy_save_profile(context: ActionContext) -> dict[str, Any]:
     """Her region and capacity (``var.region``, ``var.capacity``); the region text leaves the state."""
     variables = context.state.get("vars", {})
@@ -597,7 +586,6 @@ async def buddy_save_profile(context: ActionContext) -> dict[str, Any]:
 # -- the coach's /match in chat ---
 
 
-@actions.register("match.participants", outputs=frozenset({"participants", "participant_count"}))
 async def match_participants(context: ActionContext) -> dict[str, Any]:
     if context.person.role is not Role.COACH:
         return {"participants": [], "participant_count": 0}
@@ -606,7 +594,6 @@ async def match_participants(context: ActionContext) -> dict[str, Any]:
     return {"participants": choices, "participant_count": len(choices)}
 
 
-@actions.register("match.suggest", outputs=frozenset({"buddies", "buddy_count"}))
 async def match_suggest(context: ActionContext) -> dict[str, Any]:
     chosen = context.state.get("vars", {}).get("participant")
     if context.person.role is not Role.COACH or chosen is None:
@@ -623,7 +610,6 @@ async def match_suggest(context: ActionContext) -> dict[str, Any]:
     return {"buddies": choices, "buddy_count": len(choices)}
 
 
-@actions.register("match.propose", outputs=frozenset({"proposed"}))
 async def match_propose(context: ActionContext) -> dict[str, Any]:
     variables = context.state.get("vars", {})
     try:
@@ -644,18 +630,14 @@ async def _match_for(session: AsyncSession, nudge: Nudge) -> BuddyMatch | None:
     return await session.get(BuddyMatch, match_id) if match_id is not None else None
 
 
-async def _on_reminder(
-    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
-) -> str:
+async def _on_reminder(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
     match = await _match_for(session, nudge)
     if match is None or whose_turn(match) != nudge.data.get("side"):
         return "she already answered"
     return await service.remind(session, person, ASK_FLOW, key=f"nudge:{nudge.key}", now=now, lead="match_reminder")
 
 
-async def _on_timeout(
-    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
-) -> str:
+async def _on_timeout(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
     match = await _match_for(session, nudge)
     side = nudge.data.get("side")
     if match is None or whose_turn(match) != side:
@@ -678,9 +660,7 @@ async def _on_timeout(
     return "started"
 
 
-async def _on_meeting(
-    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
-) -> str:
+async def _on_meeting(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
     match = await _match_for(session, nudge)
     if match is None or match.status is not MatchStatus.ACTIVE or match.meeting_at is None or match.meeting_at <= now:
         return "no meeting planned any more"
@@ -689,9 +669,7 @@ async def _on_meeting(
     )
 
 
-async def _on_followup(
-    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
-) -> str:
+async def _on_followup(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
     match = await _match_for(session, nudge)
     if match is None or match.status is not MatchStatus.ACTIVE:
         return "the match is over"
@@ -700,11 +678,21 @@ async def _on_followup(
     )
 
 
-NUDGE_KINDS.update(
-    {
-        "match_reminder": _on_reminder,
-        "match_timeout": _on_timeout,
-        "match_meeting": _on_meeting,
-        "match_followup": _on_followup,
-    }
-)
+def register(actions: ActionRegistry, nudges: NudgeKinds) -> None:
+    """The flow actions and nudge kinds of buddy matches."""
+    actions.add("match.load", match_load, ABOUT | {"match_found", "match_side"})
+    actions.add("match.answer", match_answer, frozenset({"answer_result"}))
+    actions.add("match.intro", match_intro, ABOUT | {"intro_found", "other_contact", "has_contact", "meet_by"})
+    actions.add("match.current", match_current, ABOUT | {"match_found", "meeting_when"})
+    actions.add("match.meeting", match_meeting, frozenset({"meeting_when"}))
+    actions.add("match.met", match_met)
+    actions.add("match.end", match_end)
+    actions.add("match.closed", match_closed, frozenset({"other_name"}))
+    actions.add("buddy.save_profile", buddy_save_profile)
+    actions.add("match.participants", match_participants, frozenset({"participants", "participant_count"}))
+    actions.add("match.suggest", match_suggest, frozenset({"buddies", "buddy_count"}))
+    actions.add("match.propose", match_propose, frozenset({"proposed"}))
+    nudges.add("match_reminder", _on_reminder)
+    nudges.add("match_timeout", _on_timeout)
+    nudges.add("match_meeting", _on_meeting)
+    nudges.add("match_followup", _on_followup)

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import i18n
 from bot.coaching.summary import MOOD_EMOJI, NO_OBSTACLE, NO_STEP
 from bot.coaching.texts import CoachTexts
+from bot.core import i18n
 from bot.db.models import (
     BuddyMatch,
     CaseloadEntry,
@@ -23,7 +23,7 @@ from bot.db.models import (
     Role,
     VolunteerShift,
 )
-from bot.privacy.audit import record_access
+from bot.people.audit import record_access
 
 RECENT_CHECKINS = 4
 RECENT_SHIFTS = 3

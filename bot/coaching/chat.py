@@ -20,14 +20,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import i18n
-from bot.channels.base import OutboundMessage
 from bot.coaching import caseload
 from bot.coaching.chart import store_image
 from bot.coaching.summary import collect, render_text
 from bot.coaching.texts import CoachTexts
-from bot.conversation.actions import ActionContext, actions
-from bot.conversation.service import NUDGE_PRIORITY, ConversationService, outbox_row
+from bot.conversation.actions import ActionContext, ActionRegistry
+from bot.conversation.port import Engine
+from bot.core import i18n
+from bot.core.timing import at_local, iso_week, week_start
 from bot.db.engine import Database
 from bot.db.models import (
     ChannelIdentity,
@@ -39,10 +39,10 @@ from bot.db.models import (
     PersonStatus,
     Role,
 )
-from bot.people import DomainError, create_invite, reachable_identity
-from bot.scheduling.planner import NUDGE_KINDS
-from bot.scheduling.timing import at_local, iso_week, week_start
-from bot.settings import load_settings
+from bot.messaging.channel import OutboundMessage
+from bot.messaging.rows import NUDGE_PRIORITY, outbox_row
+from bot.people.directory import DomainError, create_invite, reachable_identity
+from bot.scheduling.planner import NudgeKinds
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +52,10 @@ SUMMARY_KIND = "coach_summary"
 SUMMARY_LATE_GRACE = timedelta(hours=12)
 
 
-def image_directory() -> Path:
-    """Charts and QR codes, referred to from outbox rows by absolute path (see decision 0009)."""
-    return Path.cwd() / "var" / "images"
-
-
 _texts: dict[int, CoachTexts] = {}
 
 
-def texts_for(service: ConversationService) -> CoachTexts:
+def texts_for(service: Engine) -> CoachTexts:
     found = _texts.get(id(service))
     if found is None:
         found = _texts[id(service)] = CoachTexts(service.flows, service.catalogs)
@@ -91,7 +86,6 @@ def _is_coach(context: ActionContext) -> bool:
 # -- her settings (coach_onboarding) ---
 
 
-@actions.register("coaching.settings")
 async def save_settings(context: ActionContext) -> dict[str, Any]:
     """Her summary day and time (``var.summary_day``, ``var.summary_time``) and whether alerts wait for the
     end of her quiet hours (``var.alerts_quiet``)."""
@@ -121,7 +115,6 @@ async def save_settings(context: ActionContext) -> dict[str, Any]:
 # -- commands ---
 
 
-@actions.register("coaching.summary", outputs=frozenset({"summary"}))
 async def summary_now(context: ActionContext) -> dict[str, Any]:
     """``summary``: this week's summary now, the chart as a photo after it."""
     if not _is_coach(context):
@@ -130,7 +123,7 @@ async def summary_now(context: ActionContext) -> dict[str, Any]:
     [made] = await collect(context.session, [context.person.id], context.now)
     identity = await reachable_identity(context.session, context.person.id)
     if identity is not None:
-        image = store_image(made.chart_png(), image_directory())
+        image = store_image(made.chart_png(), context.service.images)
         caption = texts.say("summary_chart_caption", made.locale)
         key = f"summary-chart:{context.person.id}:{context.now.isoformat()}"
         context.session.add(
@@ -141,7 +134,6 @@ async def summary_now(context: ActionContext) -> dict[str, Any]:
     return {"summary": render_text(texts, made)}
 
 
-@actions.register("coaching.participants", outputs=frozenset({"caseload"}))
 async def participants(context: ActionContext) -> dict[str, Any]:
     """``participants``: her caseload with each woman's status and last contact."""
     if not _is_coach(context):
@@ -157,7 +149,6 @@ async def participants(context: ActionContext) -> dict[str, Any]:
     return {"caseload": "\n".join(lines)}
 
 
-@actions.register("coaching.choices", outputs=frozenset({"women", "women_count"}))
 async def choices(context: ActionContext) -> dict[str, Any]:
     """Her women as choices (typed names work too: a choice's label is an answer)."""
     if not _is_coach(context):
@@ -167,7 +158,6 @@ async def choices(context: ActionContext) -> dict[str, Any]:
     return {"women": made, "women_count": len(made)}
 
 
-@actions.register("coaching.participant", outputs=frozenset({"details"}))
 async def participant(context: ActionContext) -> dict[str, Any]:
     """``participant``: one woman's recent check-ins, steps, obstacles, shifts and buddy; only one of HER
     women (checked in the query), and the read is audited."""
@@ -186,7 +176,6 @@ async def participant(context: ActionContext) -> dict[str, Any]:
     return {"details": caseload.describe(texts, found, context.person.locale, context.person.timezone)}
 
 
-@actions.register("coaching.hold", outputs=frozenset({"held"}))
 async def hold(context: ActionContext) -> dict[str, Any]:
     """Pause one of her women's nudges for ``var.weeks`` weeks (she can still write any time)."""
     if not _is_coach(context):
@@ -209,27 +198,25 @@ async def hold(context: ActionContext) -> dict[str, Any]:
     return {"held": texts.say("pause_done", context.person.locale, name=name, until=until)}
 
 
-@actions.register("coaching.invite", outputs=frozenset({"invite_text"}))
 async def invite(context: ActionContext) -> dict[str, Any]:
     """``invite``: a participant (in her caseload) or buddy invite, with the link, and its QR code as a photo."""
     if not _is_coach(context):
         return {"invite_text": ""}
     role = Role.BUDDY if context.state.get("vars", {}).get("invite_role") == "buddy" else Role.PARTICIPANT
-    settings = load_settings()
     texts = texts_for(context.service)
     locale = context.person.locale
     try:
         made = await create_invite(
             context.session,
             _Now(context.now),
-            settings,
+            context.service.invites,
             role=role,
             organisation_id=context.person.organisation_id,
             coach_id=context.person.id,
         )
     except DomainError:
         return {"invite_text": texts.say("not_a_coach", locale)}
-    link = made.telegram_link or made.whatsapp_link
+    link = made.first_link
     if link is None:
         return {"invite_text": texts.say("invite_code_only", locale, code=made.code)}
     identity = await reachable_identity(context.session, context.person.id)
@@ -237,7 +224,7 @@ async def invite(context: ActionContext) -> dict[str, Any]:
         qr = segno.make(link, error="m")
         data = io.BytesIO()
         qr.save(data, kind="png", scale=8, border=2)
-        image = store_image(data.getvalue(), image_directory())
+        image = store_image(data.getvalue(), context.service.images)
         context.session.add(
             outbox_row(
                 f"invite-qr:{made.code}",
@@ -263,7 +250,6 @@ class _Now:
 # -- her note reaches her coach ---
 
 
-@actions.register("coaching.forward_note")
 async def forward_note(context: ActionContext) -> dict[str, Any]:
     """After a check-in: a typed note goes to her coach as text, a voice note as audio the coach can play
     (the platform's file reference, decrypted only here, on its way to the coach, with the channel it belongs
@@ -349,9 +335,7 @@ async def plan_coach_summaries(db: Database, now: datetime) -> int:
         return len(planned)
 
 
-async def send_summary(
-    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
-) -> str:
+async def send_summary(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
     """The ``coach_summary`` nudge: her summary as text, then the chart as a photo."""
     if person.role is not Role.COACH:
         return "not a coach"
@@ -365,7 +349,7 @@ async def send_summary(
     texts = texts_for(service)
     rtl = i18n.is_right_to_left(person.locale)
     text = OutboundMessage(text=render_text(texts, made), locale=person.locale, right_to_left=rtl)
-    image = store_image(made.chart_png(), image_directory())
+    image = store_image(made.chart_png(), service.images)
     photo = _photo(image, texts.say("summary_chart_caption", person.locale), person.locale)
     for number, message in enumerate((text, photo)):
         session.add(
@@ -382,4 +366,14 @@ async def send_summary(
     return "started"
 
 
-NUDGE_KINDS[SUMMARY_KIND] = send_summary
+def register(actions: ActionRegistry, nudges: NudgeKinds) -> None:
+    """The flow actions and nudge kinds of the coach's tools in the chat."""
+    actions.add("coaching.settings", save_settings)
+    actions.add("coaching.summary", summary_now, frozenset({"summary"}))
+    actions.add("coaching.participants", participants, frozenset({"caseload"}))
+    actions.add("coaching.choices", choices, frozenset({"women", "women_count"}))
+    actions.add("coaching.participant", participant, frozenset({"details"}))
+    actions.add("coaching.hold", hold, frozenset({"held"}))
+    actions.add("coaching.invite", invite, frozenset({"invite_text"}))
+    actions.add("coaching.forward_note", forward_note)
+    nudges.add(SUMMARY_KIND, send_summary)

@@ -14,12 +14,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import csv_safe
-from bot.clock import Clock
+from bot.core import csv_safe
+from bot.core.clock import Clock
+from bot.core.i18n import normalise_locale
 from bot.db.models import Organisation, Person, Profile, Role
-from bot.i18n import normalise_locale
-from bot.people import CreatedInvite, DomainError, create_invite
-from bot.settings import Settings
+from bot.people.directory import CreatedInvite, DomainError, InviteTerms, create_invite
 
 HEADER = ("name", "locale", "age_group", "children", "single_parent", "schooling", "ever_paid_job")
 # The values of the onboarding intake (conversations/onboarding.yaml); empty means unknown.
@@ -113,7 +112,7 @@ def parse(content: str) -> list[Row]:
 async def import_participants(
     session: AsyncSession,
     clock: Clock,
-    settings: Settings,
+    terms: InviteTerms,
     content: str,
     *,
     organisation_id: int,
@@ -132,7 +131,7 @@ async def import_participants(
         invite: CreatedInvite = await create_invite(
             session,
             clock,
-            settings,
+            terms,
             role=Role.PARTICIPANT,
             organisation_id=organisation_id,
             coach_id=coach_id,

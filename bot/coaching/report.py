@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import csv_safe
+from bot.core import csv_safe
 from bot.db.models import (
     AnonymousCount,
     BuddyMatch,

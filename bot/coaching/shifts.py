@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import csv_safe, i18n
 from bot.coaching.buddies import caseload, participant_of
-from bot.conversation.actions import ActionContext, actions
+from bot.conversation.actions import ActionContext, ActionRegistry
+from bot.conversation.port import Engine
 from bot.conversation.profile import MAX_NOTE_LENGTH, clean_text
-from bot.conversation.service import ConversationService
+from bot.core import csv_safe, i18n
+from bot.core.timing import at_local, local
 from bot.db.models import AuditEntry, Nudge, NudgeStatus, Person, Role, ShiftStatus, VolunteerShift
-from bot.people import DomainError
-from bot.scheduling.planner import NUDGE_KINDS, schedule_nudge
-from bot.scheduling.timing import at_local, local
+from bot.people.directory import DomainError
+from bot.scheduling.planner import NudgeKinds, schedule_nudge
 
 EVENING_BEFORE = time(18, 0)  # the first reminder: 18:00 the day before, in her time zone
 SHORTLY_BEFORE = timedelta(hours=2)
@@ -206,7 +206,6 @@ def _describe(shift: VolunteerShift, person: Person) -> dict[str, Any]:
     }
 
 
-@actions.register("shift.next", outputs=SHIFT_OUTPUTS)
 async def shift_next(context: ActionContext) -> dict[str, Any]:
     """Her next shift that has not started (the one a reminder is about)."""
     shift = await context.session.scalar(
@@ -222,7 +221,6 @@ async def shift_next(context: ActionContext) -> dict[str, Any]:
     return _describe(shift, context.person) if shift is not None else {"shift_found": "no"}
 
 
-@actions.register("shift.last", outputs=SHIFT_OUTPUTS)
 async def shift_last(context: ActionContext) -> dict[str, Any]:
     """Her latest shift that has ended and whose attendance is not recorded yet."""
     shift = await context.session.scalar(
@@ -238,7 +236,6 @@ async def shift_last(context: ActionContext) -> dict[str, Any]:
     return _describe(shift, context.person) if shift is not None else {"shift_found": "no"}
 
 
-@actions.register("shift.confirm")
 async def shift_confirm(context: ActionContext) -> dict[str, Any]:
     shift = await _mine(context)
     if shift is not None and shift.status in UPCOMING:
@@ -246,7 +243,6 @@ async def shift_confirm(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-@actions.register("shift.cancel")
 async def shift_cancel(context: ActionContext) -> dict[str, Any]:
     """She can't come (``var.reason``): recorded with the reason, and her coach is alerted at once."""
     shift = await _mine(context)
@@ -260,13 +256,11 @@ async def shift_cancel(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-@actions.register("shift.help")
 async def shift_help(context: ActionContext) -> dict[str, Any]:
     await context.service.alert_coach(context.session, context.person, "need_help", context.now)
     return {}
 
 
-@actions.register("shift.attendance")
 async def shift_attendance(context: ActionContext) -> dict[str, Any]:
     """After the shift: she went (attended) or not (no-show), how it went, and her note, encrypted; the note
     leaves the conversation state."""
@@ -300,7 +294,6 @@ async def _drop_pending(session: AsyncSession, shift_id: int) -> None:
 # -- the coach's /shift in chat ---
 
 
-@actions.register("shift.participants", outputs=frozenset({"participants", "participant_count"}))
 async def shift_participants(context: ActionContext) -> dict[str, Any]:
     if context.person.role is not Role.COACH:
         return {"participants": [], "participant_count": 0}
@@ -313,7 +306,6 @@ def _text(value: Any) -> str:
     return str(value.get("text", "")) if isinstance(value, dict) else ""
 
 
-@actions.register("shift.add", outputs=frozenset({"shift_added", "shift_problem"}))
 async def shift_add(context: ActionContext) -> dict[str, Any]:
     """The guided /shift: the coach's answers become a shift (times in the participant's time zone)."""
     variables = context.state.get("vars", {})
@@ -351,9 +343,7 @@ async def _shift_for(session: AsyncSession, nudge: Nudge, person: Person) -> Vol
     )
 
 
-async def _on_reminder(
-    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
-) -> str:
+async def _on_reminder(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
     shift = await _shift_for(session, nudge, person)
     if shift is None or shift.status not in UPCOMING:
         return "the shift was cancelled"
@@ -369,9 +359,7 @@ async def _on_reminder(
     return outcome
 
 
-async def _on_check(
-    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
-) -> str:
+async def _on_check(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
     """At the start: she did not answer either reminder, so her coach knows before the place calls."""
     shift = await _shift_for(session, nudge, person)
     if shift is None or shift.status is not ShiftStatus.PLANNED:
@@ -380,9 +368,7 @@ async def _on_check(
     return "started"
 
 
-async def _on_followup(
-    service: ConversationService, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
-) -> str:
+async def _on_followup(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
     shift = await _shift_for(session, nudge, person)
     if shift is None or shift.status not in UPCOMING:
         return "nothing to ask: the shift was cancelled or is recorded"
@@ -391,4 +377,16 @@ async def _on_followup(
     )
 
 
-NUDGE_KINDS.update({"shift_reminder": _on_reminder, "shift_check": _on_check, "shift_followup": _on_followup})
+def register(actions: ActionRegistry, nudges: NudgeKinds) -> None:
+    """The flow actions and nudge kinds of volunteer shifts."""
+    actions.add("shift.next", shift_next, SHIFT_OUTPUTS)
+    actions.add("shift.last", shift_last, SHIFT_OUTPUTS)
+    actions.add("shift.confirm", shift_confirm)
+    actions.add("shift.cancel", shift_cancel)
+    actions.add("shift.help", shift_help)
+    actions.add("shift.attendance", shift_attendance)
+    actions.add("shift.participants", shift_participants, frozenset({"participants", "participant_count"}))
+    actions.add("shift.add", shift_add, frozenset({"shift_added", "shift_problem"}))
+    nudges.add("shift_reminder", _on_reminder)
+    nudges.add("shift_check", _on_check)
+    nudges.add("shift_followup", _on_followup)

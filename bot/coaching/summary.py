@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import i18n
 from bot.coaching.chart import weekly_chart
 from bot.coaching.texts import CoachTexts
+from bot.core import i18n
 from bot.db.models import (
     Alert,
     BuddyMatch,

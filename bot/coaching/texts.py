@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from bot import i18n
 from bot.conversation.flows import FlowError, FlowSet, PluralText, TextFile
-from bot.paths import project_root
+from bot.core import i18n
+from bot.core.paths import project_root
 
 TEXTS_FILE = "_coaching.yaml"
 

@@ -9,24 +9,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
-    Channel,
-    CheckIn,
-    ConsentKind,
-    ConsentRecord,
-    Conversation,
-    Person,
-    PersonStatus,
-)
-from bot.privacy.consent import CONSENT_STEP, consent_text, shown_version
-
-if TYPE_CHECKING:
-    from bot.conversation.service import ConversationService
+from bot.conversation.consent import CONSENT_STEP, consent_text, shown_version
+from bot.conversation.port import Engine
+from bot.core.channel import Channel
+from bot.db.models import CheckIn, ConsentKind, ConsentRecord, Conversation, Person, PersonStatus
 
 NO_STEP = "none"
 
@@ -40,7 +31,7 @@ class ActionContext:
     state: dict[str, Any]
     args: Mapping[str, Any]
     channel: Channel
-    service: ConversationService
+    service: Engine
     coach_gender: str | None = None  # how texts about her coach spoke of the coach (decision 0016)
 
 
@@ -58,23 +49,16 @@ class ActionRegistry:
     def __init__(self) -> None:
         self._actions: dict[str, Action] = {}
 
-    def register(self, name: str, outputs: frozenset[str] = frozenset()) -> Callable[[ActionFunction], ActionFunction]:
-        def add(function: ActionFunction) -> ActionFunction:
-            if name in self._actions:
-                raise ValueError(f"action {name!r} is registered twice")
-            self._actions[name] = Action(name, function, outputs)
-            return function
-
-        return add
+    def add(self, name: str, function: ActionFunction, outputs: frozenset[str] = frozenset()) -> None:
+        if name in self._actions:
+            raise ValueError(f"action {name!r} is registered twice")
+        self._actions[name] = Action(name, function, outputs)
 
     def outputs(self) -> dict[str, frozenset[str]]:
         return {name: action.outputs for name, action in self._actions.items()}
 
     async def run(self, name: str, context: ActionContext) -> dict[str, Any]:
         return await self._actions[name].run(context)
-
-
-actions = ActionRegistry()
 
 
 async def _record_consent(context: ActionContext, kinds: list[ConsentKind], granted: bool) -> None:
@@ -98,7 +82,6 @@ async def _record_consent(context: ActionContext, kinds: list[ConsentKind], gran
         )
 
 
-@actions.register("consent.grant")
 async def consent_grant(context: ActionContext) -> dict[str, Any]:
     """She agreed: record it, with the consent text's version, the time and the channel."""
     kinds = [ConsentKind(k) for k in context.args.get("kinds", ["data_processing", "messaging"])]
@@ -106,7 +89,6 @@ async def consent_grant(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-@actions.register("consent.decline")
 async def consent_decline(context: ActionContext) -> dict[str, Any]:
     """She said no: keep only the refusal (to honour it) and stop all messages."""
     await _record_consent(context, [ConsentKind.DATA_PROCESSING, ConsentKind.MESSAGING], granted=False)
@@ -115,7 +97,6 @@ async def consent_decline(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-@actions.register("consent.share_contact")
 async def consent_share_contact(context: ActionContext) -> dict[str, Any]:
     """Her separate, optional consent to share her contact details with a buddy: ``args: {granted: true}``
     or ``false``; ``step`` names the step that asked it (its words give the recorded version)."""
@@ -123,7 +104,6 @@ async def consent_share_contact(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-@actions.register("onboarding.complete")
 async def onboarding_complete(context: ActionContext) -> dict[str, Any]:
     if context.person.status is PersonStatus.INVITED:
         context.person.status = PersonStatus.ACTIVE
@@ -131,7 +111,6 @@ async def onboarding_complete(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-@actions.register("checkin.complete", outputs=frozenset({"steps_total", "steps_count"}))
 async def checkin_complete(context: ActionContext) -> dict[str, Any]:
     """Close this week's check-in; count her steps this week and since she started; alert the coach when
     she asked to be contacted."""
@@ -153,7 +132,6 @@ async def checkin_complete(context: ActionContext) -> dict[str, Any]:
     return {"steps_total": total, "steps_count": len([s for s in checkin.steps if s != NO_STEP])}
 
 
-@actions.register("coach.contact_request")
 async def coach_contact_request(context: ActionContext) -> dict[str, Any]:
     """She wants her coach to get in touch (the ``coach`` command, or after three misses)."""
     kind = str(context.args.get("reason", "contact_request"))
@@ -161,7 +139,6 @@ async def coach_contact_request(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-@actions.register("person.pause", outputs=frozenset({"paused_until"}))
 async def person_pause(context: ActionContext) -> dict[str, Any]:
     """No nudges for the number of weeks she chose (``var.weeks``); she can still write any time."""
     weeks = int(context.state.get("vars", {}).get("weeks", context.args.get("weeks", 1)))
@@ -172,7 +149,6 @@ async def person_pause(context: ActionContext) -> dict[str, Any]:
     return {"paused_until": person.paused_until}
 
 
-@actions.register("person.resume")
 async def person_resume(context: ActionContext) -> dict[str, Any]:
     person = context.person
     if person.status is PersonStatus.STOPPED:
@@ -184,7 +160,6 @@ async def person_resume(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-@actions.register("person.stop")
 async def person_stop(context: ActionContext) -> dict[str, Any]:
     """Stop all nudges: withdraw the consent to be messaged and close every open conversation."""
     await _record_consent(context, [ConsentKind.MESSAGING], granted=False)
@@ -192,3 +167,16 @@ async def person_stop(context: ActionContext) -> dict[str, Any]:
     context.person.updated_at = context.now
     await context.service.close_other_conversations(context.session, context.person.id, context.conversation)
     return {}
+
+
+def register(actions: ActionRegistry) -> None:
+    """The engine's own actions: consent, onboarding, the check-in, her coach, pause, resume, stop."""
+    actions.add("consent.grant", consent_grant)
+    actions.add("consent.decline", consent_decline)
+    actions.add("consent.share_contact", consent_share_contact)
+    actions.add("onboarding.complete", onboarding_complete)
+    actions.add("checkin.complete", checkin_complete, frozenset({"steps_total", "steps_count"}))
+    actions.add("coach.contact_request", coach_contact_request)
+    actions.add("person.pause", person_pause, frozenset({"paused_until"}))
+    actions.add("person.resume", person_resume)
+    actions.add("person.stop", person_stop)

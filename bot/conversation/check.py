@@ -19,7 +19,7 @@ from bot.conversation.answers import simplify
 from bot.conversation.flows import EMPTY_PLACEHOLDERS, Choice, FlowSet, GenderedText, NamedText, PluralText, Step
 from bot.conversation.interpreter import Translator
 from bot.conversation.render import SKIP_EMOJI, SUGGESTED_MARK
-from bot.i18n import (
+from bot.core.i18n import (
     ARABIC_SCRIPT_LOCALES,
     SUPPORTED_LOCALES,
     Catalogs,
@@ -214,7 +214,7 @@ def unmark_reviewed(message: Message) -> None:
     message.user_comments = [c for c in message.user_comments if REVIEWED_MARK.match(c.strip()) is None]
 
 
-CONSENT_STEP = "consent"  # the id of the step that asks for consent (bot/privacy/consent.py)
+CONSENT_STEP = "consent"  # the id of the step that asks for consent (bot/conversation/consent.py)
 
 
 @dataclass(frozen=True)

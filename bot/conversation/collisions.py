@@ -22,7 +22,7 @@ from pathlib import Path
 from bot.conversation.answers import simplify
 from bot.conversation.flows import Choice, Flow, FlowSet
 from bot.conversation.interpreter import Translator
-from bot.i18n import SUPPORTED_LOCALES, Catalogs
+from bot.core.i18n import SUPPORTED_LOCALES, Catalogs
 
 EVERYDAY_FILE = "everyday.txt"
 MIN_EVERYDAY_LINES = 30

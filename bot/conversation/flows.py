@@ -218,8 +218,20 @@ class Step(_Model):
         return "end"
 
 
+class FlowChange(_Model):
+    """What one version of a flow changed that open conversations must follow: ``renamed`` maps a step id
+    of the version before to the step a woman waiting there continues at."""
+
+    renamed: dict[Annotated[str, Field(pattern=STEP_ID)], Annotated[str, Field(pattern=STEP_ID)]] = {}
+
+
 class Flow(_Model):
     flow: Annotated[str, Field(pattern=STEP_ID)]
+    # The flow's version, raised whenever a step an open conversation can wait at is renamed or removed;
+    # ``changes`` says, per version, where a woman waiting at an old step id continues. A file without a
+    # version is version 1. Conversations store the version they were started in (decision 0023).
+    version: Annotated[int, Field(ge=1)] = 1
+    changes: dict[int, FlowChange] = {}
     description: str = ""
     expires_after: timedelta | None = None
     start_mode: StartMode = "interrupt"
@@ -248,6 +260,26 @@ class Flow(_Model):
                 raise ValueError(f"step id {step.id!r} is used twice")
             seen.add(step.id)
         return steps
+
+    @model_validator(mode="after")
+    def _changes_lead_to_steps(self) -> Flow:
+        for number in self.changes:
+            if not 2 <= number <= self.version:
+                raise ValueError(f"changes: version {number} is not between 2 and this flow's version {self.version}")
+        for number, change in self.changes.items():
+            for old in change.renamed:
+                if self.step_now(old, number - 1) is None:
+                    raise ValueError(f"changes: {number}: step {old!r} leads to no step of version {self.version}")
+        return self
+
+    def step_now(self, step_id: str, version: int) -> str | None:
+        """Where a woman who waits at ``step_id`` of ``version`` of this flow continues in this version: the
+        step renamed through every later version's changes, or None when that step is no longer here."""
+        for number in range(version + 1, self.version + 1):
+            change = self.changes.get(number)
+            if change is not None:
+                step_id = change.renamed.get(step_id, step_id)
+        return step_id if any(step.id == step_id for step in self.steps) else None
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

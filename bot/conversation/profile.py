@@ -7,9 +7,9 @@ import unicodedata
 from datetime import time
 from typing import Any
 
+from bot.core.crypto import Cipher
+from bot.core.i18n import normalise_locale
 from bot.db.models import GENDER_CHOICES, GENDERS, CheckIn, Person, Profile
-from bot.i18n import normalise_locale
-from bot.privacy.crypto import Cipher
 
 # On the person: what the bot needs to talk with her.
 PERSON_FIELDS = frozenset(

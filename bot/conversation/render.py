@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot import i18n
-from bot.channels.base import Button, OutboundMessage
 from bot.conversation.flows import GENDERS, Flow, FlowSet, GenderedText, NamedText, PluralText, Text, gender_context
 from bot.conversation.interpreter import SKIP_VALUE, Message, button_id, options_for
+from bot.core import i18n
+from bot.messaging.channel import Button, OutboundMessage
 
 SUGGESTED_MARK = "✓"
 SKIP_EMOJI = "⏭️"

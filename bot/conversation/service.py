@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,8 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
-from bot import i18n
-from bot.channels.base import EventKind, InboundEvent, OutboundMessage
 from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.conversation.answers import simplify
 from bot.conversation.flows import FlowSet, Text
@@ -32,32 +31,30 @@ from bot.conversation.profile import (
     save_to_profile,
 )
 from bot.conversation.render import Renderer
+from bot.core import i18n
+from bot.core.channel import Channel
+from bot.core.crypto import Cipher
 from bot.db.models import (
     Alert,
     CaseloadEntry,
-    Channel,
     ChannelIdentity,
     CheckIn,
     Conversation,
     ConversationStatus,
     Invite,
     Organisation,
-    OutboxMessage,
-    OutboxStatus,
     Person,
     PersonStatus,
     Profile,
 )
-from bot.people import INVITE_ALPHABET, INVITE_CODE_LENGTH, reachable_identity
-from bot.privacy.crypto import Cipher
-from bot.privacy.erasure import anonymous_key, erased, forget_event_key, queue_farewell
-from bot.privacy.inbound import FloodGate, Verdict, clean_event
+from bot.messaging.channel import EventKind, InboundEvent, OutboundMessage
+from bot.messaging.inbound import FloodGate, Verdict, clean_event
+from bot.messaging.rows import ALERT_PRIORITY, NUDGE_PRIORITY, REPLY_PRIORITY, outbox_row
+from bot.messaging.unkept import anonymous_key, erased, forget_event_key, queue_farewell
+from bot.people.directory import INVITE_ALPHABET, INVITE_CODE_LENGTH, InviteTerms, reachable_identity
 
 log = logging.getLogger(__name__)
 
-REPLY_PRIORITY = 0
-ALERT_PRIORITY = 1
-NUDGE_PRIORITY = 10
 ONBOARDING_FLOW = "onboarding"
 MENU_FLOW = "menu"
 COMMAND_OFFER_FLOW = "command_offer"  # "did you also want ...?" after a free-text answer that was a command word
@@ -90,40 +87,6 @@ REQUIRED_TEXTS = frozenset(
     }
 )
 REQUIRED_COMMANDS = frozenset({"start", "help", "menu", "language", "checkin", "pause", "resume", "stop", "coach"})
-
-
-def outbox_row(
-    key: str,
-    message: OutboundMessage,
-    now: datetime,
-    *,
-    person_id: int | None = None,
-    identity: ChannelIdentity | None = None,
-    recipient: tuple[Channel, str] | None = None,
-    kind: str = "reply",
-    priority: int = REPLY_PRIORITY,
-) -> OutboxMessage:
-    """A message for the dispatcher: to a person's identity, or (a stranger) to a platform id."""
-    if identity is not None:
-        channel, external = identity.channel, None
-    elif recipient is not None:
-        channel, external = recipient
-    else:
-        raise ValueError("an outbox row needs an identity or a recipient")
-    return OutboxMessage(
-        idempotency_key=key,
-        person_id=person_id,
-        channel_identity_id=identity.id if identity is not None else None,
-        recipient=external,
-        channel=channel,
-        kind=kind,
-        priority=priority,
-        payload=message.to_payload(),
-        status=OutboxStatus.PENDING,
-        due_at=now,
-        attempts=0,
-        created_at=now,
-    )
 
 
 PREFETCHED = "trampoline_prefetched"  # the key of a group's ``Prefetched`` in ``session.info``
@@ -201,10 +164,16 @@ class ConversationService:
         actions: ActionRegistry,
         cipher: Cipher,
         *,
+        images: Path,
+        invites: InviteTerms | None = None,
         lock_rows: bool = False,
     ) -> None:
-        """``lock_rows``: take a row lock on her identity while handling her event (PostgreSQL, where
-        several workers may handle events at once; SQLite has one writer anyway)."""
+        """``images``: where charts and QR codes are written for the outbox to send (decision 0009).
+        ``invites``: how invites made in the chat are made. ``lock_rows``: take a row lock on her identity
+        while handling her event (PostgreSQL, where several workers may handle events at once; SQLite has
+        one writer anyway)."""
+        self.images = images
+        self.invites = invites or InviteTerms()
         self.lock_rows = lock_rows
         self.flows = flows
         self.catalogs = catalogs
@@ -312,7 +281,7 @@ class ConversationService:
 
     async def handle(self, session: AsyncSession, event: InboundEvent, now: datetime) -> int | None:
         """Process one event; return the person's id (None for a stranger or a group chat)."""
-        event = clean_event(event)  # text cut, control and bidi characters neutralised (bot/privacy/inbound.py)
+        event = clean_event(event)  # text cut, control and bidi characters neutralised (bot/messaging/inbound.py)
         flood = self.flood.check_event(event, now)
         if event.is_group:
             # The bot works in private chats only: one polite line to the group, nothing else kept.
@@ -569,6 +538,7 @@ class ConversationService:
             person_id=turn.person.id,
             flow=flow_name,
             step="",
+            flow_version=flow.version,
             state={},
             status=ConversationStatus.ACTIVE,
             started_at=now,
@@ -681,7 +651,22 @@ class ConversationService:
             active.status = ConversationStatus.EXPIRED
             active.updated_at = now
             return None
+        if active is not None:
+            self._follow_flow_changes(active)
         return active
+
+    def _follow_flow_changes(self, active: Conversation) -> None:
+        """A conversation started in an older version of its flow continues at the step its wait step became
+        (``Flow.step_now``); a step that is gone altogether gives way to the flow's first question, so she is
+        asked again instead of being stuck."""
+        flow = self.flows.flows.get(active.flow)
+        if flow is None or not active.step or active.flow_version == flow.version:
+            return
+        step = flow.step_now(active.step, active.flow_version or 1)
+        if step is None:
+            step = next((s.id for s in flow.steps if s.ask is not None), flow.steps[0].id)
+            log.warning("a conversation of flow %s waited at a step that is gone; asking its first question", flow.flow)
+        active.step, active.flow_version = step, flow.version
 
     async def close_other_conversations(self, session: AsyncSession, person_id: int, keep: Conversation | None) -> None:
         rows = await session.scalars(

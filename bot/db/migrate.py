@@ -11,8 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
+from bot.core.paths import migrations_dir
 from bot.db.engine import Database
-from bot.paths import migrations_dir
 
 
 class MigrationError(Exception):

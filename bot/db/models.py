@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.core.channel import Channel
 from bot.db.sealing import SealedJSON
 from bot.db.types import BigIntId, UTCDateTime, str_enum
 
@@ -63,12 +64,6 @@ class PersonStatus(enum.StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     STOPPED = "stopped"
-
-
-class Channel(enum.StrEnum):
-    TELEGRAM = "telegram"
-    WHATSAPP = "whatsapp"
-    SIMULATOR = "simulator"
 
 
 class ConsentKind(enum.StrEnum):
@@ -248,6 +243,7 @@ class Conversation(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     flow: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
+    flow_version: Mapped[int | None]  # the flow's version when it started (null: 1); see Flow.step_now
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[ConversationStatus] = mapped_column(str_enum(ConversationStatus, "status"))
     started_at: Mapped[datetime]
@@ -356,7 +352,7 @@ class CheckIn(Base):
     steps: Mapped[list[Any]] = mapped_column(default=list)
     obstacles: Mapped[list[Any]] = mapped_column(default=list)
     wants_contact: Mapped[bool] = mapped_column(default=False)
-    # Her note for the coach, encrypted (bot/privacy/crypto.py): typed text, or a voice/photo reference.
+    # Her note for the coach, encrypted (bot/core/crypto.py): typed text, or a voice/photo reference.
     note_ciphertext: Mapped[str | None] = mapped_column(Text)
     note_kind: Mapped[str | None] = mapped_column(String(16))  # text, voice, audio, photo
     started_at: Mapped[datetime]
@@ -418,7 +414,7 @@ class VolunteerShift(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     feedback: Mapped[str | None] = mapped_column(String(16))  # how it went: good, okay, hard
-    # Her optional note after the shift, encrypted (bot/privacy/crypto.py).
+    # Her optional note after the shift, encrypted (bot/core/crypto.py).
     note_ciphertext: Mapped[str | None] = mapped_column(Text)
 
 

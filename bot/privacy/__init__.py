@@ -1,5 +1,3 @@
-"""Privacy by construction: consent versions (``consent``), encryption at rest (``crypto``) and key rotation
-(``rotation``), see my data (``export``), delete my data (``erasure``), retention periods (``retention``),
-the access log (``audit``), hostile input and floods (``inbound``), what the outbox forgets once a message
-is sent (``outbox``), the flow actions (``actions``) and the command line (``commands``). See
-``docs/privacy.md`` and ``docs/decisions/0006-privacy.md``."""
+"""Privacy use cases: see my data (``export``), delete my data (``erasure``), retention periods
+(``retention``), key rotation (``rotation``), the column registry (``columns``) and the flow actions
+(``actions``). Encryption itself is ``bot/core/crypto.py``; see ``docs/privacy.md`` and decision 0006."""

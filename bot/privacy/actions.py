@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import i18n
-from bot.channels.base import OutboundMessage
-from bot.conversation.actions import ActionContext, actions
-from bot.conversation.service import ALERT_PRIORITY, outbox_row
+from bot.conversation.actions import ActionContext, ActionRegistry
+from bot.core import i18n
 from bot.db.models import ChannelIdentity
+from bot.messaging.channel import OutboundMessage
+from bot.messaging.rows import ALERT_PRIORITY, outbox_row
 from bot.privacy.erasure import Reason, erase_person
 from bot.privacy.export import export_json, export_person
 
@@ -21,7 +21,6 @@ EXPORT_FILE_NAME = "my-data.json"
 CONSENT_KINDS = ("data_processing", "messaging", "share_contact")
 
 
-@actions.register("privacy.export", outputs=frozenset({"data_summary"}))
 async def privacy_export(context: ActionContext) -> dict[str, Any]:
     """Her data: a readable summary in her language (``{data_summary}``) and, right after it, the whole of it
     as a JSON file on the channel she wrote from."""
@@ -89,8 +88,13 @@ async def privacy_export(context: ActionContext) -> dict[str, Any]:
     return {"data_summary": summary}
 
 
-@actions.register("privacy.forget")
 async def privacy_forget(context: ActionContext) -> dict[str, Any]:
     """Erase everything about her (she confirmed). The texts after this step are her goodbye."""
     await erase_person(context.session, context.person.id, context.now, reason=Reason.REQUEST, service=context.service)
     return {}
+
+
+def register(actions: ActionRegistry) -> None:
+    """The flow actions of see my data, delete my data."""
+    actions.add("privacy.export", privacy_export, frozenset({"data_summary"}))
+    actions.add("privacy.forget", privacy_forget)

@@ -11,7 +11,7 @@ record without identifiers (``erasure_records``).
 
 Within a conversation turn the engine learns that she is gone through ``erased``: the step's texts (the
 goodbye) are the last she gets, no flow goes on or comes back, and they are queued to her platform account
-directly; ``bot.privacy.outbox`` wipes that address and the platform's message id once they are sent. The
+directly; ``bot.messaging.reduce`` wipes that address and the platform's message id once they are sent. The
 keys of her goodbye and of the update that carried her "yes" (a WhatsApp message id holds her number) are
 kept only hashed (``anonymous_key``), as are those of strangers. On SQLite the commit is followed by a
 scrub of the write-ahead log (``bot.db.engine.request_scrub``). Decision 0018.
@@ -19,7 +19,6 @@ scrub of the write-ahead log (``bot.db.engine.request_scrub``). Decision 0018.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -29,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import i18n
-from bot.channels.base import OutboundMessage
 from bot.conversation.profile import INTAKE_ORDER
+from bot.conversation.service import _of_her_coach
+from bot.core import i18n
 from bot.db.engine import request_scrub
 from bot.db.models import (
     Alert,
@@ -45,20 +44,20 @@ from bot.db.models import (
     Invite,
     MatchStatus,
     OutboxMessage,
-    OutboxStatus,
     Person,
     Profile,
 )
-from bot.people import reachable_identity
+from bot.messaging.channel import OutboundMessage
+from bot.messaging.rows import outbox_row
+from bot.messaging.unkept import mark_erased
+from bot.people.directory import reachable_identity
 
 if TYPE_CHECKING:
-    from bot.conversation.service import ConversationService
+    from bot.conversation.port import Engine
 
 log = logging.getLogger(__name__)
 
-ERASED = "trampoline.erased"  # session.info key: the ids erased in this transaction
 NO_STEP = "none"
-FAREWELL_KIND = "farewell"
 BUDDY_NOTICE_TEXT = "buddy_match_ended"
 INTAKE_COUNTED = INTAKE_ORDER
 MIN_NAME_MATCH = 3  # a shorter name would match unrelated messages
@@ -73,29 +72,6 @@ class Reason:
     ADMIN = "admin"
 
 
-def anonymous_key(key: str) -> str:
-    """A key that still tells two events (or messages) apart without carrying what the platform put in it
-    (a WhatsApp message id holds the sender's number): for the rows of someone the bot does not keep."""
-    channel, _, _ = key.partition(":")
-    return f"{channel}:h:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
-
-
-async def forget_event_key(session: AsyncSession, dedupe_key: str) -> None:
-    """The inbound row of an event from someone the bot does not keep (a stranger, or her own last
-    ``yes`` to ``forget``): its key is replaced by ``anonymous_key``."""
-    await session.execute(
-        update(InboundEvent)
-        .where(InboundEvent.dedupe_key == dedupe_key)
-        .values(dedupe_key=anonymous_key(dedupe_key), person_id=None),
-        execution_options={"synchronize_session": False},
-    )
-
-
-def erased(session: AsyncSession, person_id: int) -> bool:
-    """Whether ``person_id`` was erased in this session's transaction."""
-    return person_id in session.info.get(ERASED, set())
-
-
 def month_of(now: datetime) -> str:
     return f"{now.year:04d}-{now.month:02d}"
 
@@ -106,7 +82,7 @@ async def erase_person(
     now: datetime,
     *,
     reason: str,
-    service: ConversationService | None = None,
+    service: Engine | None = None,
 ) -> bool:
     """Erase everything about ``person_id``; False when there is no such person. With ``service``, a buddy
     matched with her is told (kindly, without her name) that the match ended."""
@@ -147,13 +123,13 @@ async def erase_person(
     _forget_loaded(session, person_id)
     session.add(ErasureRecord(organisation_id=organisation_id, month=month_of(now), role=role, reason=reason))
     await session.flush()
-    session.info.setdefault(ERASED, set()).add(person_id)
+    mark_erased(session, person_id)
     request_scrub(session)  # SQLite: the freed pages and the write-ahead log are wiped after the commit
     log.info("erased a %s (%s)", role, reason)  # no id: the log must not link the erasure to her
     return True
 
 
-async def _identifying(session: AsyncSession, person: Person, service: ConversationService | None) -> list[str]:
+async def _identifying(session: AsyncSession, person: Person, service: Engine | None) -> list[str]:
     """What would identify her in a message to someone else: her name, her platform accounts, her invite
     codes and (with the service's keys) her notes."""
     needles = [
@@ -258,10 +234,8 @@ def _values(value: Any) -> Iterable[str]:
     return [str(value)[:32]]
 
 
-async def _tell_matched(session: AsyncSession, service: ConversationService, person_id: int, now: datetime) -> None:
+async def _tell_matched(session: AsyncSession, service: Engine, person_id: int, now: datetime) -> None:
     """Her active buddy match ends with her data: the other side gets one kind line (no name)."""
-    from bot.conversation.service import _of_her_coach, outbox_row  # the service imports this module
-
     matches = await session.scalars(
         select(BuddyMatch).where(
             (BuddyMatch.participant_id == person_id) | (BuddyMatch.buddy_id == person_id),
@@ -285,27 +259,3 @@ async def _tell_matched(session: AsyncSession, service: ConversationService, per
         )
         key = f"match-ended:{match.id}:{now.isoformat()}"
         session.add(outbox_row(key, message, now, person_id=other.id, identity=identity, kind="notice"))
-
-
-def queue_farewell(
-    session: AsyncSession, identity: ChannelIdentity, messages: list[OutboundMessage], key: str, now: datetime
-) -> None:
-    """Her last messages after an erasure (the goodbye), addressed to her platform account only: her
-    identity row is gone. The address is wiped once they are sent (``bot.privacy.outbox``)."""
-    for number, message in enumerate(messages):
-        session.add(
-            OutboxMessage(
-                idempotency_key=anonymous_key(f"{key}:{number}"),
-                person_id=None,
-                channel_identity_id=None,
-                recipient=identity.external_id,
-                channel=identity.channel,
-                kind=FAREWELL_KIND,
-                priority=0,
-                payload=message.to_payload(),
-                status=OutboxStatus.PENDING,
-                due_at=now,
-                attempts=0,
-                created_at=now,
-            )
-        )

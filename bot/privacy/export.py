@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.profile import INTAKE_ORDER
+from bot.core.crypto import Cipher
 from bot.db.models import (
     Alert,
     BuddyMatch,
@@ -30,7 +31,6 @@ from bot.db.models import (
     Profile,
     VolunteerShift,
 )
-from bot.privacy.crypto import Cipher
 
 EXPORT_FORMAT = "trampoline-export-1"
 UNREADABLE = "(cannot be read with the current encryption keys)"

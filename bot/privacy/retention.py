@@ -7,7 +7,7 @@
   (default 24; counted from her invite when she never wrote) is erased as if she had sent ``forget``
   (``bot.privacy.erasure``): only anonymous counts stay. Coaches and administrators are removed by hand.
 
-A daily tick (``bot/scheduling/runner.py``) applies it; ``trampoline retention --dry-run`` shows the counts.
+A daily tick (``bot/runtime/ticks.py``) applies it; ``trampoline retention --dry-run`` shows the counts.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from bot.db.models import ChannelIdentity, InboundEvent, OutboxMessage, OutboxSt
 from bot.privacy.erasure import Reason, erase_person
 
 if TYPE_CHECKING:
-    from bot.conversation.service import ConversationService
-    from bot.settings import Settings
+    from bot.conversation.port import Engine
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +38,6 @@ ERASED_WHEN_INACTIVE = (Role.PARTICIPANT, Role.BUDDY)
 class RetentionPolicy:
     messages_days: int = 90
     inactive_months: int = 24
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RetentionPolicy:
-        return cls(settings.retention_messages_days, settings.retention_inactive_months)
 
     def messages_cutoff(self, now: datetime) -> datetime:
         return now - timedelta(days=self.messages_days)
@@ -98,9 +93,7 @@ async def plan(session: AsyncSession, policy: RetentionPolicy, now: datetime) ->
     return RetentionReport(int(outbox or 0), int(inbound or 0), len(people))
 
 
-async def apply(
-    db: Database, policy: RetentionPolicy, now: datetime, service: ConversationService | None = None
-) -> RetentionReport:
+async def apply(db: Database, policy: RetentionPolicy, now: datetime, service: Engine | None = None) -> RetentionReport:
     """Apply the policy: each inactive person erased in a transaction of her own, then old message records
     deleted."""
     async with db.reading() as session:

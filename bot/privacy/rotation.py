@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from cryptography.fernet import InvalidToken
 from sqlalchemy import Column, Table, func, select, update
 
+from bot.core.crypto import Cipher
 from bot.db.engine import Database
 from bot.db.models import Base
-from bot.privacy.crypto import Cipher
 
 SUFFIX = "_ciphertext"
 BATCH = 500

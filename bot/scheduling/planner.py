@@ -22,10 +22,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.port import Engine
 from bot.conversation.service import ConversationService
+from bot.core.timing import at_local, iso_week, week_start
 from bot.db.engine import Database
 from bot.db.models import CheckIn, Nudge, NudgeStatus, Person, PersonStatus, Role
-from bot.scheduling.timing import at_local, iso_week, week_start
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +142,25 @@ async def schedule_nudge(
     )
 
 
-# Other kinds of nudge (buddy and shift reminders, ...) register a handler here: it starts what is due and
-# returns "started" or "reminded", or the reason it did not.
-NudgeHandler = Callable[[ConversationService, AsyncSession, Person, Nudge, datetime], Awaitable[str]]
-NUDGE_KINDS: dict[str, NudgeHandler] = {}
+# A handler starts what is due and returns "started" or "reminded", or the reason it did not.
+NudgeHandler = Callable[[Engine, AsyncSession, Person, Nudge, datetime], Awaitable[str]]
+
+
+class NudgeKinds:
+    """The nudge kinds that features add (buddy and shift reminders, the coach's summary), each with its
+    handler. ``bot/app.py`` fills one and gives it to the ``NudgeRunner``; the check-in kinds are the
+    runner's own."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, NudgeHandler] = {}
+
+    def add(self, kind: str, handler: NudgeHandler) -> None:
+        if kind in self._handlers:
+            raise ValueError(f"nudge kind {kind!r} is added twice")
+        self._handlers[kind] = handler
+
+    def get(self, kind: str) -> NudgeHandler | None:
+        return self._handlers.get(kind)
 
 
 class NudgeRunner:
@@ -156,9 +172,12 @@ class NudgeRunner:
         conversations: ConversationService,
         reminder_after: timedelta = timedelta(hours=24),
         batch: int = 200,
+        *,
+        kinds: NudgeKinds,
     ) -> None:
         self.db = db
         self.conversations = conversations
+        self.kinds = kinds
         self.reminder_after = reminder_after
         self.batch = batch
 
@@ -209,7 +228,7 @@ class NudgeRunner:
             return await self._checkin(session, person, nudge, now)
         if nudge.kind == "checkin_reminder":
             return await self._checkin_reminder(session, person, nudge, now)
-        handler = NUDGE_KINDS.get(nudge.kind)
+        handler = self.kinds.get(nudge.kind)
         if handler is not None:
             return await handler(self.conversations, session, person, nudge, now)
         return f"unknown kind {nudge.kind!r}"

@@ -14,15 +14,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.channels.base import OutboundMessage
 from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import WhatsAppChannel
-from bot.clock import FakeClock
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import Channel, ChannelIdentity, OutboxMessage, OutboxStatus, Person, PersonStatus
-from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
-from bot.receipts import record_statuses
-from bot.web import create_web_app
+from bot.db.models import ChannelIdentity, OutboxMessage, OutboxStatus, Person, PersonStatus
+from bot.messaging.channel import OutboundMessage
+from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.receipts import record_statuses
+from bot.web.asgi import create_web_app
 from tests.emulators.telegram import TOKEN, TelegramEmulator, TelegramUser
 from tests.emulators.whatsapp import (
     ACCESS_TOKEN,

@@ -20,7 +20,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App, build_app, start_telegram, stop_telegram, telegram_webhook_secret
-from bot.channels.base import Button, InboundEvent, OutboundMessage, SendOutcome
 from bot.channels.telegram import (
     DONE_ID,
     MAX_TEXT,
@@ -31,10 +30,12 @@ from bot.channels.telegram import (
     split_text,
     utf16_len,
 )
-from bot.clock import FakeClock
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
+from bot.core.i18n import FIRST_STRONG_ISOLATE
+from bot.core.settings import Settings
 from bot.db.engine import Database
 from bot.db.models import (
-    Channel,
     ChannelIdentity,
     CheckIn,
     ConsentRecord,
@@ -47,10 +48,9 @@ from bot.db.models import (
     ServiceSetting,
 )
 from bot.db.models import InboundEvent as InboundEventRow
-from bot.i18n import FIRST_STRONG_ISOLATE
-from bot.inbox import Result
-from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
-from bot.settings import Settings
+from bot.messaging.channel import Button, InboundEvent, OutboundMessage, SendOutcome
+from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.runtime.inbox import Result
 from tests.emulators import LocalServer
 from tests.emulators.telegram import TOKEN, TelegramEmulator, TelegramUser
 from tests.harness import TEST_KEY, Bot

@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_app
-from bot.channels.base import Button, OutboundMessage, SendContext, SendOutcome
 from bot.channels.whatsapp import WhatsAppChannel, load_templates, outcome_of, render
-from bot.clock import FakeClock
-from bot.conversation.service import NUDGE_PRIORITY, outbox_row
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
+from bot.core.paths import project_root
+from bot.core.settings import Settings
 from bot.db.engine import Database
 from bot.db.models import (
-    Channel,
     ChannelIdentity,
     CheckIn,
     Conversation,
@@ -35,11 +35,11 @@ from bot.db.models import (
     Profile,
 )
 from bot.db.models import InboundEvent as InboundEventRow
-from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
-from bot.paths import project_root
-from bot.receipts import record_statuses
-from bot.settings import Settings
-from bot.web import create_web_app
+from bot.messaging.channel import Button, OutboundMessage, SendContext, SendOutcome
+from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.receipts import record_statuses
+from bot.messaging.rows import NUDGE_PRIORITY, outbox_row
+from bot.web.asgi import create_web_app
 from tests.emulators import LocalServer
 from tests.emulators.whatsapp import (
     ACCESS_TOKEN,

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.channels.whatsapp import TemplateError, load_templates
-from bot.cli import cli
-from bot.paths import project_root
+from bot.cli.main import cli
+from bot.core.paths import project_root
 
 ROOT = project_root()
 TEMPLATES = load_templates(ROOT / "conversations" / "_whatsapp_templates.yaml")

@@ -7,13 +7,12 @@ from datetime import time
 
 from sqlalchemy import select
 
-from bot.channels.base import OutboundMessage
-from bot.clock import FakeClock
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import (
     Alert,
     BuddyProfile,
-    Channel,
     ChannelIdentity,
     ConsentKind,
     ConsentRecord,
@@ -22,8 +21,9 @@ from bot.db.models import (
     Profile,
     Role,
 )
-from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
-from bot.people import create_invite
+from bot.messaging.channel import OutboundMessage
+from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.people.directory import create_invite
 from bot.scheduling.planner import NudgeRunner
 from tests.harness import Bot, Phone
 
@@ -42,7 +42,7 @@ class Programme:
             db, {Channel.SIMULATOR: self.bot.simulator}, clock, DispatchPolicy(max_nudges_per_day=100),
             limiters=instant_limiters(),
         )  # fmt: skip
-        self.runner = NudgeRunner(db, self.bot.service)
+        self.runner = NudgeRunner(db, self.bot.service, kinds=self.bot.nudge_kinds)
         self.clock = clock
         self.phones: dict[int, Phone] = {}
 
@@ -62,7 +62,7 @@ class Programme:
         org = await self.bot.organisation()
         async with self.db.transaction() as session:
             invite = await create_invite(
-                session, self.clock, self.bot.settings, role=role, organisation_id=org, coach_id=coach_id,
+                session, self.clock, self.bot.invites, role=role, organisation_id=org, coach_id=coach_id,
                 name=name, locale=locale,
             )  # fmt: skip
             person = await session.get(Person, invite.person_id)

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FakeClock
 from bot.coaching import buddies
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import (
     BuddyMatch,
@@ -22,7 +22,7 @@ from bot.db.models import (
     Person,
     PersonStatus,
 )
-from bot.people import DomainError
+from bot.people.directory import DomainError
 from tests.coaching.programme import Programme
 
 LOCALES = ["en", "ar"]
@@ -318,10 +318,10 @@ async def test_buddy_onboarding(db: Database, clock: FakeClock, locale: str, lan
     p = Programme(db, clock)
     org = await p.bot.organisation()
     from bot.db.models import Role
-    from bot.people import create_invite
+    from bot.people.directory import create_invite
 
     async with db.transaction() as session:
-        invite = await create_invite(session, clock, p.bot.settings, role=Role.BUDDY, organisation_id=org)
+        invite = await create_invite(session, clock, p.bot.invites, role=Role.BUDDY, organisation_id=org)
         code, person_id = invite.code, invite.person_id
     phone = p.bot.phone(locale)
     await phone.send(f"/start {code}")

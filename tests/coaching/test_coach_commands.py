@@ -8,20 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FakeClock
 from bot.coaching.chat import plan_coach_summaries
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import (
-    AuditEntry,
-    Channel,
-    ChannelIdentity,
-    CoachSetting,
-    Invite,
-    Nudge,
-    OutboxMessage,
-    Person,
-    PersonStatus,
-)
+from bot.db.models import AuditEntry, ChannelIdentity, CoachSetting, Invite, Nudge, OutboxMessage, Person, PersonStatus
 from bot.scheduling.planner import NudgeRunner
 from tests.harness import Bot, Phone, onboarded, texts
 
@@ -188,7 +179,7 @@ async def test_the_weekly_summary_comes_at_her_chosen_time(bot: Bot) -> None:
     async with bot.db.reading() as session:
         nudge = await session.scalar(select(Nudge).where(Nudge.kind == "coach_summary"))
     assert nudge is not None and nudge.due_at == datetime(2026, 11, 26, 15, 30, tzinfo=UTC)  # Thu 16:30 Brussels
-    runner = NudgeRunner(bot.db, bot.service)
+    runner = NudgeRunner(bot.db, bot.service, kinds=bot.nudge_kinds)
     bot.clock.set(nudge.due_at - timedelta(minutes=1))
     assert await runner.run_due(bot.clock.now()) == 0
     bot.clock.set(nudge.due_at)

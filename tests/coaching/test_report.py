@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.clock import FakeClock
 from bot.coaching.report import Cell, Table, build_report, render, suppress
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import CheckIn, Person, Profile, Role
-from bot.people import create_invite
+from bot.people.directory import create_invite
 from tests.harness import Bot
 
 
@@ -62,7 +62,7 @@ async def test_the_report_counts_the_programme_without_names(db: Database) -> No
             made = await create_invite(
                 session,
                 clock,
-                bot.settings,
+                bot.invites,
                 role=Role.PARTICIPANT,
                 organisation_id=org,
                 coach_id=coach,

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.clock import FakeClock
+from bot.cli.main import cli
 from bot.coaching import shifts
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Conversation, Nudge, ShiftStatus, VolunteerShift
-from bot.people import DomainError
+from bot.people.directory import DomainError
 from tests.coaching.programme import Programme
 from tests.harness import TEST_KEY
 

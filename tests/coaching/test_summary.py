@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.coaching.summary import collect, render_html, render_lines
 from bot.coaching.texts import CoachTexts
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Alert, BuddyMatch, ChannelIdentity, CheckIn, MatchStatus, Person, PersonStatus, Role
-from bot.people import create_invite
+from bot.people.directory import create_invite
 from tests.harness import Bot
 
 FRIDAY = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # 15:00 in Brussels, week 2026-W48
@@ -23,7 +23,7 @@ async def _participant(bot: Bot, coach: str, name: str, *, status: PersonStatus,
     org = await bot.organisation()
     async with bot.db.transaction() as session:
         made = await create_invite(
-            session, bot.clock, bot.settings, role=Role.PARTICIPANT, organisation_id=org, coach_id=coach_id
+            session, bot.clock, bot.invites, role=Role.PARTICIPANT, organisation_id=org, coach_id=coach_id
         )
         person = await session.get(Person, made.person_id)
         assert person is not None

@@ -9,7 +9,7 @@ import yaml
 
 from bot.conversation.answers import simplify
 from bot.conversation.flows import FlowSet
-from bot.i18n import Catalogs
+from bot.core.i18n import Catalogs
 
 FRAMES = Path(__file__).parent.parent / "data" / "her_words_frames.yaml"
 

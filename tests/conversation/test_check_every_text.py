@@ -18,9 +18,9 @@ from bot.conversation.check import (
     template_msgids,
 )
 from bot.conversation.flows import FlowSet
-from bot.i18n import Catalogs
-from bot.i18n_extract import extract_catalog
-from bot.paths import project_root
+from bot.core.i18n import Catalogs
+from bot.core.paths import project_root
+from bot.translation.extract import extract_catalog
 from tests.harness import conversations
 
 FLOWS, CATALOGS = conversations()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Person, Role
 from tests.harness import Bot, onboarded, texts
@@ -85,10 +85,10 @@ async def test_a_coach_says_how_texts_speak_of_her_in_her_onboarding(
     bot: Bot, locale: str, language: str, woman: str
 ) -> None:
     org = await bot.organisation()
-    from bot.people import create_invite
+    from bot.people.directory import create_invite
 
     async with bot.db.transaction() as session:
-        invite = await create_invite(session, bot.clock, bot.settings, role=Role.COACH, organisation_id=org)
+        invite = await create_invite(session, bot.clock, bot.invites, role=Role.COACH, organisation_id=org)
     phone = bot.phone(language_hint=locale)
     await phone.send(f"/start {invite.code}")
     await phone.press(language)
@@ -103,11 +103,11 @@ async def test_a_coach_says_how_texts_speak_of_her_in_her_onboarding(
 @pytest.mark.parametrize(("locale", "language"), [("fr", "Français"), ("ps", "پښتو")])
 async def test_a_coach_invited_with_her_gender_is_not_asked_again(bot: Bot, locale: str, language: str) -> None:
     org = await bot.organisation()
-    from bot.people import create_invite
+    from bot.people.directory import create_invite
 
     async with bot.db.transaction() as session:
         invite = await create_invite(
-            session, bot.clock, bot.settings, role=Role.COACH, organisation_id=org, gender="masculine"
+            session, bot.clock, bot.invites, role=Role.COACH, organisation_id=org, gender="masculine"
         )
     phone = bot.phone(language_hint=locale)
     await phone.send(f"/start {invite.code}")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FakeClock
+from bot.conversation.consent import consent_text, shown_version
 from bot.conversation.flows import GenderedText, Text
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import BuddyMatch, ConsentRecord, MatchStatus, Person, Role
-from bot.privacy.consent import consent_text, shown_version
 from bot.privacy.erasure import Reason, erase_person
 from tests.harness import Bot, onboarded, texts
 from tests.privacy.helpers import linked

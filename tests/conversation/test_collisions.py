@@ -10,10 +10,10 @@ from typing import Any
 from babel.messages.pofile import read_po, write_po
 from typer.testing import CliRunner
 
-from bot.cli import cli
+from bot.cli.main import cli
 from bot.conversation.collisions import MIN_EVERYDAY_LINES, collisions, everyday_lines
-from bot.i18n import SUPPORTED_LOCALES
-from bot.paths import project_root
+from bot.core.i18n import SUPPORTED_LOCALES
+from bot.core.paths import project_root
 from tests.harness import conversations
 from tests.test_languages import _copy_locales
 

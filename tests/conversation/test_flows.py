@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import vocabulary
 from bot.conversation.flows import FlowError, load_flows
-from bot.paths import project_root
+from bot.core.paths import project_root
 
 SHIPPED = project_root() / "conversations"
 
@@ -135,7 +135,7 @@ def test_a_step_that_does_two_things_is_refused(flows_dir: Path) -> None:
 def test_flows_check_command_passes_on_the_shipped_flows() -> None:
     from typer.testing import CliRunner
 
-    from bot.cli import cli
+    from bot.cli.main import cli
 
     result = CliRunner().invoke(cli, ["flows", "check"])
     assert result.exit_code == 0, result.output

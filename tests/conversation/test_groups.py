@@ -13,10 +13,10 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import event, select, text
 
-from bot.channels.base import InboundEvent
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import ChannelIdentity, CheckIn, Conversation, ConversationStatus, MatchStatus, Person
+from bot.messaging.channel import InboundEvent
 from tests.coaching.programme import Programme
 from tests.coaching.test_buddies import match_row, propose, setup
 from tests.harness import Bot, Phone, onboarded

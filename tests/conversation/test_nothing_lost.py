@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FakeClock
 from bot.coaching.summary import collect, render_lines
 from bot.coaching.texts import CoachTexts
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Alert, CheckIn, Person
 from tests.harness import Bot, onboarded

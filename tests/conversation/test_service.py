@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.i18n import FIRST_STRONG_ISOLATE
 from bot.db.engine import Database
 from bot.db.models import (
     Alert,
@@ -23,8 +24,7 @@ from bot.db.models import (
     PersonStatus,
     Profile,
 )
-from bot.i18n import FIRST_STRONG_ISOLATE
-from tests.harness import TEST_KEY, Bot, onboarded, texts
+from tests.harness import Bot, onboarded, texts
 
 
 @pytest.fixture
@@ -135,7 +135,9 @@ async def test_one_group_keeps_each_persons_order_and_survives_a_bad_event(bot: 
                 raise RuntimeError("boom")
             return await super().handle(session, event, now)
 
-    bot.inbox.conversations = Exploding(bot.flows, bot.catalogs, bot.service.actions, bot.cipher)
+    bot.inbox.conversations = Exploding(
+        bot.flows, bot.catalogs, bot.service.actions, bot.cipher, images=bot.service.images
+    )
     sim = bot.simulator
     results = await bot.inbox.process(
         [
@@ -305,10 +307,6 @@ async def test_right_to_left_replies_isolate_names(bot: Bot) -> None:
     replies = await phone.send("menu")
     assert replies[-1].right_to_left
     assert f"{FIRST_STRONG_ISOLATE}Amina" in replies[-1].text
-
-
-def test_the_test_key_is_not_a_real_secret() -> None:
-    assert len(TEST_KEY) == 44
 
 
 async def test_a_choice_that_is_also_a_command_word_is_her_answer(bot: Bot) -> None:

@@ -7,8 +7,8 @@ from datetime import time
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.conversation.answers import Option, match_choice, parse_time
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Profile
 from tests.harness import Bot

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.db.engine import SQLITE_BEGIN, Database
 from bot.db.models import Organisation
 

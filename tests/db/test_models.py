@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.clock import FakeClock
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import (
     CaseloadEntry,
-    Channel,
     ChannelIdentity,
     CheckIn,
     ConsentKind,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db.engine import Database
 from bot.db.models import Base, ChannelIdentity, Person, PersonStatus, Role
-from bot.people import create_invite
+from bot.people.directory import create_invite
 from tests.harness import Bot, Phone
 
 NAME = "Zoulikha"
@@ -34,7 +34,7 @@ async def linked(
         invite = await create_invite(
             session,
             bot.clock,
-            bot.settings,
+            bot.invites,
             role=role,
             organisation_id=org,
             coach_id=coach_id if role is Role.PARTICIPANT else None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Enum, String, Text
 
+from bot.core.paths import project_root
 from bot.db.models import Base
 from bot.db.sealing import SealedJSON
-from bot.paths import project_root
 from bot.privacy.columns import COLUMNS
 
 

@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.channels.base import OutboundMessage, SendOutcome
 from bot.channels.telegram import TelegramChannel
-from bot.clock import FakeClock
-from bot.conversation.actions import ActionContext, actions
+from bot.conversation.actions import ActionContext
+from bot.conversation.consent import CONSENT_VERSION, consent_text, shown_version
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import Channel, ConsentKind, ConsentRecord, Person
-from bot.privacy.consent import CONSENT_VERSION, consent_text, shown_version
-from tests.harness import Bot
+from bot.db.models import ConsentKind, ConsentRecord, Person
+from bot.messaging.channel import OutboundMessage, SendOutcome
+from tests.harness import WIRED, Bot
 from tests.privacy.helpers import linked
 
 
@@ -67,7 +68,7 @@ async def test_share_contact_is_a_separate_optional_consent(bot: Bot, granted: b
             channel=Channel.SIMULATOR,
             service=bot.service,
         )
-        assert await actions.run("consent.share_contact", context) == {}
+        assert await WIRED.actions.run("consent.share_contact", context) == {}
     async with bot.db.reading() as session:
         records = list(await session.scalars(select(ConsentRecord)))
     assert [(r.kind, r.granted, r.version) for r in records] == [(ConsentKind.SHARE_CONTACT, granted, CONSENT_VERSION)]

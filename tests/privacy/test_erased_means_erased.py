@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bot.core.channel import Channel
 from bot.db.engine import Database
-from bot.db.models import Channel, ChannelIdentity, Nudge, NudgeStatus, OutboxMessage, OutboxStatus, Person
+from bot.db.models import ChannelIdentity, Nudge, NudgeStatus, OutboxMessage, OutboxStatus, Person
 from bot.privacy.export import export_json, export_person
 from tests.channels.test_telegram import TelegramBot, make_dispatcher, telegram, tg  # noqa: F401
 from tests.channels.test_whatsapp import WhatsAppBot, body_text, graph, wa  # noqa: F401
@@ -120,7 +121,7 @@ async def test_on_telegram_the_goodbye_is_the_last_message_and_nothing_of_her_is
     locale: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot")  # the service keeps libraries at WARNING (bot/logs.py)
+    caplog.set_level(logging.DEBUG, logger="bot")  # the service keeps libraries at WARNING (bot/core/logs.py)
     bot, tr = tg.base, tg.base.language(locale)
     person_id = await make_participant(bot, Channel.TELEGRAM, str(TELEGRAM_ID), locale)
     user = tg.telegram.user(TELEGRAM_ID, first_name=NAME, language_code=locale)
@@ -154,7 +155,7 @@ async def test_on_whatsapp_the_goodbye_is_the_last_message_and_nothing_of_her_is
     locale: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot")  # the service keeps libraries at WARNING (bot/logs.py)
+    caplog.set_level(logging.DEBUG, logger="bot")  # the service keeps libraries at WARNING (bot/core/logs.py)
     bot, tr = wa.base, wa.base.language(locale)
     person_id = await make_participant(bot, Channel.WHATSAPP, WHATSAPP_ID, locale)
     user = WhatsAppUser(wa.graph, WHATSAPP_ID, name=NAME)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
 from bot.conversation.flows import GenderedText
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import (
     AnonymousCount,
@@ -19,7 +19,7 @@ from bot.db.models import (
     Person,
     Role,
 )
-from bot.privacy.audit import record_access
+from bot.people.audit import record_access
 from bot.privacy.erasure import Reason, erase_person
 from tests.harness import Bot, texts
 from tests.privacy.helpers import NAME, NOTE, checkin_with_note, leftovers, linked

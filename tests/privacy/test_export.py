@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.clock import FakeClock
+from bot.cli.main import cli
+from bot.core.clock import FakeClock
+from bot.core.i18n import FIRST_STRONG_ISOLATE
 from bot.db.engine import Database
 from bot.db.models import AuditEntry, OutboxMessage
-from bot.i18n import FIRST_STRONG_ISOLATE
 from tests.harness import TEST_KEY, Bot
 from tests.privacy.helpers import NAME, NOTE, checkin_with_note, linked
 

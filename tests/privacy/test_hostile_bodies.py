@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.app import App, build_app
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.safe_json import depth
+from bot.core.settings import Settings
 from bot.db.models import InboundEvent as InboundEventRow
-from bot.safe_json import depth
-from bot.settings import Settings
 from tests.harness import TEST_KEY
 
 TELEGRAM_SECRET = "hook-secret"
@@ -256,8 +256,8 @@ async def test_an_event_with_unstorable_text_is_stored_replaced_and_spoils_nothi
 ) -> None:
     """Behind the web layer too (Telegram's long polling parses its own JSON): one unstorable event never fails
     the events beside it."""
-    from bot.channels.base import EventKind, InboundEvent
-    from bot.db.models import Channel
+    from bot.core.channel import Channel
+    from bot.messaging.channel import EventKind, InboundEvent
 
     def event(key: str, sender: str) -> InboundEvent:
         return InboundEvent(

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.app import build_app
-from bot.clock import FakeClock
 from bot.conversation.interpreter import Interpreter, Outcome, Reply
 from bot.conversation.profile import context_for
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from bot.db.engine import Database
 from bot.db.models import CheckIn, Person, PersonStatus, Role
-from bot.privacy.inbound import MAX_INBOUND_TEXT, FloodGate, Verdict, neutralise
-from bot.settings import Settings
+from bot.messaging.inbound import MAX_INBOUND_TEXT, FloodGate, Verdict, neutralise
 from tests.harness import Bot, conversations, texts
 from tests.privacy.helpers import linked
 

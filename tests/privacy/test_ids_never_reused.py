@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Person, PersonStatus, Role
-from bot.privacy.audit import record_access
+from bot.people.audit import record_access
 from bot.privacy.erasure import Reason, erase_person
 from tests.harness import Bot
 from tests.privacy.helpers import checkin_with_note, linked

@@ -13,7 +13,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
-from bot.cli import cli
+from bot.cli.main import cli
 from tests.test_run import free_port
 
 

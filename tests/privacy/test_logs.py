@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.logs import QUIET_LIBRARIES, JsonFormatter, ScrubbingFormatter, configure_logging, scrub
 from bot.db.engine import Database
-from bot.logs import QUIET_LIBRARIES, JsonFormatter, ScrubbingFormatter, configure_logging, scrub
 from tests.harness import TEST_KEY, Bot
 from tests.test_chat import CHECKIN, ONBOARDING, checkin_word
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Role
 from tests.harness import Bot, texts
@@ -69,7 +69,7 @@ async def test_a_participant_still_gets_the_participant_menu(bot: Bot) -> None:
 
 def test_telegrams_command_menu_still_offers_her_check_in_and_coach(clock: FakeClock) -> None:
     from bot.app import telegram_channel
-    from bot.settings import Settings
+    from bot.core.settings import Settings
     from tests.emulators.telegram import TOKEN
     from tests.harness import conversations
 

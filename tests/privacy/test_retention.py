@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.clock import FakeClock
+from bot.cli.main import cli
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import ErasureRecord, InboundEvent, OutboxMessage, Person
 from bot.privacy.retention import RetentionPolicy, apply, months_before, plan

@@ -10,11 +10,11 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.clock import FakeClock
+from bot.cli.main import cli
+from bot.core.clock import FakeClock
+from bot.core.crypto import Cipher
 from bot.db.engine import Database
 from bot.db.models import CheckIn
-from bot.privacy.crypto import Cipher
 from bot.privacy.rotation import encrypted_columns, rotate_all
 from tests.harness import TEST_KEY, Bot
 from tests.privacy.helpers import NOTE, checkin_with_note, linked

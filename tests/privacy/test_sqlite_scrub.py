@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Person
 from bot.privacy.erasure import Reason, erase_person

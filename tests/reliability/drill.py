@@ -22,11 +22,12 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
+from bot.core.crypto import Cipher
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import (
-    Channel,
     ChannelIdentity,
     CheckIn,
     Conversation,
@@ -36,7 +37,6 @@ from bot.db.models import (
     PersonStatus,
 )
 from bot.db.models import InboundEvent as InboundEventRow
-from bot.privacy.crypto import Cipher
 from tests.emulators.telegram import TelegramEmulator, TelegramUser
 from tests.harness import TEST_KEY, Bot
 from tests.test_run import GOOD_TOKEN, free_port, wait_until_healthy

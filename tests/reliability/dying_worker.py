@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bot.channels.base import OutboundMessage, SendContext, SendResult
-from bot.clock import SystemClock
+from bot.core.channel import Channel
+from bot.core.clock import SystemClock
+from bot.core.keys import load_cipher
+from bot.core.settings import load_settings
 from bot.db.engine import Database
-from bot.db.models import Channel
-from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
-from bot.privacy.crypto import load_cipher
-from bot.settings import load_settings
+from bot.messaging.channel import OutboundMessage, SendContext, SendResult
+from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
 
 
 class HangingPlatform:

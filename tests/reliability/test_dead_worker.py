@@ -15,10 +15,11 @@ from pathlib import Path
 
 from sqlalchemy import select as sql_select
 
-from bot.clock import FakeClock
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import Channel, OutboxMessage, OutboxStatus
-from bot.outbox import Dispatcher
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.messaging.dispatcher import Dispatcher
 from tests.harness import TEST_KEY, Bot
 from tests.scheduling.test_nudges import Flaky, instant_limiters, queue_replies
 

@@ -10,13 +10,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.channels.base import OutboundMessage
 from bot.channels.telegram import TelegramChannel
-from bot.clock import FakeClock
-from bot.conversation.service import outbox_row
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import Channel, OutboxMessage, OutboxStatus
-from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.messaging.channel import OutboundMessage
+from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.rows import outbox_row
 from tests.emulators.telegram import TOKEN, TelegramEmulator
 
 CHATS = 10

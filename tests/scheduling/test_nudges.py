@@ -13,14 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.channels.base import OutboundMessage, SendOutcome, SendResult
-from bot.clock import FakeClock
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
+from bot.core.crypto import Cipher
+from bot.core.timing import in_quiet_hours, iso_week, local
 from bot.db.engine import Database
-from bot.db.models import Channel, Nudge, NudgeStatus, OutboxMessage, OutboxStatus, Person, PersonStatus
-from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
-from bot.privacy.crypto import Cipher
+from bot.db.models import Nudge, NudgeStatus, OutboxMessage, OutboxStatus, Person, PersonStatus
+from bot.messaging.channel import OutboundMessage, SendOutcome, SendResult
+from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
 from bot.scheduling.planner import NudgeRunner, plan_checkins
-from bot.scheduling.timing import in_quiet_hours, iso_week, local
 from tests.harness import TEST_KEY, Bot, Phone, onboarded
 
 START = datetime(2026, 10, 19, 0, 0, tzinfo=UTC)  # a Monday; Europe turns the clocks back on 25 October
@@ -54,7 +55,7 @@ class Programme:
             db, {Channel.SIMULATOR: self.bot.simulator}, clock, DispatchPolicy(max_nudges_per_day=cap),
             limiters=instant_limiters(),
         )  # fmt: skip
-        self.runner = NudgeRunner(db, self.bot.service, reminder_after=timedelta(hours=24))
+        self.runner = NudgeRunner(db, self.bot.service, reminder_after=timedelta(hours=24), kinds=self.bot.nudge_kinds)
         self.clock = clock
         self.people: list[Participant] = []
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.scheduling.timing import at_local, in_quiet_hours, iso_week, local_day_bounds, quiet_hours_end
+from bot.core.timing import at_local, in_quiet_hours, iso_week, local_day_bounds, quiet_hours_end
 
 NIGHT = (time(21, 0), time(8, 0))
 

@@ -7,11 +7,12 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.channels.base import OutboundMessage, SendOutcome, SendResult
-from bot.clock import FakeClock
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import Channel, OutboxMessage, OutboxStatus
-from bot.outbox import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.messaging.channel import OutboundMessage, SendOutcome, SendResult
+from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
 from tests.harness import Bot
 
 

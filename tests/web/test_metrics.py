@@ -10,11 +10,12 @@ from pathlib import Path
 import httpx
 from sqlalchemy import insert
 
-from bot.clock import FakeClock
+from bot.core.channel import Channel
+from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import Channel, InboundEvent
-from bot.metrics import Metrics
-from bot.web import create_web_app
+from bot.db.models import InboundEvent
+from bot.runtime.metrics import Metrics
+from bot.web.asgi import create_web_app
 from tests.harness import Bot
 
 SAMPLE = re.compile(r"^([a-z_]+)(\{[^}]*\})? (-?[0-9.e+]+)$")

@@ -12,9 +12,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.app import App, build_app
-from bot.clock import FakeClock, OffsetClock
+from bot.core.clock import FakeClock, OffsetClock
+from bot.core.settings import Settings, load_settings
 from bot.db.engine import Database
-from bot.settings import Settings, load_settings
 
 TOKEN = "123456:AAFakeTokenForTestsOnly_abcdefghij"
 
@@ -29,7 +29,7 @@ def test_the_simulator_is_on_only_with_the_embedded_default() -> None:
 
 
 def test_a_bad_simulator_setting_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.settings import SettingsError
+    from bot.core.settings import SettingsError
 
     monkeypatch.setenv("TRAMPOLINE_SIMULATOR", "sometimes")
     with pytest.raises(SettingsError, match=r"^TRAMPOLINE_SIMULATOR: "):

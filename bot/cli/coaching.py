@@ -1,0 +1,166 @@
+"""``trampoline match ...``, ``trampoline shift add`` and ``trampoline shifts import``: thin commands over
+bot/coaching/buddies.py and shifts.py. With ``--coach`` every id is checked against HER caseload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bot.cli.common import JsonOption, app_or_fail, emit_json, fail, run_with_db, settings_or_fail
+from bot.coaching import buddies, shifts
+from bot.core.clock import SystemClock
+from bot.db.engine import Database
+from bot.people.directory import DomainError
+
+match_cli = typer.Typer(help="Buddy matches (double opt-in).", no_args_is_help=True)
+shift_cli = typer.Typer(help="Volunteer shifts.", no_args_is_help=True)
+shifts_cli = typer.Typer(help="Volunteer shifts, many at once.", no_args_is_help=True)
+
+
+async def _acting_coach(session: Any, coach: int | None, participant: int) -> int:
+    """The coach given, or else the participant's own coach."""
+    if coach is not None:
+        return coach
+    own = await buddies.coach_of(session, participant)
+    if own is None:
+        raise DomainError(f"participant {participant} has no coach; pass --coach")
+    return own
+
+
+@match_cli.command("propose")
+def match_propose(
+    participant: int = typer.Option(..., "--participant", help="The participant's id."),
+    buddy: int = typer.Option(..., "--buddy", help="The buddy's id."),
+    coach: int | None = typer.Option(None, "--coach", help="The coach proposing; default the participant's coach."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Propose a buddy for a participant: the participant is asked first (or the buddy, if the organisation
+    chose so), then the other; contact details are shared only after both said yes."""
+    settings = settings_or_fail(as_json)
+    app = app_or_fail(settings)
+
+    async def work(db: Database) -> dict[str, Any]:
+        async with db.transaction() as session:
+            coach_id = await _acting_coach(session, coach, participant)
+            match = await buddies.propose(session, app.conversations, coach_id, participant, buddy, SystemClock().now())
+            return {
+                "id": match.id,
+                "participant_id": match.participant_id,
+                "buddy_id": match.buddy_id,
+                "coach_id": coach_id,
+                "status": match.status.value,
+                "deadline_at": match.deadline_at.isoformat() if match.deadline_at else None,
+            }
+
+    result = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json(result)
+    else:
+        typer.echo(f"match {result['id']} proposed; answers are due by {result['deadline_at']}")
+
+
+@match_cli.command("suggest")
+def match_suggest(
+    participant: int = typer.Option(..., "--participant", help="The participant's id."),
+    coach: int | None = typer.Option(None, "--coach", help="The coach asking; default the participant's coach."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Buddies with a free place, best first (shared languages, region, time, interests, free places)."""
+    settings = settings_or_fail(as_json)
+
+    async def work(db: Database) -> list[dict[str, Any]]:
+        async with db.reading() as session:
+            coach_id = await _acting_coach(session, coach, participant)
+            found = await buddies.suggestions(session, coach_id, participant)
+            return [
+                {"buddy_id": s.buddy.id, "name": s.buddy.display_name, "score": s.score, "free_places": s.remaining}
+                for s in found
+            ]
+
+    found = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json({"suggestions": found})
+    else:
+        for s in found:
+            typer.echo(f"{s['buddy_id']}  {s['name'] or ''}  score {s['score']}  free places {s['free_places']}")
+
+
+@match_cli.command("end")
+def match_end(
+    match: int = typer.Option(..., "--match", help="The match's id."),
+    coach: int = typer.Option(..., "--coach", help="The coach ending it."),
+    as_json: bool = JsonOption,
+) -> None:
+    """End a match; both get a kind closing message."""
+    settings = settings_or_fail(as_json)
+    app = app_or_fail(settings)
+
+    async def work(db: Database) -> dict[str, Any]:
+        async with db.transaction() as session:
+            ended = await buddies.end_by_coach(session, app.conversations, coach, match, SystemClock().now())
+            return {"id": ended.id, "status": ended.status.value}
+
+    result = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json(result)
+    else:
+        typer.echo(f"match {result['id']} ended")
+
+
+@shift_cli.command("add")
+def shift_add(
+    participant: int = typer.Option(..., "--participant", help="The participant's id."),
+    place: str = typer.Option(..., "--place", help="The name of the placement."),
+    address: str = typer.Option(..., "--address", help="Its address."),
+    start: str = typer.Option(..., "--start", help="ISO date and time; without an offset, her time zone."),
+    end: str = typer.Option(..., "--end", help="ISO date and time; without an offset, her time zone."),
+    contact: str | None = typer.Option(None, "--contact", help="Her contact person there."),
+    coach: int | None = typer.Option(None, "--coach", help="The coach adding it; default the participant's coach."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add a volunteer shift; she is reminded the evening before and two hours before."""
+    settings = settings_or_fail(as_json)
+
+    async def work(db: Database) -> dict[str, Any]:
+        async with db.transaction() as session:
+            coach_id = await _acting_coach(session, coach, participant)
+            person = await buddies.participant_of(session, coach_id, participant)
+            try:
+                starts, ends = shifts.parse_moment(start, person.timezone), shifts.parse_moment(end, person.timezone)
+            except ValueError:
+                raise DomainError("--start and --end must be ISO dates and times, like 2026-12-01T09:00") from None
+            entry = shifts.ShiftInput(participant, place, address, starts, ends, contact)
+            row = await shifts.add_shift(session, coach_id, entry, SystemClock().now())
+            return {"id": row.id, "participant_id": participant, "start": row.starts_at.isoformat()}
+
+    result = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json(result)
+    else:
+        typer.echo(f"shift {result['id']} added")
+
+
+@shifts_cli.command("import")
+def shifts_import(
+    file: Path = typer.Argument(..., help="CSV with the header participant_id,place,address,start,end,contact."),
+    coach: int | None = typer.Option(None, "--coach", help="Only participants of this coach's caseload."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Import shifts from a CSV file: every row, or none (the first bad row is named)."""
+    settings = settings_or_fail(as_json)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}", as_json)
+
+    async def work(db: Database) -> list[int]:
+        async with db.transaction() as session:
+            return await shifts.import_csv(session, text, SystemClock().now(), coach_id=coach)
+
+    ids = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json({"imported": len(ids), "ids": ids})
+    else:
+        typer.echo(f"{len(ids)} shifts imported")

@@ -1,0 +1,119 @@
+"""What every ``trampoline`` command shares: the ``--json`` option, one-line errors, the settings, the
+database opened for one piece of work, the service built for a command, plain tables."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.app import App, build_app
+from bot.conversation.check import review_shares
+from bot.conversation.flows import FlowError
+from bot.core.keys import load_cipher
+from bot.core.settings import Settings, SettingsError, load_settings
+from bot.db.engine import Database
+from bot.db.migrate import is_current
+from bot.db.sealing import UnsealedWrite
+from bot.people.directory import DomainError
+
+T = TypeVar("T")
+
+JsonOption = typer.Option(False, "--json", help="Print exactly one JSON object on stdout.")
+
+
+class Gender(enum.StrEnum):
+    """How texts about a coach or buddy speak of her (decision 0016)."""
+
+    FEMININE = "feminine"
+    MASCULINE = "masculine"
+    NEUTRAL = "neutral"
+
+
+class InviteRole(enum.StrEnum):
+    COACH = "coach"
+    PARTICIPANT = "participant"
+    BUDDY = "buddy"
+
+
+def fail(message: str, as_json: bool = False, code: int = 1) -> NoReturn:
+    if as_json:
+        typer.echo(json.dumps({"error": message}, ensure_ascii=False))
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_fail(as_json: bool = False) -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        fail(str(exc), as_json)
+
+
+def emit_json(value: dict[str, Any]) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def run_with_db(settings: Settings, as_json: bool, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database, refuse to work on an outdated schema, run ``work``, close the database. Expected
+    problems (a bad request, an unreachable database) become one line, not a traceback."""
+
+    try:
+        # Outbox payloads are sealed with the notes' keys; a command that never touches free text works
+        # without them, and one that would write free text refuses (``UnsealedWrite``). Never makes a key.
+        sealer = load_cipher(settings)
+    except SettingsError:
+        sealer = None
+
+    async def main() -> T:
+        db = Database(settings.database_url, sealer=sealer)
+        try:
+            if not await is_current(db):
+                raise DomainError("the database schema is not up to date: run `trampoline db upgrade` first")
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        fail(str(exc), as_json)
+    except UnsealedWrite:
+        fail(str(load_cipher_error(settings)), as_json)
+    except (OSError, OperationalError, DBAPIError) as exc:
+        fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL", as_json)
+
+
+def load_cipher_error(settings: Settings) -> str:
+    try:
+        load_cipher(settings)
+    except SettingsError as exc:
+        return str(exc)
+    return "an outbox message with free text needs the encryption key"
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        typer.echo("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
+
+
+def app_or_fail(settings: Settings) -> App:
+    try:
+        return build_app(settings)
+    except (FlowError, SettingsError) as exc:
+        fail(str(exc))
+
+
+def log_review_state(app: App) -> None:
+    """Once per language at start: whether its consent text is reviewed, and the share still unreviewed."""
+    for share in review_shares(app.flows, app.catalogs):
+        level = logging.INFO if share.consent_reviewed and share.reviewed == share.entries else logging.WARNING
+        logging.getLogger("bot.core.i18n").log(level, share.log_line())

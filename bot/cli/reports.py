@@ -1,0 +1,140 @@
+"""``trampoline summary``, ``trampoline report`` and ``trampoline people import``: thin commands over
+bot/coaching/summary.py, report.py and importing.py. ``bot/cli/main.py`` adds them (``register``)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bot.app import invite_terms, load_conversations
+from bot.cli.common import JsonOption, emit_json, fail, run_with_db, settings_or_fail
+from bot.coaching import importing, report, summary
+from bot.coaching.texts import CoachTexts
+from bot.conversation.flows import FlowError
+from bot.core.clock import SystemClock
+from bot.db.engine import Database
+from bot.people.directory import DomainError
+
+IMPORT_HELP = "A CSV file (UTF-8) with the header " + ",".join(importing.HEADER)
+
+
+class SummaryFormat(enum.StrEnum):
+    TEXT = "text"
+    HTML = "html"
+
+
+class ReportFormat(enum.StrEnum):
+    HTML = "html"
+    CSV = "csv"
+    JSON = "json"
+
+
+def summary_command(
+    coach: int = typer.Option(..., "--coach", help="The coach's id."),
+    week: str | None = typer.Option(None, "--week", help="An ISO week like 2026-W48; default this week."),
+    fmt: SummaryFormat = typer.Option(SummaryFormat.TEXT, "--format", help="text or html."),
+) -> None:
+    """Print a coach's weekly summary, in her language, as she gets it in the chat."""
+    settings = settings_or_fail()
+    if week is not None:
+        try:
+            summary.week_monday(week)
+        except ValueError as exc:
+            fail(str(exc))
+    try:
+        flows, catalogs = load_conversations()
+    except FlowError as exc:
+        fail(str(exc))
+    texts = CoachTexts(flows, catalogs)
+
+    async def work(db: Database) -> str:
+        async with db.reading() as session:
+            found = await summary.collect(session, [coach], SystemClock().now(), week)
+        if not found:
+            raise DomainError(f"no coach with id {coach}")
+        made = found[0]
+        return summary.render_html(texts, made) if fmt is SummaryFormat.HTML else summary.render_text(texts, made)
+
+    typer.echo(run_with_db(settings, False, work))
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: a date is written like 2026-01-31, not {value!r}")
+
+
+def report_command(
+    org: int | None = typer.Option(None, "--org", help="Only this organisation; default all of them."),
+    date_from: str | None = typer.Option(None, "--from", help="First day, like 2026-01-01."),
+    date_to: str | None = typer.Option(None, "--to", help="Last day, like 2026-12-31; default today."),
+    fmt: ReportFormat = typer.Option(..., "--format", help="html, csv or json."),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file instead of printing."),
+) -> None:
+    """The programme report: counts and percentages without names or ids; cells of fewer than 5 women, and
+    the cells that would reveal them, are suppressed."""
+    settings = settings_or_fail(fmt is ReportFormat.JSON)
+    start, end = _day(date_from, "--from"), _day(date_to, "--to")
+    if start is not None and end is not None and start > end:
+        fail("--from is after --to")
+
+    async def work(db: Database) -> str:
+        async with db.reading() as session:
+            made = await report.build_report(
+                session, now=SystemClock().now(), organisation_id=org, period_from=start, period_to=end
+            )
+        return report.render(made, fmt.value)
+
+    rendered = run_with_db(settings, fmt is ReportFormat.JSON, work)
+    if out is None:
+        typer.echo(rendered, nl=not rendered.endswith("\n"))
+        return
+    try:
+        out.write_text(rendered, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
+    typer.echo(f"report written to {out}", err=True)
+
+
+def people_import(
+    file: Path = typer.Argument(..., help=IMPORT_HELP),
+    org: int = typer.Option(..., "--org", help="The organisation's id."),
+    coach: int = typer.Option(..., "--coach", help="The coach whose caseload they join."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Import participants as pending, each with an invite. A bad row imports nothing and is named."""
+    settings = settings_or_fail(as_json)
+    try:
+        content = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}", as_json)
+    except UnicodeDecodeError:
+        fail(f"{file} is not UTF-8 text; save it as CSV UTF-8", as_json)
+
+    async def work(db: Database) -> list[dict[str, Any]]:
+        async with db.transaction() as session:
+            return await importing.import_participants(
+                session, SystemClock(), invite_terms(settings), content, organisation_id=org, coach_id=coach
+            )
+
+    created = run_with_db(settings, as_json, work)
+    if as_json:
+        emit_json({"participants": created})
+        return
+    for row in created:
+        link = row["telegram_link"] or row["whatsapp_link"] or row["code"]
+        typer.echo(f"line {row['line']}: person {row['person_id']} {row['name'] or ''} {link}".rstrip())
+    typer.echo(f"{len(created)} participants imported", err=True)
+
+
+def register(cli: typer.Typer, people_cli: typer.Typer) -> None:
+    cli.command("summary")(summary_command)
+    cli.command("report")(report_command)
+    people_cli.command("import")(people_import)

@@ -1,0 +1,74 @@
+"""Time in her own time zone: when a weekly moment falls, whether a moment is inside her quiet hours, and
+when those end. Times are stored in UTC; these functions convert at the edge with ``zoneinfo``, so daylight
+saving changes are handled by the time zone database, not by adding hours."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+def local(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def at_local(day: date, clock_time: time, timezone: str) -> datetime:
+    """``clock_time`` on ``day`` in ``timezone``, as UTC. A time that does not exist that day (the hour
+    skipped when clocks go forward) comes out one hour later, as a wall clock shows it."""
+    # fold=0 (PEP 495): a skipped wall time is read with the offset from before the jump, which lands one
+    # hour later on the new clock; a repeated wall time (clocks going back) is its first occurrence.
+    return datetime.combine(day, clock_time, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def week_start(moment: datetime, timezone: str) -> date:
+    """The Monday of the ISO week that ``moment`` falls in, in her time zone."""
+    day = local(moment, timezone).date()
+    return day - timedelta(days=day.weekday())
+
+
+def iso_week(moment: datetime, timezone: str) -> str:
+    year, week, _ = local(moment, timezone).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def in_quiet_hours(moment: datetime, timezone: str, start: time, end: time) -> bool:
+    """Whether ``moment`` is inside quiet hours ``start``-``end`` (which may run over midnight)."""
+    if start == end:
+        return False
+    now = local(moment, timezone).time()
+    if start < end:
+        return start <= now < end
+    return now >= start or now < end
+
+
+def quiet_hours_end(moment: datetime, timezone: str, start: time, end: time) -> datetime:
+    """The first moment at or after ``moment`` that is outside quiet hours, in UTC."""
+    if not in_quiet_hours(moment, timezone, start, end):
+        return moment
+    here = local(moment, timezone)
+    day = here.date()
+    if start > end and here.time() >= start:
+        day += timedelta(days=1)  # quiet since this evening: it ends tomorrow morning
+    return at_local(day, end, timezone)
+
+
+def next_local_day(moment: datetime, timezone: str, start_of_day: time) -> datetime:
+    """``start_of_day`` on the day after ``moment``'s local day, in UTC."""
+    return at_local(local(moment, timezone).date() + timedelta(days=1), start_of_day, timezone)
+
+
+def local_day_bounds(moment: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """Her local calendar day around ``moment``, as a UTC interval [start, end)."""
+    day = local(moment, timezone).date()
+    return at_local(day, time(0), timezone), at_local(day + timedelta(days=1), time(0), timezone)
+
+
+def validate_timezone(value: str) -> str:
+    """Return ``value`` if it is an IANA time zone name (``Europe/Brussels``), else raise ``ValueError``."""
+    name = value.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Europe/Brussels") from None
+    return name

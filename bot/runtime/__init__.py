@@ -1,0 +1,1 @@
+"""What runs in the service: the inbox (the inbound transaction), the scheduler ticks and the metrics."""

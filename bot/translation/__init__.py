@@ -1,0 +1,1 @@
+"""Translation tooling: extracting the catalog template, the review spreadsheet round trip."""

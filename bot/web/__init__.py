@@ -1,0 +1,1 @@
+"""The one ASGI app (webhooks, health, readiness, metrics) and the web simulator."""
