@@ -42,7 +42,9 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import OutboxMessage, OutboxStatus
 from bot.messaging.channel import OutboundMessage, SendOutcome, SendResult
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate
 from bot.scheduling.planner import plan_checkins
 
 BENCH_SEALER = _Cipher([_Fernet.generate_key().decode()])  # the outbox is sealed, as in the service

@@ -48,7 +48,9 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Role, ServiceSetting
 from bot.messaging.channel import ChannelAdapter
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate
 from bot.messaging.receipts import record_statuses
 from bot.people.directory import InviteTerms
 from bot.privacy import actions as privacy_actions

@@ -137,6 +137,9 @@ def render(message: OutboundMessage) -> list[Part]:
     return parts
 
 
+NOTE_BUTTON_SUFFIX = "|_note"  # the conversation's button "send this to my coach as a note" (decision 0015)
+
+
 def keyboard_for(message: OutboundMessage) -> Rows:
     """The inline keyboard: one button a row, or two when every label is short. A multiple choice gets a
     last row with skip (when allowed) and the confirm button."""
@@ -145,9 +148,11 @@ def keyboard_for(message: OutboundMessage) -> Rows:
         return ()
     last: tuple[tuple[str, str], ...] = ()
     if message.multiple:
-        if message.skippable:  # the renderer puts the skip button last
+        # The renderer puts skip, then "send this to my coach as a note", last: plain presses, not toggles.
+        note = (buttons.pop(),) if buttons[-1][0].endswith(NOTE_BUTTON_SUFFIX) else ()
+        if message.skippable:
             last = (buttons.pop(),)
-        last += ((DONE_ID, message.confirm_label or "OK"),)
+        last += (*note, (DONE_ID, message.confirm_label or "OK"))
     per_row = 2 if len(buttons) > 1 and all(len(label) <= SHORT_LABEL for _, label in buttons) else 1
     rows = [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
     if last:

@@ -51,7 +51,7 @@ from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, upgrade
 from bot.db.models import Role
 from bot.messaging.channel import OutboundMessage
-from bot.messaging.dispatcher import outbox_entry, outbox_status
+from bot.messaging.queries import outbox_entry, outbox_status
 from bot.people.directory import (
     add_organisation,
     create_invite,

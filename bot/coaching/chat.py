@@ -25,6 +25,7 @@ from bot.coaching.chart import store_image
 from bot.coaching.summary import collect, render_text
 from bot.coaching.texts import CoachTexts
 from bot.conversation.actions import ActionContext, ActionRegistry
+from bot.conversation.interpreter import SEND_NOTE_ACTION
 from bot.conversation.port import Engine
 from bot.core import i18n
 from bot.core.timing import at_local, iso_week, week_start
@@ -257,15 +258,47 @@ async def forward_note(context: ActionContext) -> dict[str, Any]:
     checkin = await context.session.get(CheckIn, context.state.get("record_id"))
     if checkin is None or checkin.note_ciphertext is None or checkin.note_kind is None:
         return {}
+    content = context.service.cipher.decrypt(checkin.note_ciphertext)
+    await _pass_note_on(context, checkin.note_kind, content, f"note:{checkin.id}:{checkin.week}")
+    return {}
+
+
+async def send_held_note(context: ActionContext) -> dict[str, Any]:
+    """What she sent at a choice question, sent to her coach when she tapped "send this to my coach as a
+    note" (``args: notes``, as ``note.hold`` kept them, encrypted). It is stored as a check-in note is, in a
+    check-in record of its own that holds only the note and is never completed: so it counts as no check-in
+    (no mood, no steps, no "checked in this week"), the coach's summary marks it like every note, her export
+    lists it and forgetting her erases it. It goes to her coach at once (decision 0015)."""
+    cipher = context.service.cipher
+    content = "\n\n".join(cipher.decrypt(str(note)) for note in context.args.get("notes", []))
+    if not content:
+        return {}
+    week = iso_week(context.now, context.person.timezone)
+    context.session.add(
+        CheckIn(
+            person_id=context.person.id,
+            week=week,
+            steps=[],
+            obstacles=[],
+            note_ciphertext=cipher.encrypt(content),
+            note_kind="text",
+            started_at=context.now,
+        )
+    )
+    await _pass_note_on(context, "text", content, f"held-note:{context.person.id}:{week}")
+    return {}
+
+
+async def _pass_note_on(context: ActionContext, kind: str, content: str, key: str) -> None:
+    """Her note to her coach, now: a typed note as text, a voice note as audio."""
     found = await _coach_and_identity(context.session, context.person.id)
     if found is None:
-        return {}
+        return
     coach, identity = found
     texts = texts_for(context.service)
     name = context.person.display_name or f"#{context.person.id}"
-    content = context.service.cipher.decrypt(checkin.note_ciphertext)
     rtl = i18n.is_right_to_left(coach.locale)
-    if checkin.note_kind == "text":
+    if kind == "text":
         message = OutboundMessage(
             text=f"{texts.say('note_from', coach.locale, name=name)}\n\n{content}",
             locale=coach.locale,
@@ -276,14 +309,13 @@ async def forward_note(context: ActionContext) -> dict[str, Any]:
             text=texts.say("voice_from", coach.locale, name=name),
             locale=coach.locale,
             right_to_left=rtl,
-            media_kind=checkin.note_kind,
+            media_kind=kind,
             media_ref=content,
             media_channel=context.channel.value,  # the channel of her reference: the coach may be on another
         )
-    row = outbox_row(f"note:{checkin.id}:{checkin.week}:{context.now.isoformat()}", message, context.now,
+    row = outbox_row(f"{key}:{context.now.isoformat()}", message, context.now,
                      person_id=coach.id, identity=identity, kind="alert", priority=1)  # fmt: skip
     context.session.add(row)
-    return {}
 
 
 # -- the weekly summary, at her chosen time ---
@@ -376,4 +408,5 @@ def register(actions: ActionRegistry, nudges: NudgeKinds) -> None:
     actions.add("coaching.hold", hold, frozenset({"held"}))
     actions.add("coaching.invite", invite, frozenset({"invite_text"}))
     actions.add("coaching.forward_note", forward_note)
+    actions.add(SEND_NOTE_ACTION, send_held_note)
     nudges.add(SUMMARY_KIND, send_summary)

@@ -252,17 +252,28 @@ async def _collect_chunk(
         seen = people.get((coach_id, pid))
         if seen is not None:
             seen.checkins.append((label, mood))
+    # A note she sent at a choice question is a record that holds only the note, never completed: only its
+    # note counts (decision 0015).
+    note_only = CheckIn.completed_at.is_(None) & CheckIn.note_kind.is_not(None) & CheckIn.mood.is_(None)
     current = await connection.execute(
         select(
-            caseload.c.coach_id, CheckIn.person_id, CheckIn.week, CheckIn.steps, CheckIn.obstacles, CheckIn.note_kind
+            caseload.c.coach_id,
+            CheckIn.person_id,
+            CheckIn.week,
+            CheckIn.steps,
+            CheckIn.obstacles,
+            CheckIn.note_kind,
+            CheckIn.completed_at,
         )
         .join(caseload, caseload.c.participant_id == CheckIn.person_id)
-        .where(CheckIn.week.in_(set(weeks_of.values())), CheckIn.completed_at.is_not(None))
-        .order_by(CheckIn.completed_at, CheckIn.id)
+        .where(CheckIn.week.in_(set(weeks_of.values())), CheckIn.completed_at.is_not(None) | note_only)
+        .order_by(func.coalesce(CheckIn.completed_at, CheckIn.started_at), CheckIn.id)
     )
-    for coach_id, pid, label, steps, obstacles, note_kind in current:
+    for coach_id, pid, label, steps, obstacles, note_kind, completed in current:
         done = people.get((coach_id, pid))
         if done is not None and weeks_of[coach_id] == label:
+            if completed is None:
+                steps = obstacles = []
             so_far = done.current or ([], [], [])
             merged_steps = so_far[0] + [s for s in steps or [] if s not in so_far[0]]
             merged_obstacles = so_far[1] + [o for o in obstacles or [] if o not in so_far[1]]
@@ -335,6 +346,13 @@ def _mood(mood: int | None) -> str:
     return f"{MOOD_EMOJI.get(mood, '')} {mood}" if mood is not None else "-"
 
 
+def _mark_notes(notes: list[str], name: str, note_kinds: list[str]) -> None:
+    """Every note of the week, one mark each: two notes show as two marks."""
+    if note_kinds:
+        marks = "".join("🎤" if kind in ("voice", "audio") else "💬" for kind in note_kinds)
+        notes.append(f"{name} {marks}")
+
+
 def render_lines(texts: CoachTexts, summary: CoachSummary) -> list[str]:
     """The summary as lines of text in her language: attention first, then everyone, then the totals."""
     locale, week = summary.locale, summary.week
@@ -358,6 +376,7 @@ def render_lines(texts: CoachTexts, summary: CoachSummary) -> list[str]:
             continue
         if current is None:
             lines.append(say("line_no_checkin", locale, name=p.name))
+            _mark_notes(notes, p.name, p.current[2] if p.current else [])  # sent at a choice question
             continue
         done += 1
         mood, steps, obstacles, note_kinds = current
@@ -378,10 +397,7 @@ def render_lines(texts: CoachTexts, summary: CoachSummary) -> list[str]:
                 obstacles=extra,
             ).replace("  ", " ")
         )
-        # Every note of the week, one mark each: two notes show as two marks.
-        if note_kinds:
-            marks = "".join("🎤" if kind in ("voice", "audio") else "💬" for kind in note_kinds)
-            notes.append(f"{p.name} {marks}")
+        _mark_notes(notes, p.name, note_kinds)
     if notes:
         lines += ["", say("summary_notes", locale, names=notes)]
     lines += ["", say("summary_totals", locale)]

@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.consent import CONSENT_STEP, consent_text, shown_version
+from bot.conversation.interpreter import HELD_NOTES, HOLD_NOTE_ACTION
 from bot.conversation.port import Engine
+from bot.conversation.profile import MAX_NOTE_LENGTH, clean_text
 from bot.core.channel import Channel
 from bot.db.models import CheckIn, ConsentKind, ConsentRecord, Conversation, Person, PersonStatus
 
@@ -169,6 +171,15 @@ async def person_stop(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
+async def note_hold(context: ActionContext) -> dict[str, Any]:
+    """A sentence she sent at a choice question: kept in the conversation's state, encrypted like every note,
+    until she sends it to her coach (``note.send``) or answers the question (decision 0015)."""
+    text = clean_text(str(context.args.get("text", "")), MAX_NOTE_LENGTH)
+    if text:
+        context.state[HELD_NOTES] = [*context.state.get(HELD_NOTES, []), context.service.cipher.encrypt(text)]
+    return {}
+
+
 def register(actions: ActionRegistry) -> None:
     """The engine's own actions: consent, onboarding, the check-in, her coach, pause, resume, stop."""
     actions.add("consent.grant", consent_grant)
@@ -180,3 +191,4 @@ def register(actions: ActionRegistry) -> None:
     actions.add("person.pause", person_pause, frozenset({"paused_until"}))
     actions.add("person.resume", person_resume)
     actions.add("person.stop", person_stop)
+    actions.add(HOLD_NOTE_ACTION, note_hold)

@@ -167,7 +167,8 @@ class Step(_Model):
     # Inline; the name of a list in _choices.yaml; or ``var.NAME``: a list an earlier action made
     # (``[{value, label}, ...]``, labels shown as they are: names, places).
     choices: list[Choice] | str | None = None
-    exclusive: list[str] = []  # multi: values that cannot be combined with others ("none")
+    # multi: values that cannot be combined with others ("none"): together with another, she is asked again
+    exclusive: list[str] = []
     suggest: str | None = None  # a profile field whose value is offered first, marked
     optional: bool = False  # a skip button is added; skipping saves nothing
     save: str | None = None  # profile.FIELD, record.FIELD or var.NAME
@@ -204,6 +205,8 @@ class Step(_Model):
                 raise ValueError(f"ask: {self.ask} needs choices")
             if not needs_choices and self.choices is not None:
                 raise ValueError(f"ask: {self.ask} takes no choices")
+            if self.exclusive and self.ask != "multi":
+                raise ValueError("exclusive belongs to a multiple choice (ask: multi)")
         if self.args and self.action is None:
             raise ValueError("args belong to an action step")
         if self.wait and self.action is None:

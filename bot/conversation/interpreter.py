@@ -22,6 +22,16 @@ MISSES_BEFORE_HELP = 3
 HELP_STEP = "_help"
 SKIP_VALUE = "_skip"
 FREE_TEXT_GIVEN = "given"  # what the state keeps of a free-text answer: that she gave one, not what she said
+# A sentence she sent at a choice question is kept (encrypted, by the action ``note.hold``) under this key of
+# the state, and the question gets one more button, ``NOTE_VALUE``: "send this to my coach as a note"
+# (``note.send``). Answering the question drops it. Decision 0015.
+HELD_NOTES = "held_notes"
+NOTE_VALUE = "_note"
+HOLD_NOTE_ACTION = "note.hold"
+SEND_NOTE_ACTION = "note.send"
+LONG_TEXT_WORDS = 4  # "long": at least 4 words, or more than 25 characters, with a letter in it
+LONG_TEXT_CHARACTERS = 25
+_CONTRADICTS = "_contradicts"  # a multiple choice with an exclusive value ("nothing") and another
 
 
 class Translator(Protocol):
@@ -68,6 +78,7 @@ class Message:
     multiple: bool = False
     skippable: bool = False
     suggested: str | None = None  # the value offered first, marked
+    note_offer: bool = False  # one more button: send the sentence she sent here to her coach as a note
 
 
 @dataclass(frozen=True)
@@ -144,10 +155,23 @@ class Interpreter:
             # A button of an earlier question: not her mistake, so not a miss. Ask the current one again.
             outcome.messages.append(self._question(step, context, lead=self.flows.texts["not_current"]))
             return outcome
+        if outcome.state.get(HELD_NOTES) and self._wants_note_sent(step, reply, context, tr):
+            notes = outcome.state.pop(HELD_NOTES)
+            outcome.actions.append(ActionCall(SEND_NOTE_ACTION, {"notes": notes}))
+            outcome.messages.append(self._question(step, context, lead=self.flows.texts["note_sent"]))
+            return outcome
         understood, value = self._understand(step, reply, context, tr)
+        if value == _CONTRADICTS:
+            # Understood, but it says "nothing" and something else: not her mistake, so not a miss.
+            outcome.messages.append(self._question(step, context, lead=self.flows.texts["exclusive_chosen"]))
+            return outcome
         if not understood:
+            if step.ask in ("choice", "multi", "yesno") and _is_long(reply.text):
+                outcome.actions.append(ActionCall(HOLD_NOTE_ACTION, {"text": str(reply.text).strip()}))
+                return self._missed(flow, step, outcome, dict(context), holding=True)
             return self._missed(flow, step, outcome, dict(context))
         outcome.state["misses"] = 0
+        outcome.state.pop(HELD_NOTES, None)  # she answered: her sentence was not meant for her coach
         local = dict(context)
         self._record(step, value, outcome, local)
         return self._run(flow, step.next or flow.following(step.id), outcome, local)
@@ -237,9 +261,13 @@ class Interpreter:
                 return (first[0], *(c for c in choices if c is not first[0])), first[0].value
         return choices, None
 
-    def _question(self, step: Step, context: Mapping[str, Any], lead: Text | None = None) -> Message:
+    def _question(
+        self, step: Step, context: Mapping[str, Any], lead: Text | None = None, holding: bool = False
+    ) -> Message:
+        """``holding``: a sentence she sent here is being kept now (the offer shows before the state has it)."""
         assert step.text is not None
         choices, suggested = self._ordered(step, context)
+        state = context.get(STATE_KEY) or {}
         return Message(
             text=step.text,
             lead=lead,
@@ -248,6 +276,25 @@ class Interpreter:
             multiple=step.ask == "multi",
             skippable=step.optional,
             suggested=suggested,
+            note_offer=step.ask in ("choice", "multi", "yesno") and (holding or bool(state.get(HELD_NOTES))),
+        )
+
+    def _wants_note_sent(self, step: Step, reply: Reply, context: Mapping[str, Any], tr: Translator) -> bool:
+        """Her answer is the note button: pressed, its number typed (it is listed last, after skip) or its
+        label typed."""
+        if reply.choice:
+            return _button_value(reply.choice) == NOTE_VALUE
+        if reply.text is None:
+            return False
+        ordered, _ = self._ordered(step, context)
+        if answers.western_digits(reply.text).strip() == str(len(ordered) + (2 if step.optional else 1)):
+            return True
+        said = answers.simplify(reply.text)
+        label = self.flows.texts["note_offer"]
+        return (
+            bool(said)
+            and isinstance(label, str)
+            and said in {answers.simplify(tr.gettext(label)), answers.simplify(label)}
         )
 
     # -- understanding ---
@@ -279,9 +326,8 @@ class Interpreter:
                 values = answers.match_choices(reply.text, options)
             if not values or any(v not in by_value for v in values):
                 return False, None
-            if len(values) > 1:
-                # "none" together with real steps means the real steps.
-                values = [v for v in values if v not in step.exclusive] or values[:1]
+            if len(values) > 1 and any(v in step.exclusive for v in values):
+                return False, _CONTRADICTS  # "nothing" and a step: she is asked which one is right
             return True, values
         if step.ask == "text":
             if reply.media_kind and reply.media_ref:
@@ -335,14 +381,20 @@ class Interpreter:
         elif scope == "profile" and step.ask != "text":
             context[name] = saved  # later conditions in this run see the new value
 
-    def _missed(self, flow: Flow, step: Step, outcome: Outcome, context: dict[str, Any]) -> Outcome:
+    def _missed(
+        self, flow: Flow, step: Step, outcome: Outcome, context: dict[str, Any], holding: bool = False
+    ) -> Outcome:
+        """``holding``: what she sent is a sentence, kept to be offered to her coach as a note."""
         misses = int(outcome.state.get("misses", 0)) + 1
         outcome.state["misses"] = misses
         if misses < MISSES_BEFORE_HELP:
-            lead = self.flows.texts[
-                "reprompt_choice" if step.ask in ("choice", "multi", "yesno") else f"reprompt_{step.ask}"
-            ]
-            outcome.messages.append(self._question(step, context, lead=lead))
+            if holding:
+                lead = self.flows.texts["note_held"]
+            else:
+                lead = self.flows.texts[
+                    "reprompt_choice" if step.ask in ("choice", "multi", "yesno") else f"reprompt_{step.ask}"
+                ]
+            outcome.messages.append(self._question(step, context, lead=lead, holding=holding))
             return outcome
         # Three misses: offer a person instead of looping.
         outcome.state["help_offered"] = True
@@ -416,6 +468,13 @@ def options_for(choices: tuple[Choice, ...] | list[Choice], tr: Translator) -> l
             words += tr.pgettext("words", choice.words).split("|") + choice.words.split("|")
         options.append(answers.Option(choice.value, label, tuple(words), choice.emoji))
     return options
+
+
+def _is_long(text: str | None) -> bool:
+    """A sentence rather than a mistyped answer: at least 4 words or more than 25 characters, with a letter."""
+    if text is None or not any(char.isalpha() for char in text):
+        return False
+    return len(text.split()) >= LONG_TEXT_WORDS or len(text.strip()) > LONG_TEXT_CHARACTERS
 
 
 def _is_skip(reply: Reply, skip_label: Text, tr: Translator) -> bool:

@@ -13,12 +13,13 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.conversation.flows import GENDERS, Flow, FlowSet, GenderedText, NamedText, PluralText, Text, gender_context
-from bot.conversation.interpreter import SKIP_VALUE, Message, button_id, options_for
+from bot.conversation.interpreter import NOTE_VALUE, SKIP_VALUE, Message, button_id, options_for
 from bot.core import i18n
 from bot.messaging.channel import Button, OutboundMessage
 
 SUGGESTED_MARK = "✓"
 SKIP_EMOJI = "⏭️"
+NOTE_EMOJI = "📝"
 
 
 class _Blank(dict[str, str]):
@@ -94,6 +95,9 @@ class Renderer:
             if message.skippable:
                 skip = self.text(self.flows.texts["skip"], locale, {}, timezone)
                 buttons.append(Button(button_id(message.step, SKIP_VALUE), f"{SKIP_EMOJI} {skip}"))
+            if message.note_offer:  # last, after skip: "send this to my coach as a note" (decision 0015)
+                offer = self.text(self.flows.texts["note_offer"], locale, {}, timezone)
+                buttons.append(Button(button_id(message.step, NOTE_VALUE), f"{NOTE_EMOJI} {offer}"))
         return OutboundMessage(
             text=body,
             locale=locale,

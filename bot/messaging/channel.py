@@ -196,8 +196,8 @@ class DeliveryStatus:
 
 class ChannelAdapter(Protocol):
     """What the dispatcher sends through. Two methods are optional, for notes passed on between channels
-    (``Dispatcher._with_media``): ``fetch_media(ref, kind) -> MediaFile``, the bytes of a file the adapter
-    received, by its own reference (raises ``MediaFetchError``); and ``sends_media_from(channel) -> bool``,
+    (``bot.messaging.media.with_media``): ``fetch_media(ref, kind) -> MediaFile``, the bytes of a file the
+    adapter received, by its own reference (raises ``MediaFetchError``); and ``sends_media_from(channel) -> bool``,
     whether it can send a reference of that channel as it is (else the dispatcher fetches the bytes and
     hands them over in ``SendContext.media``). Without the latter, only its own channel's references."""
 

@@ -1,10 +1,11 @@
 """The dispatcher: the only code that takes rows from the outbox and hands them to a channel adapter.
 
 It claims due rows with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers share the work;
-on SQLite the write lock makes one claimer at a time), sends replies before bulk, and applies the rules for
-messages the bot starts itself (nudges): never in her quiet hours (deferred to their end), nothing while she
-has paused or stopped, at most a set number a day, and nothing that has gone stale. Every deferral or skip is
-recorded with its reason in the row's history (``trampoline outbox show ID``).
+on SQLite the write lock makes one claimer at a time), sends replies before bulk, and applies the rules of
+``bot.messaging.policy`` for messages the bot starts itself (never in her quiet hours, nothing while she has
+paused or stopped, at most a set number a day, nothing stale). Every deferral or skip is recorded with its
+reason in the row's history (``trampoline outbox show ID``). Sends are spaced by ``bot.messaging.rate``; the
+small writes around each send are committed in groups (``bot.messaging.writer``).
 
 Delivery is at most once per row: a row marked sent is never sent again, and a row whose send may have
 reached the platform (its worker died mid-request, or the request timed out) is marked failed rather than
@@ -15,115 +16,54 @@ with growing back-off, up to a set number of attempts.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
 import logging
-import time as monotonic_time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.channel import Channel
 from bot.core.clock import Clock
-from bot.core.timing import in_quiet_hours, local_day_bounds, next_local_day, quiet_hours_end
 from bot.db.engine import Database
-from bot.db.models import ChannelIdentity, CoachSetting, OutboxMessage, OutboxStatus, Person, PersonStatus, Profile
+from bot.db.models import ChannelIdentity, OutboxMessage, OutboxStatus, Person
 from bot.messaging.channel import (
     ChannelAdapter,
-    MediaFetchError,
-    MediaFile,
     OutboundMessage,
     SendContext,
     SendOutcome,
     SendResult,
 )
+from bot.messaging.due import alerts_wait, capped_sent_today, due_rows
+from bot.messaging.media import with_media
+from bot.messaging.policy import (
+    ALERT,
+    CAPPED_KINDS,
+    SEND,
+    Defer,
+    DispatchPolicy,
+    Fail,
+    Send,
+    Skip,
+    Verdict,
+    alert_verdict,
+    as_template,
+    before_sending,
+    capped_verdict,
+    next_attempt,
+    quiet_until,
+)
+from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.messaging.reduce import forget_after_send
+from bot.messaging.writer import GroupWriter
 
 log = logging.getLogger(__name__)
 
 # Core statements on the hot path: the ORM's bulk-update bookkeeping costs more than the update itself.
 OUTBOX = cast(Table, OutboxMessage.__table__)
-
-# Messages the bot starts on its own; replies to her (and coach alerts) are not held back.
-NUDGE_KINDS = frozenset({"nudge", "reminder"})
-
-
-@dataclass(frozen=True)
-class ChannelRate:
-    per_second: float  # for the whole channel (the bot, or the WhatsApp number)
-    per_recipient_interval: float = 0.0  # seconds between two messages to the same chat
-
-
-@dataclass(frozen=True)
-class DispatchPolicy:
-    batch: int = 50
-    lease: timedelta = timedelta(seconds=60)
-    max_attempts: int = 5
-    first_retry: timedelta = timedelta(seconds=5)
-    max_nudges_per_day: int = 3
-    concurrency: int = 8  # chats served at once; one chat's messages always go one after another, in order
-    rates: Mapping[Channel, ChannelRate] = field(
-        default_factory=lambda: {
-            Channel.TELEGRAM: ChannelRate(30.0, 1.0),
-            Channel.WHATSAPP: ChannelRate(80.0, 1.0),
-            Channel.SIMULATOR: ChannelRate(1000.0),
-        }
-    )
-
-
-class RateLimiter:
-    """Spaces sends evenly at ``per_second`` overall and ``per_recipient_interval`` per chat. The wait is
-    real time (the platform counts real seconds), but the clock and the sleep can be replaced in tests.
-
-    Each send reserves a slot, then sleeps until it. A sender that wakes late (the loop was busy) takes the
-    next slot after the last one actually used, so the senders that were held up go out spaced again rather
-    than all at once: a burst after a pause would push a second over the platform's limit."""
-
-    # Stay this much under the platform's limit, so that network jitter never pushes a second over it.
-    SAFETY = 1.02
-
-    def __init__(
-        self,
-        rate: ChannelRate,
-        monotonic: Callable[[], float] = monotonic_time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        self.interval = self.SAFETY / rate.per_second if rate.per_second > 0 else 0.0
-        self.per_recipient = rate.per_recipient_interval
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._next = 0.0
-        self._last: float | None = None  # the slot the last send went out in
-        self._recipients: dict[str, float] = {}
-
-    async def wait(self, recipient: str) -> None:
-        now = self._monotonic()
-        slot = max(now, self._next, self._recipients.get(recipient, 0.0))
-        # Reserve the slot before sleeping, so concurrent senders queue up behind each other.
-        self._next = slot + self.interval
-        if self.per_recipient:
-            self._recipients[recipient] = slot + self.per_recipient
-            if len(self._recipients) > 10_000:
-                self._recipients = {k: v for k, v in self._recipients.items() if v > now}
-        if slot > now:
-            await self._sleep(slot - now)
-            now = self._monotonic()
-        if self._last is not None and now < self._last + self.interval:
-            slot = self._last + self.interval  # woken together with others after a pause: keep the spacing
-            self._next = max(self._next, slot + self.interval)
-            self._last = slot
-            await self._sleep(slot - now)
-            now = self._monotonic()
-        self._last = now if self._last is None else max(self._last, now)
-
-    def back_off(self, seconds: float) -> None:
-        """The platform said "too many": pause the whole channel for that long."""
-        self._next = max(self._next, self._monotonic() + seconds)
 
 
 @dataclass
@@ -133,10 +73,6 @@ class Claimed:
     recipient: str
     payload: dict[str, Any]
     context: SendContext | None = None
-
-
-# Set in a row's payload when the platform refused it as free text (WhatsApp's window was closed).
-AS_TEMPLATE = "as_template"
 
 
 def _note(row: OutboxMessage, now: datetime, event: str, reason: str) -> None:
@@ -277,150 +213,100 @@ class Dispatcher:
                 .values(status=OutboxStatus.PENDING, lease_until=None, attempts=OUTBOX.c.attempts - 1)
             )
 
-    # -- claiming, with the rules for nudges ---
+    # -- claiming, with the rules of bot.messaging.policy ---
 
     async def _claim(self) -> tuple[list[Claimed], int]:
+        """Claim the due rows the rules let go now; settle the others. Returns the claims and how many
+        rows were settled (skipped, deferred or failed)."""
         now = self.clock.now()
         async with self.db.transaction() as session:
-            query = (
-                select(
-                    OutboxMessage,
-                    ChannelIdentity.external_id,
-                    ChannelIdentity.blocked_at,
-                    Person,
-                    ChannelIdentity.last_inbound_at,
-                    Profile.languages,
-                )
-                .outerjoin(ChannelIdentity, ChannelIdentity.id == OutboxMessage.channel_identity_id)
-                .outerjoin(Person, Person.id == OutboxMessage.person_id)
-                .outerjoin(Profile, Profile.person_id == OutboxMessage.person_id)
-                .where(
-                    OutboxMessage.channel.in_(list(self.adapters)),
-                    OutboxMessage.due_at <= now,
-                    or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
-                    or_(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.lease_until < now),
-                    ),
-                )
-                .order_by(OutboxMessage.priority, OutboxMessage.due_at, OutboxMessage.id)
-                .limit(self.policy.batch)
-            )
-            if self.db.backend == "postgresql":
-                query = query.with_for_update(of=OutboxMessage, skip_locked=True)
+            query = due_rows(self.adapters, now, self.policy.batch, self.db.backend)
             rows = (await session.execute(query)).all()
-            sent_today = await self._nudges_sent_today(session, [r[3] for r in rows if r[0].kind in NUDGE_KINDS], now)
+            sent_today = await capped_sent_today(session, [r[3] for r in rows if r[0].kind in CAPPED_KINDS], now)
             claimed: list[Claimed] = []
             settled = 0
             for row, external_id, blocked_at, person, last_inbound_at, spoken in rows:
-                if row.status is OutboxStatus.CLAIMED and row.send_started_at is not None:
-                    row.status = OutboxStatus.FAILED
-                    row.last_error = "its worker stopped while sending; not resent, it may have arrived"
-                    _note(row, now, "failed", row.last_error)
-                    settled += 1
-                    continue
                 recipient = external_id or row.recipient
-                if blocked_at is not None or recipient is None:
-                    self._skip(row, now, "she blocked the bot" if blocked_at else "no one to send to")
+                verdict = await self._verdict(session, row, recipient, blocked_at, person, now, sent_today)
+                if not isinstance(verdict, Send):
+                    self._settle(row, now, verdict)
                     settled += 1
                     continue
-                if (
-                    row.kind in NUDGE_KINDS
-                    and person is not None
-                    and not self._nudge_allowed(row, person, now, sent_today)
-                ):
-                    settled += 1
-                    continue
-                if row.kind == "alert" and person is not None and await _alert_waits(session, person, now):
-                    until = quiet_hours_end(now, person.timezone, person.quiet_start, person.quiet_end)
-                    self._defer(row, now, until, "her quiet hours (she chose that alerts wait)")
-                    settled += 1
-                    continue
-                row.status = OutboxStatus.CLAIMED
-                row.claimed_by = self.worker
-                row.lease_until = now + self.policy.lease
-                row.send_started_at = None
-                row.attempts += 1
-                context = SendContext(
-                    kind=row.kind,
-                    last_inbound_at=last_inbound_at,
-                    locale=person.locale if person is not None else None,
-                    second_locales=tuple(str(code) for code in spoken or ()),
-                    name=person.display_name if person is not None else None,
-                    as_template=bool(row.payload.get(AS_TEMPLATE)),
-                )
-                claimed.append(Claimed(row.id, row.channel, recipient, dict(row.payload), context))
-                if row.kind in NUDGE_KINDS and person is not None:
+                assert recipient is not None  # before_sending skips a row with no one to send to
+                claimed.append(self._take(row, now, recipient, person, last_inbound_at, spoken))
+                if row.kind in CAPPED_KINDS and person is not None:
                     sent_today[person.id] = sent_today.get(person.id, 0) + 1
             return claimed, settled
 
-    async def _nudges_sent_today(self, session: Any, people: list[Person | None], now: datetime) -> dict[int, int]:
-        """For each of ``people``: the nudges sent to her on her local day so far, and those claimed and on
-        their way (they go out today), in one statement."""
-        bounds = {p.id: local_day_bounds(now, p.timezone) for p in people if p is not None}
-        counts = dict.fromkeys(bounds, 0)
-        if not bounds:
-            return counts
-        rows = await session.execute(
-            select(OutboxMessage.person_id, OutboxMessage.status, OutboxMessage.sent_at).where(
-                OutboxMessage.person_id.in_(list(bounds)),
-                OutboxMessage.kind.in_(NUDGE_KINDS),
-                or_(
-                    and_(
-                        OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ]),
-                        OutboxMessage.sent_at >= min(start for start, _ in bounds.values()),
-                    ),
-                    and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.lease_until >= now),
-                ),
-            )
+    async def _verdict(
+        self,
+        session: AsyncSession,
+        row: OutboxMessage,
+        recipient: str | None,
+        blocked_at: datetime | None,
+        person: Person | None,
+        now: datetime,
+        sent_today: Mapping[int, int],
+    ) -> Verdict:
+        """What the rules say of one due row. An alert reads her choice only inside her quiet hours."""
+        verdict = before_sending(
+            died_while_sending=row.status is OutboxStatus.CLAIMED and row.send_started_at is not None,
+            blocked=blocked_at is not None,
+            has_recipient=recipient is not None,
         )
-        for person_id, status, sent_at in rows:
-            start, end = bounds[person_id]
-            if status is OutboxStatus.CLAIMED or start <= sent_at < end:
-                counts[person_id] += 1
-        return counts
+        if not isinstance(verdict, Send) or person is None:
+            return verdict
+        if row.kind in CAPPED_KINDS:
+            cap = self.policy.max_nudges_per_day
+            return capped_verdict(person, now, row.stale_after, sent_today.get(person.id, 0), cap)
+        if row.kind == ALERT and quiet_until(person, now) is not None:
+            return alert_verdict(person, now, row.stale_after, await alerts_wait(session, person.id))
+        return SEND
 
-    def _nudge_allowed(self, row: OutboxMessage, person: Person, now: datetime, sent_today: dict[int, int]) -> bool:
-        """Apply the rules for a message the bot starts; defer or skip it (with the reason) when one says no."""
-        if row.stale_after is not None and now > row.stale_after:
-            self._skip(row, now, "no longer useful: its moment has passed")
-            return False
-        if person.status is PersonStatus.STOPPED:
-            self._skip(row, now, "she stopped all messages")
-            return False
-        if person.status is PersonStatus.PAUSED and (person.paused_until is None or person.paused_until > now):
-            self._skip(row, now, "she paused her reminders")
-            return False
-        if in_quiet_hours(now, person.timezone, person.quiet_start, person.quiet_end):
-            until = quiet_hours_end(now, person.timezone, person.quiet_start, person.quiet_end)
-            self._defer(row, now, until, "her quiet hours")
-            return False
-        if sent_today.get(person.id, 0) >= self.policy.max_nudges_per_day:
-            until = quiet_hours_end(
-                next_local_day(now, person.timezone, person.quiet_end),
-                person.timezone,
-                person.quiet_start,
-                person.quiet_end,
-            )
-            self._defer(row, now, until, f"already {self.policy.max_nudges_per_day} messages today")
-            return False
-        return True
+    def _settle(self, row: OutboxMessage, now: datetime, verdict: Defer | Skip | Fail) -> None:
+        """Hold the row back as the verdict says, with its reason in the row's history."""
+        if isinstance(verdict, Fail):
+            row.status = OutboxStatus.FAILED
+            row.last_error = verdict.reason
+            _note(row, now, "failed", verdict.reason)
+        elif isinstance(verdict, Defer):
+            row.status = OutboxStatus.PENDING
+            row.due_at = verdict.until
+            row.lease_until = None
+            _note(row, now, "deferred", f"{verdict.reason}, until {verdict.until.isoformat()}")
+        else:
+            if verdict.deferred_to is not None:
+                row.due_at = verdict.deferred_to
+            row.status = OutboxStatus.SKIPPED
+            row.last_error = verdict.reason
+            row.lease_until = None
+            _note(row, now, "skipped", verdict.reason)
+            log.info("outbox %s skipped: %s", row.id, verdict.reason)
 
-    def _skip(self, row: OutboxMessage, now: datetime, reason: str) -> None:
-        row.status = OutboxStatus.SKIPPED
-        row.last_error = reason
-        row.lease_until = None
-        _note(row, now, "skipped", reason)
-        log.info("outbox %s skipped: %s", row.id, reason)
-
-    def _defer(self, row: OutboxMessage, now: datetime, until: datetime, reason: str) -> None:
-        row.status = OutboxStatus.PENDING
-        row.due_at = until
-        row.lease_until = None
-        if row.stale_after is not None and until > row.stale_after:
-            self._skip(row, now, f"{reason} last until after it is useful")
-            return
-        _note(row, now, "deferred", f"{reason}, until {until.isoformat()}")
+    def _take(
+        self,
+        row: OutboxMessage,
+        now: datetime,
+        recipient: str,
+        person: Person | None,
+        last_inbound_at: datetime | None,
+        spoken: Any,
+    ) -> Claimed:
+        """Claim the row for this worker, with a lease, and what its adapter needs to know to send it."""
+        row.status = OutboxStatus.CLAIMED
+        row.claimed_by = self.worker
+        row.lease_until = now + self.policy.lease
+        row.send_started_at = None
+        row.attempts += 1
+        context = SendContext(
+            kind=row.kind,
+            last_inbound_at=last_inbound_at,
+            locale=person.locale if person is not None else None,
+            second_locales=tuple(str(code) for code in spoken or ()),
+            name=person.display_name if person is not None else None,
+            as_template=as_template(row.payload),
+        )
+        return Claimed(row.id, row.channel, recipient, dict(row.payload), context)
 
     # -- sending ---
 
@@ -442,7 +328,7 @@ class Dispatcher:
         if not await writes.run(mark_started):
             return  # someone else took it after our lease ran out
         message = OutboundMessage.from_payload(item.payload)
-        context, refused = await self._with_media(item, message)
+        context, refused = await with_media(self.adapters, item.channel, item.context, message)
         if refused is not None:
             result = refused
         else:
@@ -460,41 +346,6 @@ class Dispatcher:
             await self._record(session, item.row_id, result, recorded_at)
 
         await writes.run(record)
-
-    async def _with_media(
-        self, item: Claimed, message: OutboundMessage
-    ) -> tuple[SendContext | None, SendResult | None]:
-        """The send context with the bytes of the message's media when the target channel cannot send the
-        reference as it is (the target adapter's ``sends_media_from``: WhatsApp sends only files uploaded to
-        it, Telegram only its own file ids). The bytes come from the adapter of the channel the reference
-        belongs to (unknown in old rows: the target's own). Nothing is sent yet, so a fetch that may work later
-        (or an adapter this worker lacks) is an ``UNREACHABLE`` result, retried like any other; a file that is
-        gone fails the row with its reason."""
-        if message.media_kind is None or message.media_ref is None:
-            return item.context, None
-        source = message.media_channel or item.channel.value
-        known = source in {c.value for c in Channel}
-        sends = getattr(self.adapters[item.channel], "sends_media_from", None)
-        as_is = sends(Channel(source)) if sends is not None and known else source == item.channel.value
-        if as_is:
-            return item.context, None
-        adapter = self.adapters.get(Channel(source)) if source in {c.value for c in Channel} else None
-        fetch = getattr(adapter, "fetch_media", None)
-        if fetch is None:
-            error = f"the note's file is on {source}, which this worker cannot read"
-            return item.context, SendResult(SendOutcome.UNREACHABLE, error=error)
-        try:
-            media: MediaFile = await fetch(message.media_ref, message.media_kind)
-        except MediaFetchError as exc:
-            error = f"the note's file could not be fetched from {source}: {exc.reason}"
-            outcome = SendOutcome.FAILED if exc.permanent else SendOutcome.UNREACHABLE
-            return item.context, SendResult(outcome, error=error)
-        except Exception as exc:  # an adapter bug: fetching is only reading, so trying again is safe
-            log.warning("fetching media on %s raised %s", source, type(exc).__name__)
-            error = f"the note's file could not be fetched from {source} ({type(exc).__name__})"
-            return item.context, SendResult(SendOutcome.UNREACHABLE, error=error)
-        base = item.context or SendContext(kind="reply")
-        return dataclasses.replace(base, media=media), None
 
     async def _record(self, session: AsyncSession, row_id: int, result: SendResult, now: datetime) -> None:
         if result.outcome is SendOutcome.SENT:
@@ -514,14 +365,13 @@ class Dispatcher:
         if row is None:
             return
         row.lease_until = None
-        retryable = result.outcome in (SendOutcome.THROTTLED, SendOutcome.UNREACHABLE)
-        if retryable and row.attempts < self.policy.max_attempts:
-            wait = timedelta(seconds=result.retry_after) if result.retry_after else None
+        retry_at = next_attempt(result.outcome, row.attempts, result.retry_after, now, self.policy)
+        if retry_at is not None:
             row.status = OutboxStatus.PENDING
             row.send_started_at = None  # it did not go out: safe to send again
-            row.next_attempt_at = now + (wait or self.policy.first_retry * 2 ** (row.attempts - 1))
+            row.next_attempt_at = retry_at
             row.last_error = result.error or result.outcome.value
-            _note(row, now, "retry", f"{result.outcome.value}; next attempt {row.next_attempt_at.isoformat()}")
+            _note(row, now, "retry", f"{result.outcome.value}; next attempt {retry_at.isoformat()}")
             return
         if result.outcome is SendOutcome.STOPPED and row.channel_identity_id is not None:
             identity = await session.get(ChannelIdentity, row.channel_identity_id)
@@ -532,109 +382,3 @@ class Dispatcher:
         _note(row, now, "failed", row.last_error)
         await forget_after_send(session, row.id)
         log.warning("outbox %s failed: %s", row.id, row.last_error)
-
-
-T = TypeVar("T")
-
-
-class GroupWriter:
-    """Runs small write operations in shared transactions: whatever was asked while the previous commit
-    ran is committed together (the same group commit as the inbox). Each caller gets its own result
-    once its group is committed."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._queue: asyncio.Queue[tuple[Callable[[AsyncSession], Awaitable[Any]], asyncio.Future[Any]]] = (
-            asyncio.Queue()
-        )
-        self._worker: asyncio.Task[None] | None = None
-
-    async def run(self, operation: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        if self._worker is None:
-            self._worker = asyncio.create_task(self._work())
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        await self._queue.put((operation, future))
-        result: T = await future
-        return result
-
-    async def _work(self) -> None:
-        while True:
-            group = [await self._queue.get()]
-            while not self._queue.empty():
-                group.append(self._queue.get_nowait())
-            try:
-                async with self.db.transaction() as session:
-                    results = [await operation(session) for operation, _ in group]
-            except Exception as exc:
-                for _, future in group:
-                    if not future.done():
-                        future.set_exception(exc)
-            else:
-                for (_, future), result in zip(group, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
-
-    async def close(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
-
-
-async def outbox_status(db: Database, now: datetime) -> dict[str, Any]:
-    """Counts by status and the oldest message still waiting, for ``trampoline outbox status``."""
-    async with db.reading() as session:
-        counts = dict(
-            (status.value, int(number))
-            for status, number in (
-                await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
-            ).all()
-        )
-        oldest = await session.scalar(
-            select(func.min(OutboxMessage.due_at)).where(OutboxMessage.status == OutboxStatus.PENDING)
-        )
-        due_now = await session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
-        )
-    return {
-        "counts": {status.value: counts.get(status.value, 0) for status in OutboxStatus},
-        "oldest_pending_due_at": oldest.isoformat() if oldest else None,
-        "due_now": int(due_now or 0),
-    }
-
-
-async def outbox_entry(db: Database, row_id: int) -> dict[str, Any] | None:
-    """One row without its message text, for ``trampoline outbox show ID``."""
-    async with db.reading() as session:
-        row = await session.get(OutboxMessage, row_id)
-        if row is None:
-            return None
-        return {
-            "id": row.id,
-            "key": row.idempotency_key,
-            "person_id": row.person_id,
-            "channel": row.channel.value,
-            "kind": row.kind,
-            "priority": row.priority,
-            "status": row.status.value,
-            "due_at": row.due_at.isoformat(),
-            "attempts": row.attempts,
-            "next_attempt_at": row.next_attempt_at.isoformat() if row.next_attempt_at else None,
-            "stale_after": row.stale_after.isoformat() if row.stale_after else None,
-            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-            "provider_message_id": row.provider_message_id,
-            "last_error": row.last_error,
-            "history": list(row.history or []),
-        }
-
-
-async def _alert_waits(session: Any, person: Person, now: datetime) -> bool:
-    """A coach may choose that alerts about her women wait until her quiet hours end (coach_settings)."""
-    if not in_quiet_hours(now, person.timezone, person.quiet_start, person.quiet_end):
-        return False
-    return bool(
-        await session.scalar(select(CoachSetting.alerts_respect_quiet_hours).where(CoachSetting.person_id == person.id))
-    )

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from bot.core.channel import Channel
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, OutboxStatus
-from bot.messaging.channel import STARTED_KINDS, DeliveryStatus
-from bot.messaging.dispatcher import AS_TEMPLATE
+from bot.messaging.channel import DeliveryStatus
+from bot.messaging.policy import AS_TEMPLATE, again_as_template
 from bot.messaging.reduce import reduce_after_delivery
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ async def record_statuses(db: Database, channel: Channel, statuses: Sequence[Del
             ):
                 continue
             changed += 1
-            if status.window_closed and row.kind in STARTED_KINDS and not row.payload.get(AS_TEMPLATE):
+            if again_as_template(row.kind, row.payload, status.window_closed):
                 row.payload = {**row.payload, AS_TEMPLATE: True}
                 row.status = OutboxStatus.PENDING
                 row.provider_message_id = None

@@ -21,7 +21,9 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import ChannelIdentity, OutboxMessage, OutboxStatus, Person, PersonStatus
 from bot.messaging.channel import OutboundMessage
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.messaging.receipts import record_statuses
 from bot.web.asgi import create_web_app
 from tests.emulators.telegram import TOKEN, TelegramEmulator, TelegramUser

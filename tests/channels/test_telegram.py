@@ -49,7 +49,9 @@ from bot.db.models import (
 )
 from bot.db.models import InboundEvent as InboundEventRow
 from bot.messaging.channel import Button, InboundEvent, OutboundMessage, SendOutcome
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.runtime.inbox import Result
 from tests.emulators import LocalServer
 from tests.emulators.telegram import TOKEN, TelegramEmulator, TelegramUser
@@ -428,6 +430,16 @@ def test_keyboards_hold_one_long_or_two_short_labels_a_row() -> None:
     )
     assert keyboard_for(multi)[-1] == (("m|_skip", "⏭️ تخطي"), (DONE_ID, "تم"))
     assert OutboundMessage.from_payload(multi.to_payload()) == multi
+    # "Send this to my coach as a note" (decision 0015) is a plain press too, beside skip and confirm.
+    offered = OutboundMessage(
+        text="?",
+        locale="ar",
+        buttons=(Button("m|a", "أ"), Button("m|_skip", "⏭️ تخطي"), Button("m|_note", "📝 إرسال")),
+        multiple=True,
+        skippable=True,
+        confirm_label="تم",
+    )
+    assert keyboard_for(offered) == ((("m|a", "أ"),), (("m|_skip", "⏭️ تخطي"), ("m|_note", "📝 إرسال"), (DONE_ID, "تم")))
 
 
 async def test_an_image_goes_out_with_send_photo(tg: TelegramBot) -> None:

@@ -36,7 +36,9 @@ from bot.db.models import (
 )
 from bot.db.models import InboundEvent as InboundEventRow
 from bot.messaging.channel import Button, OutboundMessage, SendContext, SendOutcome
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.messaging.receipts import record_statuses
 from bot.messaging.rows import NUDGE_PRIORITY, outbox_row
 from bot.web.asgi import create_web_app

@@ -22,7 +22,9 @@ from bot.db.models import (
     Role,
 )
 from bot.messaging.channel import OutboundMessage
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.people.directory import create_invite
 from bot.scheduling.planner import NudgeRunner
 from tests.harness import Bot, Phone

@@ -99,6 +99,13 @@ def test_the_shipped_flows_load(flows_dir: Path) -> None:
         ),
         ("_commands.yaml", "flow: coach", "flow: coaching", "command 'coach': no flow 'coaching'"),
         ("_texts.yaml", '  skip: "Skip"\n', "", "missing texts: skip"),
+        ("checkin.yaml", "exclusive: [none]", "exclusive: [nothing]", "exclusive value 'nothing' is not a choice"),
+        (
+            "checkin.yaml",
+            "choices: moods\n",
+            'choices: moods\n    exclusive: ["1"]\n',
+            "step 'mood': exclusive belongs to a multiple choice (ask: multi)",
+        ),
     ],
 )
 def test_a_broken_flow_names_file_step_and_problem(

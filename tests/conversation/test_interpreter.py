@@ -84,10 +84,13 @@ def test_checkin_in_english_by_numbers_labels_and_buttons(interpreter: Interpret
     assert not isinstance(closing, str) and "{steps_labels}" in closing.plural
 
 
-def test_none_with_other_steps_keeps_the_steps(interpreter: Interpreter) -> None:
+def test_none_with_other_steps_is_asked_again_not_as_a_miss(interpreter: Interpreter) -> None:
     talk = Talk(interpreter, "checkin")
     talk.text("5")
-    talk.text("1 6")
+    again = talk.text("1 6")  # "Talk with my coach" and "Nothing this week": which one is right?
+    assert again.step == "steps" and again.messages[-1].lead == interpreter.flows.texts["exclusive_chosen"]
+    assert "record.steps" not in talk.saves and again.state["misses"] == 0
+    talk.text("1")
     assert talk.saves["record.steps"] == ["coaching"]
 
 

@@ -17,7 +17,9 @@ from bot.core.keys import load_cipher
 from bot.core.settings import load_settings
 from bot.db.engine import Database
 from bot.messaging.channel import OutboundMessage, SendContext, SendResult
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate, RateLimiter
 
 
 class HangingPlatform:

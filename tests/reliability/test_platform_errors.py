@@ -16,7 +16,9 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, OutboxStatus
 from bot.messaging.channel import OutboundMessage
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.messaging.rows import outbox_row
 from tests.emulators.telegram import TOKEN, TelegramEmulator
 

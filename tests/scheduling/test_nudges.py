@@ -20,7 +20,9 @@ from bot.core.timing import in_quiet_hours, iso_week, local
 from bot.db.engine import Database
 from bot.db.models import Nudge, NudgeStatus, OutboxMessage, OutboxStatus, Person, PersonStatus
 from bot.messaging.channel import OutboundMessage, SendOutcome, SendResult
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.scheduling.planner import NudgeRunner, plan_checkins
 from tests.harness import TEST_KEY, Bot, Phone, onboarded
 

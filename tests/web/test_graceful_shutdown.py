@@ -12,7 +12,9 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, OutboxStatus
 from bot.messaging.channel import OutboundMessage, SendOutcome, SendResult
-from bot.messaging.dispatcher import ChannelRate, Dispatcher, DispatchPolicy, RateLimiter
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.policy import DispatchPolicy
+from bot.messaging.rate import ChannelRate, RateLimiter
 from tests.harness import Bot
 
 
