@@ -34,6 +34,7 @@ class ActionContext:
     args: Mapping[str, Any]
     channel: Channel
     service: Engine
+    coach_gender: str | None = None  # how texts about her coach spoke of the coach (decision 0016)
 
 
 ActionFunction = Callable[[ActionContext], Awaitable[dict[str, Any]]]
@@ -66,7 +67,9 @@ async def _record_consent(context: ActionContext, kinds: list[ConsentKind], gran
     # The version of the words she was shown: the asking step of this flow, in her language.
     flow = context.conversation.flow if context.conversation is not None else ""
     step = str(context.args.get("step", CONSENT_STEP))
-    shown = consent_text(context.service.flows, context.service.catalogs, flow, step, context.person.locale)
+    shown = consent_text(
+        context.service.flows, context.service.catalogs, flow, step, context.person.locale, context.coach_gender
+    )
     for kind in kinds:
         context.session.add(
             ConsentRecord(

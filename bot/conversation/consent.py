@@ -11,24 +11,32 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.conversation.flows import FlowSet, GenderedText, NamedText, PluralText
+from bot.conversation.flows import GENDERS, FlowSet, GenderedText, NamedText, PluralText, gender_context
 from bot.core.i18n import Catalogs
 
 CONSENT_VERSION = "2026-11-v1"
 CONSENT_STEP = "consent"  # the step of the flow that asks it, unless the action names another (``step``)
 
 
-def consent_text(flows: FlowSet, catalogs: Catalogs, flow: str, step: str, locale: str) -> str | None:
-    """The consent question of ``flow``/``step`` as it reads in ``locale``; None when there is none."""
+def consent_text(
+    flows: FlowSet, catalogs: Catalogs, flow: str, step: str, locale: str, gender: str | None = None
+) -> str | None:
+    """The consent question of ``flow``/``step`` as it reads in ``locale``, speaking of her coach as
+    ``gender`` says (the neutral wording when None); None when there is none."""
     try:
         text = flows.flow(flow).step(step).text
     except KeyError:
         return None
     if text is None or isinstance(text, PluralText | NamedText):
         return None
+    tr = catalogs.translations(locale)
     if isinstance(text, GenderedText):
-        text = text.text  # the consent record keeps the neutral wording
-    return catalogs.translations(locale).gettext(text)
+        if gender in GENDERS:  # the variant she was shown, as the renderer picks it
+            variant = tr.pgettext(gender_context(text.about, str(gender)), text.text)
+            if variant != text.text:
+                return variant
+        text = text.text
+    return tr.gettext(text)
 
 
 def shown_version(shown: str | None) -> str:

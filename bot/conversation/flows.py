@@ -315,6 +315,10 @@ class TextFile(_Model):
     texts: dict[str, PlainText]
 
 
+class EngineTextFile(_Model):
+    texts: dict[str, PlainText | GenderedText]  # some speak of her coach (decision 0016)
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """What flows may refer to, declared by the Python side: actions (with the values they return),
@@ -466,7 +470,7 @@ def load_flows(
             raise FlowError(f"{choices_file}: list {name!r} is made by the program; remove it here")
         choice_lists[name] = choices
     commands: list[Command] = _parse(commands_file, CommandFile).commands
-    texts: dict[str, Text] = dict(_parse(texts_file, TextFile).texts)
+    texts: dict[str, Text] = dict(_parse(texts_file, EngineTextFile).texts)
     flows: dict[str, Flow] = {}
     sources: dict[str, Path] = {}
     for path in sorted(directory.glob("*.yaml")):

@@ -575,6 +575,7 @@ class ConversationService:
                 args=call.args,
                 channel=turn.identity.channel,
                 service=self,
+                coach_gender=turn.coach_gender,
             )
             results |= await self.actions.run(call.name, context)
         if erased(turn.session, turn.person.id):

@@ -29,6 +29,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.profile import INTAKE_ORDER
+from bot.conversation.service import _of_her_coach
 from bot.core import i18n
 from bot.db.engine import request_scrub
 from bot.db.models import (
@@ -250,8 +251,9 @@ async def _tell_matched(session: AsyncSession, service: Engine, person_id: int, 
         identity = await reachable_identity(session, other.id)
         if identity is None:
             continue
+        gender = select(_of_her_coach("grammatical_gender")).select_from(Person).where(Person.id == other.id)
         message = OutboundMessage(
-            text=service.renderer.text(text, other.locale, {}),
+            text=service.renderer.text(text, other.locale, {"coach_gender": await session.scalar(gender)}),
             locale=other.locale,
             right_to_left=i18n.is_right_to_left(other.locale),
         )
