@@ -29,7 +29,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.profile import INTAKE_ORDER
-from bot.conversation.service import _of_her_coach
 from bot.core import i18n
 from bot.db.engine import request_scrub
 from bot.db.models import (
@@ -50,7 +49,7 @@ from bot.db.models import (
 from bot.messaging.channel import OutboundMessage
 from bot.messaging.rows import outbox_row
 from bot.messaging.unkept import mark_erased
-from bot.people.caseload import reachable_identity
+from bot.people.caseload import of_her_coach, reachable_identity
 
 if TYPE_CHECKING:
     from bot.conversation.port import Engine
@@ -251,7 +250,7 @@ async def _tell_matched(session: AsyncSession, service: Engine, person_id: int, 
         identity = await reachable_identity(session, other.id)
         if identity is None:
             continue
-        gender = select(_of_her_coach("grammatical_gender")).select_from(Person).where(Person.id == other.id)
+        gender = select(of_her_coach("grammatical_gender")).select_from(Person).where(Person.id == other.id)
         message = OutboundMessage(
             text=service.renderer.text(text, other.locale, {"coach_gender": await session.scalar(gender)}),
             locale=other.locale,
