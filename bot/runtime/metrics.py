@@ -15,7 +15,7 @@ them into metric families on a registry of this scrape alone (never the library'
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -122,14 +122,14 @@ class _Figures(Collector):
             metrics.started,
         )
         if metrics.reviewed:
-            reviewed = GaugeMetricFamily(
-                "trampoline_translations_reviewed_ratio",
-                "Share of a language's texts reviewed by a native speaker (trampoline i18n status).",
-                labels=["locale"],
+            yield _labelled(
+                GaugeMetricFamily(
+                    "trampoline_translations_reviewed_ratio",
+                    "Share of a language's texts reviewed by a native speaker (trampoline i18n status).",
+                    labels=["locale"],
+                ),
+                (([locale], ratio) for locale, ratio in sorted(metrics.reviewed.items())),
             )
-            for locale, ratio in sorted(metrics.reviewed.items()):
-                reviewed.add_metric([locale], ratio)
-            yield reviewed
         if metrics.inbox is not None:
             yield GaugeMetricFamily(
                 "trampoline_inbox_queue_depth",
@@ -143,21 +143,28 @@ class _Figures(Collector):
             )
 
 
+def _labelled(family: GaugeMetricFamily | CounterMetricFamily, samples: Iterable[tuple[list[str], float]]) -> Metric:
+    """``family`` with one sample per (label values, value)."""
+    for labels, value in samples:
+        family.add_metric(labels, float(value))
+    return family
+
+
 def _database(counts: Counts) -> Iterator[Metric]:
-    inbound = CounterMetricFamily(
-        "trampoline_inbound_events_total",
-        "Platform events taken in, by channel and outcome (processed or failed).",
-        labels=["channel", "outcome"],
+    yield _labelled(
+        CounterMetricFamily(
+            "trampoline_inbound_events_total",
+            "Platform events taken in, by channel and outcome (processed or failed).",
+            labels=["channel", "outcome"],
+        ),
+        (([channel, outcome], count) for channel, outcome, count in counts.inbound),
     )
-    for channel, outcome, count in counts.inbound:
-        inbound.add_metric([channel, outcome], float(count))
-    yield inbound
-    outbound = GaugeMetricFamily(
-        "trampoline_outbound_messages", "Outbox messages by channel and status.", labels=["channel", "status"]
+    yield _labelled(
+        GaugeMetricFamily(
+            "trampoline_outbound_messages", "Outbox messages by channel and status.", labels=["channel", "status"]
+        ),
+        (([channel, status], count) for channel, status, count in counts.outbound),
     )
-    for channel, status, count in counts.outbound:
-        outbound.add_metric([channel, status], float(count))
-    yield outbound
     yield GaugeMetricFamily(
         "trampoline_dispatcher_lag_seconds",
         "How long the oldest due outbox message has been waiting to be sent (0 when none waits).",
@@ -166,14 +173,14 @@ def _database(counts: Counts) -> Iterator[Metric]:
     yield GaugeMetricFamily(
         "trampoline_outbox_queue_depth", "Outbox messages due now and not yet sent.", float(counts.depth)
     )
-    errors = CounterMetricFamily(
-        "trampoline_errors_total",
-        "Failures by channel: inbound events that failed and outbox messages that could not be sent.",
-        labels=["channel"],
+    yield _labelled(
+        CounterMetricFamily(
+            "trampoline_errors_total",
+            "Failures by channel: inbound events that failed and outbox messages that could not be sent.",
+            labels=["channel"],
+        ),
+        (([name], value) for name, value in sorted(counts.errors.items())),
     )
-    for name, value in sorted(counts.errors.items()):
-        errors.add_metric([name], value)
-    yield errors
 
 
 def _value(item: object) -> str:
