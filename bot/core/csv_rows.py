@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -63,7 +62,6 @@ def read(
     what: str,
     rows_called: str,
     max_rows: int = MAX_ROWS,
-    context: Mapping[str, Any] | None = None,
 ) -> list[tuple[int, Row]]:
     """Every row of ``text`` as ``(line, model)``; ``RowError`` for the first thing wrong, and then no row.
     ``what`` names the import in the formula warnings; ``rows_called`` is what a row is (participants)."""
@@ -83,7 +81,7 @@ def read(
             raise RowError(
                 start, columns[0], f"more than {max_rows} {rows_called}", f"at most {max_rows} in one file; split it"
             )
-        rows.append((start, _row(model, columns, start, values, what, context)))
+        rows.append((start, _row(model, columns, start, values, what)))
     if not rows:
         raise RowError(line, columns[0], f"no {rows_called} after the header", "at least one row after the header")
     return rows
@@ -94,12 +92,10 @@ def _check_header(found: list[str], columns: tuple[str, ...]) -> None:
     for index in range(max(len(found), len(columns))):
         got = found[index] if index < len(found) else None
         want = columns[index] if index < len(columns) else None
+        if want is None:
+            raise RowError(1, str(index + 1), "a column past the last", expected)
         if got != want:
-            column = want or str(index + 1)
-            problem = "missing" if got is None else f"{got[:40]!r} is not the header's {column}"
-            if want is None:
-                problem = "a column past the last"
-            raise RowError(1, column, problem, expected)
+            raise RowError(1, want, "missing" if got is None else f"{got[:40]!r} is not the header's {want}", expected)
 
 
 def _row(
@@ -108,7 +104,6 @@ def _row(
     line: int,
     values: list[str],
     what: str,
-    context: Mapping[str, Any] | None,
 ) -> Row:
     if len(values) > len(columns):
         raise RowError(line, str(len(columns) + 1), f"{len(values)} values", f"{len(columns)} values, one per column")
@@ -118,9 +113,7 @@ def _row(
         )
     csv_safe.flag(what, line, columns, values)  # kept as they are, and said
     try:
-        return model.model_validate(
-            {column: value.strip() for column, value in zip(columns, values, strict=True)}, context=context
-        )
+        return model.model_validate({column: value.strip() for column, value in zip(columns, values, strict=True)})
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         column = str(error["loc"][0]) if error["loc"] else columns[0]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.coaching.importing import parse
+from bot.coaching.importing import ParticipantRow, parse
+from bot.core import csv_rows
 from bot.people.directory import DomainError
 from tests.test_cli import Trampoline
 
@@ -137,6 +138,14 @@ def test_an_empty_file_or_a_wrong_header_says_what_the_first_line_must_be() -> N
         with pytest.raises(DomainError) as raised:
             parse(content)
         assert str(raised.value) == message
+
+
+def test_a_file_with_more_rows_than_allowed_is_refused_at_the_first_row_too_many() -> None:
+    with pytest.raises(csv_rows.RowError) as raised:
+        csv_rows.read(
+            HEADER + "A,,,,,,\n\nB,,,,,,\nC,,,,,,\n", ParticipantRow, what="test", rows_called="women", max_rows=2
+        )
+    assert str(raised.value) == "line 5, column name: more than 2 women, allowed: at most 2 in one file; split it"
 
 
 def test_the_accepted_values_are_those_of_the_intake() -> None:
