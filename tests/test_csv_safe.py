@@ -118,8 +118,8 @@ def test_the_people_import_keeps_a_formula_and_flags_its_row_and_column(caplog: 
         + f'"{EVIL.replace(chr(34), chr(34) * 2)}",fr,,,,,\n'
     )
     caplog.set_level(logging.WARNING)
-    (row,) = parse(content)
-    assert row.name == EVIL
+    ((line, row),) = parse(content)
+    assert (line, row.name) == (2, EVIL)
     assert [r.getMessage() for r in caplog.records if "formula" in r.getMessage()] == [
         "people import: row 2, column name: starts with '=', which a spreadsheet may run as a formula; kept as it is"
     ]

@@ -61,7 +61,7 @@ async def test_metrics_show_the_reviewed_ratio_per_language(db: Database, clock:
     ratios = {share.locale: share.ratio for share in review_shares(FLOWS, reviewed_consent(tmp_path, "uk"))}
     text = await Metrics(db, clock, None, ratios).render()
     assert "# TYPE trampoline_translations_reviewed_ratio gauge" in text
-    assert 'trampoline_translations_reviewed_ratio{locale="ar"} 0\n' in text
+    assert 'trampoline_translations_reviewed_ratio{locale="ar"} 0.0\n' in text
     uk = next(
         line for line in text.splitlines() if line.startswith('trampoline_translations_reviewed_ratio{locale="uk"}')
     )

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from bot.cli.common import JsonOption, emit_json, fail, run_with_db, run_with_engine, settings_or_fail
-from bot.coaching import matching, shifts
+from bot.coaching import matching, shifts, shifts_csv
 from bot.conversation.service import ConversationService
 from bot.core.clock import SystemClock
 from bot.db.engine import Database
@@ -157,7 +157,7 @@ def shifts_import(
 
     async def work(db: Database) -> list[int]:
         async with db.transaction() as session:
-            return await shifts.import_csv(session, text, SystemClock().now(), coach_id=coach)
+            return await shifts_csv.import_csv(session, text, SystemClock().now(), coach_id=coach)
 
     ids = run_with_db(settings, as_json, work)
     if as_json:

@@ -1,112 +1,107 @@
 """``trampoline people import``: participants from an organisation's own list, as pending participants in
 one coach's caseload, each with an invite. They count in the programme from the day they are imported.
 
-Every row is checked before anything is written; the first bad row stops the import with its line number and
-the field, and nothing is imported (the whole import is one transaction).
+Every row is checked before anything is written (``bot/core/csv_rows.py``, one ``ParticipantRow`` per row);
+the first bad row stops the import with its line and column, and nothing is imported (the whole import is one
+transaction).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import csv_safe
+from bot.core import csv_rows
 from bot.core.clock import Clock
-from bot.core.i18n import normalise_locale
+from bot.core.i18n import SUPPORTED_LOCALES, normalise_locale
 from bot.db.models import Organisation, Person, Profile, Role
 from bot.people.directory import CreatedInvite, DomainError, InviteTerms, create_invite
 
-HEADER = ("name", "locale", "age_group", "children", "single_parent", "schooling", "ever_paid_job")
 # The values of the onboarding intake (conversations/onboarding.yaml); empty means unknown.
 AGE_GROUPS = ("18_24", "25_40", "41_plus")
 SCHOOLING = ("none", "primary", "secondary", "higher")
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
-MAX_ROWS = 10_000
+MAX_ROWS = csv_rows.MAX_ROWS
+NAME_LENGTH = 100
+YES_NO = "yes, no (or y, n, true, false, 1, 0) or empty"
 
 
-@dataclass(frozen=True)
-class Row:
-    line: int
-    name: str | None
-    locale: str | None
-    age_group: str | None
-    children: bool | None
-    single_parent: bool | None
-    schooling: str | None
-    ever_paid_job: bool | None
+class ParticipantRow(BaseModel):
+    """One row of the file: its columns, in order, and what each allows; empty is unknown."""
 
+    name: str | None = Field(description=f"empty or a name of at most {NAME_LENGTH} characters")
+    locale: str | None = Field(description=f"empty or a language the bot knows: {', '.join(SUPPORTED_LOCALES)}")
+    age_group: str | None = Field(description=f"{', '.join(AGE_GROUPS)} or empty")
+    children: bool | None = Field(description=YES_NO)
+    single_parent: bool | None = Field(description=YES_NO + "; not yes when children is no")
+    schooling: str | None = Field(description=f"{', '.join(SCHOOLING)} or empty")
+    ever_paid_job: bool | None = Field(description=YES_NO)
 
-def _yes_no(value: str, line: int, field: str) -> bool | None:
-    clean = value.strip().lower()
-    if not clean:
-        return None
-    if clean in YES:
-        return True
-    if clean in NO:
-        return False
-    raise DomainError(f"line {line}, field {field}: {value!r} is not yes, no or empty")
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: str) -> str | None:
+        clean = " ".join(value.split()) or None
+        if clean is not None and len(clean) > NAME_LENGTH:
+            raise ValueError(f"longer than {NAME_LENGTH} characters")
+        return clean
 
-
-def _one_of(value: str, allowed: tuple[str, ...], line: int, field: str) -> str | None:
-    clean = value.strip()
-    if not clean:
-        return None
-    if clean not in allowed:
-        raise DomainError(f"line {line}, field {field}: {value!r} is not one of {', '.join(allowed)} or empty")
-    return clean
-
-
-def parse(content: str) -> list[Row]:
-    """Check the whole file; raise ``DomainError`` naming the first bad line and field."""
-    reader = csv.reader(io.StringIO(content.lstrip("\ufeff")))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise DomainError("the file is empty; its first line must be: " + ",".join(HEADER)) from None
-    if tuple(h.strip().lower() for h in header) != HEADER:
-        raise DomainError("line 1: the header must be exactly: " + ",".join(HEADER))
-    rows: list[Row] = []
-    for values in reader:
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(HEADER):
-            raise DomainError(f"line {line}: {len(values)} fields, expected {len(HEADER)}")
-        csv_safe.flag("people import", line, HEADER, values)  # kept as they are, and said
-        name, locale, age, children, single, schooling, paid = values
-        clean_name = " ".join(name.split()) or None
-        if clean_name is not None and len(clean_name) > 100:
-            raise DomainError(f"line {line}, field name: longer than 100 characters")
+    @field_validator("locale", mode="before")
+    @classmethod
+    def _locale(cls, value: str) -> str | None:
         try:
-            clean_locale = normalise_locale(locale) if locale.strip() else None
+            return normalise_locale(value) if value else None
         except ValueError:
-            raise DomainError(f"line {line}, field locale: {locale!r} is not a language the bot knows") from None
-        has_children = _yes_no(children, line, "children")
-        single_parent = _yes_no(single, line, "single_parent")
-        if single_parent and has_children is False:
-            raise DomainError(f"line {line}, field single_parent: yes, but children is no")
-        rows.append(
-            Row(
-                line,
-                clean_name,
-                clean_locale,
-                _one_of(age, AGE_GROUPS, line, "age_group"),
-                has_children,
-                single_parent,
-                _one_of(schooling, SCHOOLING, line, "schooling"),
-                _yes_no(paid, line, "ever_paid_job"),
-            )
-        )
-        if len(rows) > MAX_ROWS:
-            raise DomainError(f"line {line}: more than {MAX_ROWS} participants; split the file")
-    if not rows:
-        raise DomainError("the file has a header but no participants")
-    return rows
+            raise ValueError(f"{value!r} is not a language the bot knows") from None
+
+    @field_validator("age_group", mode="before")
+    @classmethod
+    def _age_group(cls, value: str) -> str | None:
+        return _one_of(value, AGE_GROUPS, "an age group")
+
+    @field_validator("schooling", mode="before")
+    @classmethod
+    def _schooling(cls, value: str) -> str | None:
+        return _one_of(value, SCHOOLING, "a schooling level")
+
+    @field_validator("children", "single_parent", "ever_paid_job", mode="before")
+    @classmethod
+    def _yes_no(cls, value: str) -> bool | None:
+        clean = value.lower()
+        if not clean:
+            return None
+        if clean in YES:
+            return True
+        if clean in NO:
+            return False
+        raise ValueError(f"{value!r} is not yes or no")
+
+    @field_validator("single_parent")
+    @classmethod
+    def _with_children(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        if value and info.data.get("children") is False:
+            raise ValueError("yes, but children is no")
+        return value
+
+
+HEADER = csv_rows.header(ParticipantRow)
+
+
+def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str | None:
+    if value and value not in allowed:
+        raise ValueError(f"{value!r} is not {what}")
+    return value or None
+
+
+def parse(content: str) -> list[tuple[int, ParticipantRow]]:
+    """Check the whole file: every row with its line, or a ``DomainError`` naming the first bad line and
+    column (``line 3, column locale: ...``)."""
+    try:
+        return csv_rows.read(content, ParticipantRow, what="people import", rows_called="participants")
+    except csv_rows.RowError as exc:
+        raise DomainError(str(exc)) from None
 
 
 async def import_participants(
@@ -127,7 +122,7 @@ async def import_participants(
         raise DomainError(f"no coach with id {coach_id} in organisation {organisation_id}")
     created: list[dict[str, Any]] = []
     now = clock.now()
-    for row in rows:
+    for line, row in rows:
         invite: CreatedInvite = await create_invite(
             session,
             clock,
@@ -152,6 +147,6 @@ async def import_participants(
                 updated_at=now,
             )
         )
-        created.append({"line": row.line, "name": row.name, **invite.as_json()})
+        created.append({"line": line, "name": row.name, **invite.as_json()})
     await session.flush()
     return created

@@ -210,6 +210,22 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """Whom and when the report counts: participants who joined before ``end`` (of one organisation, or
+    all), and activity from ``start`` (or ever) until ``end``."""
+
+    end: datetime
+    start: datetime | None
+    organisation_id: int | None
+
+    def participants_only(self, query: Any, person_column: Any) -> Any:
+        return _participants_only(query, person_column, self.end, self.organisation_id)
+
+    def from_start(self, query: Any, moment: Any) -> Any:
+        return query.where(moment >= self.start) if self.start is not None else query
+
+
 async def build_report(
     session: AsyncSession,
     *,
@@ -223,9 +239,25 @@ async def build_report(
     is counted within the period."""
     to_day = period_to or now.date()
     end = datetime.combine(to_day + timedelta(days=1), time(), UTC)
-    start = datetime.combine(period_from, time(), UTC) if period_from else None
+    scope = _Scope(end, datetime.combine(period_from, time(), UTC) if period_from else None, organisation_id)
+    rows = await _women(session, scope)
+    tables = [
+        *await _intake_tables(session, rows),
+        *await _checkin_tables(session, scope),
+        await _shift_table(session, scope),
+        await _match_table(session, scope),
+        *await _retention_tables(session, scope, rows),
+    ]
+    erased = await _erased(session, organisation_id, to_day)
+    if erased:
+        tables[0].notes.append(f"{erased} erased at their request or after the retention period")
+    return Report(period_from, to_day, organisation_id, [suppress(t) for t in tables])
 
-    people_query = (
+
+async def _women(session: AsyncSession, scope: _Scope) -> list[Any]:
+    """One row per woman counted, with her intake answers; a woman without a profile row has every intake
+    field unknown (null)."""
+    query = (
         select(
             Person.id,
             Person.organisation_id,
@@ -238,152 +270,135 @@ async def build_report(
             Profile.languages,
         )
         .outerjoin(Profile, Profile.person_id == Person.id)
-        .where(Person.role == Role.PARTICIPANT, Person.created_at < end)
+        .where(Person.role == Role.PARTICIPANT, Person.created_at < scope.end)
     )
-    if organisation_id is not None:
-        people_query = people_query.where(Person.organisation_id == organisation_id)
-    rows = (await (await session.connection()).execute(people_query)).all()
-    total = len(rows)
-    profiles = rows  # a woman without a profile row has every intake field unknown (null)
+    if scope.organisation_id is not None:
+        query = query.where(Person.organisation_id == scope.organisation_id)
+    return list((await (await session.connection()).execute(query)).all())
 
-    def scoped(query: Any, person_column: Any) -> Any:
-        query = query.join(Person, Person.id == person_column).where(
-            Person.role == Role.PARTICIPANT, Person.created_at < end
-        )
-        return query.where(Person.organisation_id == organisation_id) if organisation_id is not None else query
 
-    tables: list[Table] = []
-    tables.append(Table("participants", "Participants coached", [Cell("participants", total)]))
-    organisations = Counter(r[1] for r in rows)
+async def _intake_tables(session: AsyncSession, profiles: list[Any]) -> list[Table]:
+    """Who the women are: how many, their organisations, and the onboarding intake."""
+    total = len(profiles)
+    organisations = Counter(p.organisation_id for p in profiles)
     names = {row[0]: row[1] for row in await session.execute(select(Organisation.id, Organisation.name))}
-    tables.append(
+    ages = Counter(p.age_group for p in profiles)
+    schooling = Counter(p.schooling for p in profiles)
+    paid = [None if p.ever_paid_job is None else not p.ever_paid_job for p in profiles]
+    chat_languages = Counter(p.locale for p in profiles)
+    spoken: Counter[str] = Counter()
+    for p in profiles:
+        spoken.update(set(p.languages or []))
+    return [
+        Table("participants", "Participants coached", [Cell("participants", total)]),
         Table(
             "organisations",
             "Organisations",
             [Cell(names.get(org, "?"), n) for org, n in sorted(organisations.items())],
             total=total,
-        )
-    )
-    ages = Counter(p.age_group for p in profiles)
-    tables.append(
+        ),
         Table(
             "age_group",
             "Age groups",
             [Cell(label, ages[value]) for value, label in (("18_24", "18-24"), ("25_40", "25-40"), ("41_plus", "41+"))]
             + [Cell("unknown", ages[None])],
             total=total,
-        )
-    )
-    tables.append(
+        ),
         Table(
             "single_parent",
             "Single mothers",
             _yes_no([p.single_parent for p in profiles], "single mother", "not a single mother"),
             total=total,
-        )
-    )
-    schooling = Counter(p.schooling for p in profiles)
-    tables.append(
+        ),
         Table(
             "schooling",
             "Schooling",
             [Cell(v, schooling[v]) for v in ("none", "primary", "secondary", "higher")]
             + [Cell("unknown", schooling[None])],
             total=total,
-        )
-    )
-    paid = [None if p.ever_paid_job is None else not p.ever_paid_job for p in profiles]
-    tables.append(
-        Table("never_paid_job", "Never had a paid job", _yes_no(paid, "never had a paid job", "had a paid job"), total)
-    )
-    chat_languages = Counter(r[2] for r in rows)
-    tables.append(
+        ),
+        Table("never_paid_job", "Never had a paid job", _yes_no(paid, "never had a paid job", "had a paid job"), total),
         Table(
             "chat_language",
             "Language used with the bot",
             [Cell(code, n) for code, n in sorted(chat_languages.items())],
             total=total,
-        )
-    )
-    spoken: Counter[str] = Counter()
-    for p in profiles:
-        spoken.update(set(p.languages or []))
-    tables.append(
-        Table("languages", "Languages spoken", [Cell(code, n) for code, n in sorted(spoken.items(), key=_by_count)])
-    )
+        ),
+        Table("languages", "Languages spoken", [Cell(code, n) for code, n in sorted(spoken.items(), key=_by_count)]),
+    ]
 
-    # Check-in figures, counted in the database: one row per (element, woman).
-    week_from = iso_week(start, "UTC") if start else None
-    week_to = iso_week(end - timedelta(seconds=1), "UTC")
-    elements = await _elements(session, organisation_id, end, week_from, week_to)
+
+async def _checkin_tables(session: AsyncSession, scope: _Scope) -> list[Table]:
+    """Check-in figures, counted in the database: one row per (element, woman)."""
+    week_from = iso_week(scope.start, "UTC") if scope.start else None
+    week_to = iso_week(scope.end - timedelta(seconds=1), "UTC")
+    elements = await _elements(session, scope.organisation_id, scope.end, week_from, week_to)
     obstacles = {v: n for (kind, v), n in elements.items() if kind == "obstacles"}
-    tables.append(
+    steps = {v: n for (kind, v), n in elements.items() if kind == "steps"}
+    return [
         Table(
             "obstacles",
             "Most named obstacles (women who named them)",
             [Cell(o, n) for o, (n, _) in sorted(obstacles.items(), key=lambda i: (-i[1][0], i[0])) if n > 0],
-        )
-    )
-    steps = {v: n for (kind, v), n in elements.items() if kind == "steps"}
-    tables.append(
+        ),
         Table(
             "steps",
             "Steps per dimension (women who took them; steps in the label)",
             [Cell(f"{d} ({steps.get(d, (0, 0))[1]} steps)", steps.get(d, (0, 0))[0]) for d in STEP_DIMENSIONS],
-        )
-    )
+        ),
+    ]
 
-    shift_query = scoped(
+
+async def _shift_table(session: AsyncSession, scope: _Scope) -> Table:
+    query = scope.participants_only(
         select(
             func.count(VolunteerShift.id),
             func.count(func.distinct(VolunteerShift.participant_id)),
-        ).where(VolunteerShift.status == ShiftStatus.ATTENDED, VolunteerShift.starts_at < end),
+        ).where(VolunteerShift.status == ShiftStatus.ATTENDED, VolunteerShift.starts_at < scope.end),
         VolunteerShift.participant_id,
     )
-    if start is not None:
-        shift_query = shift_query.where(VolunteerShift.starts_at >= start)
-    shifts, shift_women = (await session.execute(shift_query)).one()
-    tables.append(
-        Table(
-            "shifts",
-            "Volunteer shifts attended",
-            [Cell(f"women who attended ({shifts} shifts)" if shift_women >= MIN_CELL else "women who attended",
-                  shift_women)],
-        )
+    shifts, shift_women = (await session.execute(scope.from_start(query, VolunteerShift.starts_at))).one()
+    return Table(
+        "shifts",
+        "Volunteer shifts attended",
+        [Cell(f"women who attended ({shifts} shifts)" if shift_women >= MIN_CELL else "women who attended",
+              shift_women)],
     )  # fmt: skip
 
-    match_query = scoped(
+
+async def _match_table(session: AsyncSession, scope: _Scope) -> Table:
+    query = scope.participants_only(
         select(BuddyMatch.status, func.count(func.distinct(BuddyMatch.participant_id))).where(
             BuddyMatch.participant_accepted_at.is_not(None),
             BuddyMatch.buddy_accepted_at.is_not(None),
-            BuddyMatch.proposed_at < end,
+            BuddyMatch.proposed_at < scope.end,
         ),
         BuddyMatch.participant_id,
     )
-    if start is not None:
-        match_query = match_query.where(BuddyMatch.proposed_at >= start)
-    matches = {row[0]: row[1] for row in await session.execute(match_query.group_by(BuddyMatch.status))}
-    made = sum(matches.values())
-    tables.append(
-        Table(
-            "buddy_matches",
-            "Buddy matches (women matched)",
-            [Cell("made", made), Cell("still active", matches.get(MatchStatus.ACTIVE, 0))],
-        )
+    query = scope.from_start(query, BuddyMatch.proposed_at).group_by(BuddyMatch.status)
+    matches = {row[0]: row[1] for row in await session.execute(query)}
+    return Table(
+        "buddy_matches",
+        "Buddy matches (women matched)",
+        [Cell("made", sum(matches.values())), Cell("still active", matches.get(MatchStatus.ACTIVE, 0))],
     )
 
+
+async def _retention_tables(session: AsyncSession, scope: _Scope, rows: list[Any]) -> list[Table]:
+    """Of the women who joined at least 3, 6, 12 months before the end: who still checked in since."""
     last_checkin = {
         row[0]: row[1]
         for row in await session.execute(
-            scoped(
-                select(CheckIn.person_id, func.max(CheckIn.completed_at)).where(CheckIn.completed_at < end),
+            scope.participants_only(
+                select(CheckIn.person_id, func.max(CheckIn.completed_at)).where(CheckIn.completed_at < scope.end),
                 CheckIn.person_id,
             ).group_by(CheckIn.person_id)
         )
     }
+    tables = []
     for months in RETENTION_MONTHS:
         marks = [(r[0], _add_months(r[3], months)) for r in rows]
-        eligible = [(pid, mark) for pid, mark in marks if mark <= end]
+        eligible = [(pid, mark) for pid, mark in marks if mark <= scope.end]
         active = sum(1 for pid, mark in eligible if (seen := last_checkin.get(pid)) is not None and seen >= mark)
         tables.append(
             Table(
@@ -393,10 +408,7 @@ async def build_report(
                 total=len(eligible),
             )
         )
-    erased = await _erased(session, organisation_id, to_day)
-    if erased:
-        tables[0].notes.append(f"{erased} erased at their request or after the retention period")
-    return Report(period_from, to_day, organisation_id, [suppress(t) for t in tables])
+    return tables
 
 
 def _by_count(item: tuple[str, int]) -> tuple[int, str]:

@@ -6,8 +6,6 @@ start. After the shift: did she go, how it went, and an optional note (encrypted
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -20,7 +18,7 @@ from bot.coaching.caseload import PARTICIPANT_CHOICES, participant_choices
 from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.conversation.port import Engine
 from bot.conversation.profile import MAX_NOTE_LENGTH, clean_text
-from bot.core import csv_safe, i18n
+from bot.core import i18n
 from bot.core.timing import at_local, local
 from bot.db.models import AuditEntry, Nudge, NudgeStatus, Person, Role, ShiftStatus, VolunteerShift
 from bot.people.caseload import require_participant_of
@@ -32,9 +30,9 @@ SHORTLY_BEFORE = timedelta(hours=2)
 FOLLOWUP_AFTER = timedelta(hours=1)
 REMINDER_FLOW = "shift_reminder"
 FOLLOWUP_FLOW = "shift_followup"
-CSV_HEADER = ["participant_id", "place", "address", "start", "end", "contact"]
 CANCEL_REASONS = frozenset({"childcare", "illness", "transport", "other"})
 UPCOMING = (ShiftStatus.PLANNED, ShiftStatus.CONFIRMED)
+LIMITS = {"place": 200, "address": 300, "contact": 200}  # characters
 
 
 @dataclass(frozen=True)
@@ -86,13 +84,13 @@ async def add_shift(session: AsyncSession, coach_id: int | None, shift: ShiftInp
 
 
 def _check(shift: ShiftInput, now: datetime) -> None:
-    for name, value, limit in (("place", shift.place, 200), ("address", shift.address, 300)):
+    for name, value in (("place", shift.place), ("address", shift.address)):
         if not value.strip():
             raise DomainError(f"{name} is empty")
-        if len(value.strip()) > limit:
-            raise DomainError(f"{name} is longer than {limit} characters")
-    if shift.contact is not None and len(shift.contact.strip()) > 200:
-        raise DomainError("contact is longer than 200 characters")
+        if len(value.strip()) > LIMITS[name]:
+            raise DomainError(f"{name} is longer than {LIMITS[name]} characters")
+    if shift.contact is not None and len(shift.contact.strip()) > LIMITS["contact"]:
+        raise DomainError(f"contact is longer than {LIMITS['contact']} characters")
     if shift.ends_at <= shift.starts_at:
         raise DomainError("end must be after start")
     if shift.starts_at <= now:
@@ -118,63 +116,6 @@ async def plan_reminders(session: AsyncSession, shift: VolunteerShift, participa
         session, participant.id, "shift_followup", f"{base}:followup", shift.ends_at + FOLLOWUP_AFTER, now,
         shift_id=shift.id,
     )  # fmt: skip
-
-
-# -- CSV ---
-
-
-async def import_csv(session: AsyncSession, text: str, now: datetime, coach_id: int | None = None) -> list[int]:
-    """Every row, or none: the first bad row raises ``DomainError`` naming the row and the field."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if [h.strip() for h in (reader.fieldnames or [])] != CSV_HEADER:
-        raise DomainError(f"row 1: the header must be {','.join(CSV_HEADER)}")
-    parsed: list[tuple[int, ShiftInput]] = []
-    for number, raw in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        if None in raw:
-            raise DomainError(f"row {number}: too many fields")
-        csv_safe.flag("shifts import", number, list(row), list(row.values()))  # kept as they are, and said
-        try:
-            participant_id = int(row["participant_id"])
-        except ValueError:
-            raise DomainError(f"row {number}: participant_id is not a number") from None
-        person = await session.get(Person, participant_id)
-        if person is None or person.role is not Role.PARTICIPANT:
-            raise DomainError(f"row {number}: participant_id {participant_id} is not a participant")
-        moments = {}
-        for name in ("start", "end"):
-            try:
-                moments[name] = parse_moment(row[name], person.timezone)
-            except ValueError:
-                raise DomainError(f"row {number}: {name} is not an ISO date and time") from None
-        shift = ShiftInput(
-            participant_id, row["place"], row["address"], moments["start"], moments["end"], row["contact"]
-        )
-        try:
-            if coach_id is not None:
-                await require_participant_of(session, coach_id, participant_id)
-            _check(shift, now)
-        except DomainError as exc:
-            field = _field_of(str(exc))
-            raise DomainError(f"row {number}: {field}: {exc}") from None
-        parsed.append((number, shift))
-    if not parsed:
-        raise DomainError("the file has no rows")
-    ids = []
-    for _, shift in parsed:
-        ids.append((await add_shift(session, coach_id, shift, now)).id)
-    return ids
-
-
-def _field_of(message: str) -> str:
-    for name in ("place", "address", "contact"):
-        if message.startswith(name):
-            return name
-    if "end" in message:
-        return "end"
-    if "start" in message:
-        return "start"
-    return "participant_id"
 
 
 # -- the participant's answers ---

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, case, cast, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.coaching.chart import weekly_chart
 from bot.coaching.texts import CoachTexts
@@ -145,6 +145,9 @@ async def collect(
     return summaries
 
 
+People = dict[tuple[int, int], ParticipantWeek]  # (coach, participant) -> her week
+
+
 async def _collect_chunk(
     session: AsyncSession, coach_ids: list[int], now: datetime, week: str | None
 ) -> list[CoachSummary]:
@@ -159,11 +162,40 @@ async def _collect_chunk(
         return []
     weeks_of: dict[int, str] = {c.id: week or iso_week(now, c.timezone) for c in coaches}
     all_weeks = sorted({w for label in set(weeks_of.values()) for w in previous_weeks(label, CHART_WEEKS)})
-    ids = [c.id for c in coaches]
-
+    starts = {c.id: _week_start(weeks_of[c.id], c.timezone) for c in coaches}
     # Her caseload: every later query joins through it, so nobody else's women can appear.
-    caseload = caseloads(ids)
-    people: dict[tuple[int, int], ParticipantWeek] = {}
+    caseload = caseloads([c.id for c in coaches])
+    people = await _caseload_people(session, caseload)
+    connection = await session.connection()
+    weekly = await _weekly_totals(connection, caseload, all_weeks)
+    await _add_recent_moods(connection, caseload, people, all_weeks, max(weeks_of.values()))
+    await _add_this_week(connection, caseload, people, weeks_of)
+    await _add_alerts(session, caseload, people, starts, now)
+    await _add_stuck_buddies(session, caseload, people, now)
+
+    by_coach: dict[int, list[ParticipantWeek]] = defaultdict(list)
+    for (coach_id, _), entry in people.items():
+        by_coach[coach_id].append(entry)
+    summaries = []
+    for coach in coaches:
+        label = weeks_of[coach.id]
+        weeks = previous_weeks(label, CHART_WEEKS)
+        as_of = min(now, starts[coach.id] + timedelta(weeks=1))
+        mine = by_coach.get(coach.id, [])
+        for p in mine:
+            p.checkins = sorted((c for c in p.checkins if c[0] <= label), key=lambda c: c[0], reverse=True)
+        summaries.append(
+            CoachSummary(
+                coach.id, coach.display_name or "", coach.locale, coach.timezone, label, as_of, weeks, mine,
+                weekly.get(coach.id, {}),
+            )
+        )  # fmt: skip
+    return summaries
+
+
+async def _caseload_people(session: AsyncSession, caseload: Any) -> People:
+    """Every woman of the caseloads, with when she last wrote."""
+    people: People = {}
     rows = await session.execute(
         select(caseload.c.coach_id, Person.id, Person.display_name, Person.status, Person.created_at)
         .join(Person, Person.id == caseload.c.participant_id)
@@ -172,7 +204,6 @@ async def _collect_chunk(
     for coach_id, pid, name, status, created in rows:
         entry = ParticipantWeek(pid, name or f"#{pid}", status, created)
         people[(coach_id, pid)] = entry
-
     contacts = await session.execute(
         select(caseload.c.coach_id, ChannelIdentity.person_id, func.max(ChannelIdentity.last_inbound_at))
         .join(caseload, caseload.c.participant_id == ChannelIdentity.person_id)
@@ -181,12 +212,16 @@ async def _collect_chunk(
     for coach_id, pid, last in contacts:
         if (coach_id, pid) in people:
             people[(coach_id, pid)].last_contact = last
+    return people
 
-    # Eight weeks of moods and step counts (counted in the database), and the summary's week in full.
+
+async def _weekly_totals(
+    connection: AsyncConnection, caseload: Any, all_weeks: list[str]
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per coach and week of the chart: (check-ins done, steps taken), counted in the database."""
     step_count = func.coalesce(func.json_array_length(CheckIn.steps), 0) - case(
         (cast(CheckIn.steps, Text).like(f'%"{NO_STEP}"%'), 1), else_=0
     )
-    connection = await session.connection()
     weekly: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
     totals = await connection.execute(
         select(caseload.c.coach_id, CheckIn.week, func.count(CheckIn.person_id.distinct()), func.sum(step_count))
@@ -196,7 +231,13 @@ async def _collect_chunk(
     )
     for coach_id, label, done_count, steps_taken in totals:
         weekly[coach_id][label] = (int(done_count), int(steps_taken or 0))
-    # Each week's LATEST mood (she may check in more than once a week), then her two newest weeks.
+    return weekly
+
+
+async def _add_recent_moods(
+    connection: AsyncConnection, caseload: Any, people: People, all_weeks: list[str], last_week: str
+) -> None:
+    """Each week's LATEST mood (she may check in more than once a week), then her two newest weeks."""
     latest = (
         select(
             caseload.c.coach_id,
@@ -211,11 +252,7 @@ async def _collect_chunk(
             .label("newest"),
         )
         .join(caseload, caseload.c.participant_id == CheckIn.person_id)
-        .where(
-            CheckIn.week.in_(all_weeks),
-            CheckIn.week <= max(weeks_of.values()),
-            CheckIn.completed_at.is_not(None),
-        )
+        .where(CheckIn.week.in_(all_weeks), CheckIn.week <= last_week, CheckIn.completed_at.is_not(None))
         .subquery()
     )
     weekly_moods = (
@@ -240,6 +277,10 @@ async def _collect_chunk(
         seen = people.get((coach_id, pid))
         if seen is not None:
             seen.checkins.append((label, mood))
+
+
+async def _add_this_week(connection: AsyncConnection, caseload: Any, people: People, weeks_of: dict[int, str]) -> None:
+    """The summary's week in full: every step, obstacle and note kind of all her check-ins that week."""
     # A note she sent at a choice question is a record that holds only the note, never completed: only its
     # note counts (decision 0015).
     note_only = CheckIn.completed_at.is_(None) & CheckIn.note_kind.is_not(None) & CheckIn.mood.is_(None)
@@ -268,21 +309,27 @@ async def _collect_chunk(
             kinds = so_far[2] + ([note_kind] if note_kind is not None else [])
             done.current = (merged_steps, merged_obstacles, kinds)
 
-    earliest = min(_week_start(weeks_of[c.id], c.timezone) for c in coaches)
+
+async def _add_alerts(
+    session: AsyncSession, caseload: Any, people: People, starts: dict[int, datetime], now: datetime
+) -> None:
+    """The alerts about her to her coach within the summary's week."""
     alerts = await session.execute(
         select(caseload.c.coach_id, Alert.participant_id, Alert.kind, Alert.created_at)
         .join(
             caseload,
             (caseload.c.participant_id == Alert.participant_id) & (caseload.c.coach_id == Alert.coach_id),
         )
-        .where(Alert.created_at >= earliest, Alert.created_at <= now)
+        .where(Alert.created_at >= min(starts.values()), Alert.created_at <= now)
     )
-    starts = {c.id: _week_start(weeks_of[c.id], c.timezone) for c in coaches}
     for coach_id, pid, kind, created in alerts:
         alerted = people.get((coach_id, pid))
         if alerted is not None and starts[coach_id] <= created < starts[coach_id] + timedelta(weeks=1):
             alerted.alerts.add(kind)
 
+
+async def _add_stuck_buddies(session: AsyncSession, caseload: Any, people: People, now: datetime) -> None:
+    """A buddy match proposed to her a week ago or more that nobody answered yet."""
     stuck = await session.execute(
         select(caseload.c.coach_id, BuddyMatch.participant_id)
         .join(caseload, caseload.c.participant_id == BuddyMatch.participant_id)
@@ -294,25 +341,6 @@ async def _collect_chunk(
     for coach_id, pid in stuck:
         if (coach_id, pid) in people:
             people[(coach_id, pid)].buddy_stuck = True
-
-    by_coach: dict[int, list[ParticipantWeek]] = defaultdict(list)
-    for (coach_id, _), entry in people.items():
-        by_coach[coach_id].append(entry)
-    summaries = []
-    for coach in coaches:
-        label = weeks_of[coach.id]
-        weeks = previous_weeks(label, CHART_WEEKS)
-        as_of = min(now, starts[coach.id] + timedelta(weeks=1))
-        mine = by_coach.get(coach.id, [])
-        for p in mine:
-            p.checkins = sorted((c for c in p.checkins if c[0] <= label), key=lambda c: c[0], reverse=True)
-        summaries.append(
-            CoachSummary(
-                coach.id, coach.display_name or "", coach.locale, coach.timezone, label, as_of, weeks, mine,
-                weekly.get(coach.id, {}),
-            )
-        )  # fmt: skip
-    return summaries
 
 
 def _week_start(label: str, timezone: str) -> datetime:
@@ -332,13 +360,6 @@ def _trend(texts: CoachTexts, locale: str, p: ParticipantWeek) -> str:
 
 def _mood(mood: int | None) -> str:
     return f"{MOOD_EMOJI.get(mood, '')} {mood}" if mood is not None else "-"
-
-
-def _mark_notes(notes: list[str], name: str, note_kinds: list[str]) -> None:
-    """Every note of the week, one mark each: two notes show as two marks."""
-    if note_kinds:
-        marks = "".join("🎤" if kind in ("voice", "audio") else "💬" for kind in note_kinds)
-        notes.append(f"{name} {marks}")
 
 
 def render_lines(texts: CoachTexts, summary: CoachSummary) -> list[str]:
@@ -404,6 +425,13 @@ def render_lines(texts: CoachTexts, summary: CoachSummary) -> list[str]:
     else:
         lines.append(say("totals_obstacles_none", locale))
     return lines
+
+
+def _mark_notes(notes: list[str], name: str, note_kinds: list[str]) -> None:
+    """Every note of the week, one mark each: two notes show as two marks."""
+    if note_kinds:
+        marks = "".join("🎤" if kind in ("voice", "audio") else "💬" for kind in note_kinds)
+        notes.append(f"{name} {marks}")
 
 
 def render_text(texts: CoachTexts, summary: CoachSummary) -> str:

@@ -55,33 +55,25 @@ async def export_person(session: AsyncSession, person_id: int, cipher: Cipher, n
     person = await session.get(Person, person_id)
     if person is None:
         return None
-    organisation = await session.get(Organisation, person.organisation_id)
-    coaches = [coach.display_name for coach in await coaches_of(session, person_id)]
-    profile = await session.get(Profile, person_id)
-    identities = await session.scalars(select(ChannelIdentity).where(ChannelIdentity.person_id == person_id))
-    consents = await session.scalars(
-        select(ConsentRecord).where(ConsentRecord.person_id == person_id).order_by(ConsentRecord.id)
-    )
-    checkins = await session.scalars(select(CheckIn).where(CheckIn.person_id == person_id).order_by(CheckIn.week))
-    conversations = await session.scalars(
-        select(Conversation).where(Conversation.person_id == person_id).order_by(Conversation.id)
-    )
-    alerts = await session.scalars(select(Alert).where(Alert.participant_id == person_id).order_by(Alert.id))
-    matches = await session.scalars(
-        select(BuddyMatch)
-        .where(or_(BuddyMatch.participant_id == person_id, BuddyMatch.buddy_id == person_id))
-        .order_by(BuddyMatch.id)
-    )
-    shifts = await session.scalars(
-        select(VolunteerShift).where(VolunteerShift.participant_id == person_id).order_by(VolunteerShift.starts_at)
-    )
-    invites = await session.scalars(select(Invite).where(Invite.person_id == person_id).order_by(Invite.id))
-    messages = await session.scalars(
-        select(OutboxMessage).where(OutboxMessage.person_id == person_id).order_by(OutboxMessage.id)
-    )
     return {
         "format": EXPORT_FORMAT,
         "exported_at": now.isoformat(),
+        **await _who_she_is(session, person),
+        **await _what_she_did(session, person_id, cipher),
+        **await _arranged_and_sent(session, person_id),
+    }
+
+
+async def _who_she_is(session: AsyncSession, person: Person) -> dict[str, Any]:
+    """Her person row, organisation, coaches, intake, channels and consents."""
+    organisation = await session.get(Organisation, person.organisation_id)
+    coaches = [coach.display_name for coach in await coaches_of(session, person.id)]
+    profile = await session.get(Profile, person.id)
+    identities = await session.scalars(select(ChannelIdentity).where(ChannelIdentity.person_id == person.id))
+    consents = await session.scalars(
+        select(ConsentRecord).where(ConsentRecord.person_id == person.id).order_by(ConsentRecord.id)
+    )
+    return {
         "person": {
             "id": person.id,
             "role": person.role.value,
@@ -120,6 +112,17 @@ async def export_person(session: AsyncSession, person_id: int, cipher: Cipher, n
             }
             for c in consents
         ],
+    }
+
+
+async def _what_she_did(session: AsyncSession, person_id: int, cipher: Cipher) -> dict[str, Any]:
+    """Her check-ins (notes decrypted), conversations and the alerts about her."""
+    checkins = await session.scalars(select(CheckIn).where(CheckIn.person_id == person_id).order_by(CheckIn.week))
+    conversations = await session.scalars(
+        select(Conversation).where(Conversation.person_id == person_id).order_by(Conversation.id)
+    )
+    alerts = await session.scalars(select(Alert).where(Alert.participant_id == person_id).order_by(Alert.id))
+    return {
         "checkins": [
             {
                 "week": c.week,
@@ -148,6 +151,24 @@ async def export_person(session: AsyncSession, person_id: int, cipher: Cipher, n
         "alerts_for_coach": [
             {"kind": a.kind, "created_at": _time(a.created_at), "seen_at": _time(a.seen_at)} for a in alerts
         ],
+    }
+
+
+async def _arranged_and_sent(session: AsyncSession, person_id: int) -> dict[str, Any]:
+    """Her buddy matches, volunteer shifts, invites and the messages the bot sent her."""
+    matches = await session.scalars(
+        select(BuddyMatch)
+        .where(or_(BuddyMatch.participant_id == person_id, BuddyMatch.buddy_id == person_id))
+        .order_by(BuddyMatch.id)
+    )
+    shifts = await session.scalars(
+        select(VolunteerShift).where(VolunteerShift.participant_id == person_id).order_by(VolunteerShift.starts_at)
+    )
+    invites = await session.scalars(select(Invite).where(Invite.person_id == person_id).order_by(Invite.id))
+    messages = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.person_id == person_id).order_by(OutboxMessage.id)
+    )
+    return {
         "buddy_matches": [
             {
                 "as": "participant" if m.participant_id == person_id else "buddy",

@@ -6,14 +6,21 @@ restart: inbound events by channel and outcome, outbox messages by channel and s
 (events that failed, messages that could not be sent). A few come from this process: its inbox's queue and
 committed groups. And, from the catalogs loaded at start, the share of each language's texts that a native
 speaker has reviewed. No label ever holds a person, a text or a number.
+
+The counts are read from the database first (asynchronously); then a collector of prometheus_client turns
+them into metric families on a registry of this scrape alone (never the library's global one), and
+``generate_latest`` writes the text.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from bot.core.channel import Channel
@@ -24,26 +31,14 @@ from bot.runtime.inbox import Inbox
 
 
 @dataclass(frozen=True)
-class Sample:
-    labels: tuple[tuple[str, str], ...]
-    value: float
+class Counts:
+    """What the database said at this scrape."""
 
-
-@dataclass(frozen=True)
-class Family:
-    name: str
-    kind: str  # counter or gauge
-    help: str
-    samples: tuple[Sample, ...]
-
-    def lines(self) -> Iterable[str]:
-        yield f"# HELP {self.name} {self.help}"
-        yield f"# TYPE {self.name} {self.kind}"
-        for sample in self.samples:
-            labels = ",".join(f'{key}="{_escape(value)}"' for key, value in sample.labels)
-            yield (
-                f"{self.name}{{{labels}}} {_number(sample.value)}" if labels else f"{self.name} {_number(sample.value)}"
-            )
+    inbound: list[tuple[str, str, int]]  # channel, outcome, events
+    outbound: list[tuple[str, str, int]]  # channel, status, messages
+    lag: float  # seconds the oldest due message has waited
+    depth: int  # messages due now and not yet sent
+    errors: dict[str, float]  # channel -> failed events and messages
 
 
 class Metrics:
@@ -57,53 +52,15 @@ class Metrics:
         self.started = time.time()
 
     async def render(self) -> str:
-        families = [*self._process()]
         try:
-            families += await self._database()
-            up = 1.0
+            counts: Counts | None = await self._counts()
         except Exception:  # the database is away: say so, and still answer
-            up = 0.0
-        families.append(
-            Family("trampoline_database_up", "gauge", "1 when the database answered this scrape.", (Sample((), up),))
-        )
-        return "\n".join(line for family in families for line in family.lines()) + "\n"
+            counts = None
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_Figures(self, counts))
+        return generate_latest(registry).decode("utf-8")
 
-    def _process(self) -> list[Family]:
-        families = [
-            Family(
-                "trampoline_process_start_time_seconds",
-                "gauge",
-                "When this process started, in seconds since the epoch.",
-                (Sample((), self.started),),
-            )
-        ]
-        if self.reviewed:
-            families.append(
-                Family(
-                    "trampoline_translations_reviewed_ratio",
-                    "gauge",
-                    "Share of a language's texts reviewed by a native speaker (trampoline i18n status).",
-                    tuple(Sample((("locale", locale),), ratio) for locale, ratio in sorted(self.reviewed.items())),
-                )
-            )
-        if self.inbox is not None:
-            families += [
-                Family(
-                    "trampoline_inbox_queue_depth",
-                    "gauge",
-                    "Events this process has received and not yet committed.",
-                    (Sample((), float(self.inbox.queued)),),
-                ),
-                Family(
-                    "trampoline_inbox_groups_committed_total",
-                    "counter",
-                    "Inbox transactions (groups of events) this process has committed.",
-                    (Sample((), float(self.inbox.groups_committed)),),
-                ),
-            ]
-        return families
-
-    async def _database(self) -> list[Family]:
+    async def _counts(self) -> Counts:
         now = self.clock.now()
         async with self.db.reading() as session:
             inbound = (
@@ -128,60 +85,103 @@ class Metrics:
             if oldest_due.tzinfo is None:  # SQLite hands times back without their zone; they are UTC
                 oldest_due = oldest_due.replace(tzinfo=now.tzinfo)
             lag = max((now - oldest_due).total_seconds(), 0.0)
+        inbound_rows = sorted((_value(channel), str(outcome), int(n)) for channel, outcome, n in inbound)
+        outbound_rows = sorted((_value(channel), _value(status), int(n)) for channel, status, n in outbound)
         errors: dict[str, float] = {channel.value: 0.0 for channel in Channel}
-        for channel, outcome, count in inbound:
+        for channel, outcome, count in inbound_rows:
             if outcome == "failed":
-                errors[_value(channel)] += count
-        for channel, status, count in outbound:
-            if _value(status) == OutboxStatus.FAILED.value:
-                errors[_value(channel)] += count
-        return [
-            Family(
-                "trampoline_inbound_events_total",
-                "counter",
-                "Platform events taken in, by channel and outcome (processed or failed).",
-                tuple(
-                    Sample((("channel", _value(channel)), ("outcome", str(outcome))), float(count))
-                    for channel, outcome, count in sorted(inbound, key=lambda r: (_value(r[0]), str(r[1])))
+                errors[channel] += count
+        for channel, status, count in outbound_rows:
+            if status == OutboxStatus.FAILED.value:
+                errors[channel] += count
+        return Counts(inbound_rows, outbound_rows, lag, int(depth or 0), errors)
+
+
+class _Figures(Collector):
+    """The metric families of one scrape: this process's, then the database's, then whether it answered."""
+
+    def __init__(self, metrics: Metrics, counts: Counts | None) -> None:
+        self.metrics = metrics
+        self.counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._process()
+        if self.counts is not None:
+            yield from _database(self.counts)
+        yield GaugeMetricFamily(
+            "trampoline_database_up",
+            "1 when the database answered this scrape.",
+            1.0 if self.counts is not None else 0.0,
+        )
+
+    def _process(self) -> Iterator[Metric]:
+        metrics = self.metrics
+        yield GaugeMetricFamily(
+            "trampoline_process_start_time_seconds",
+            "When this process started, in seconds since the epoch.",
+            metrics.started,
+        )
+        if metrics.reviewed:
+            yield _labelled(
+                GaugeMetricFamily(
+                    "trampoline_translations_reviewed_ratio",
+                    "Share of a language's texts reviewed by a native speaker (trampoline i18n status).",
+                    labels=["locale"],
                 ),
-            ),
-            Family(
-                "trampoline_outbound_messages",
-                "gauge",
-                "Outbox messages by channel and status.",
-                tuple(
-                    Sample((("channel", _value(channel)), ("status", _value(status))), float(count))
-                    for channel, status, count in sorted(outbound, key=lambda r: (_value(r[0]), _value(r[1])))
-                ),
-            ),
-            Family(
-                "trampoline_dispatcher_lag_seconds",
-                "gauge",
-                "How long the oldest due outbox message has been waiting to be sent (0 when none waits).",
-                (Sample((), lag),),
-            ),
-            Family(
-                "trampoline_outbox_queue_depth",
-                "gauge",
-                "Outbox messages due now and not yet sent.",
-                (Sample((), float(depth or 0)),),
-            ),
-            Family(
-                "trampoline_errors_total",
-                "counter",
-                "Failures by channel: inbound events that failed and outbox messages that could not be sent.",
-                tuple(Sample((("channel", name),), value) for name, value in sorted(errors.items())),
-            ),
-        ]
+                (([locale], ratio) for locale, ratio in sorted(metrics.reviewed.items())),
+            )
+        if metrics.inbox is not None:
+            yield GaugeMetricFamily(
+                "trampoline_inbox_queue_depth",
+                "Events this process has received and not yet committed.",
+                float(metrics.inbox.queued),
+            )
+            yield CounterMetricFamily(
+                "trampoline_inbox_groups_committed_total",
+                "Inbox transactions (groups of events) this process has committed.",
+                float(metrics.inbox.groups_committed),
+            )
+
+
+def _labelled(family: GaugeMetricFamily | CounterMetricFamily, samples: Iterable[tuple[list[str], float]]) -> Metric:
+    """``family`` with one sample per (label values, value)."""
+    for labels, value in samples:
+        family.add_metric(labels, float(value))
+    return family
+
+
+def _database(counts: Counts) -> Iterator[Metric]:
+    yield _labelled(
+        CounterMetricFamily(
+            "trampoline_inbound_events_total",
+            "Platform events taken in, by channel and outcome (processed or failed).",
+            labels=["channel", "outcome"],
+        ),
+        (([channel, outcome], count) for channel, outcome, count in counts.inbound),
+    )
+    yield _labelled(
+        GaugeMetricFamily(
+            "trampoline_outbound_messages", "Outbox messages by channel and status.", labels=["channel", "status"]
+        ),
+        (([channel, status], count) for channel, status, count in counts.outbound),
+    )
+    yield GaugeMetricFamily(
+        "trampoline_dispatcher_lag_seconds",
+        "How long the oldest due outbox message has been waiting to be sent (0 when none waits).",
+        counts.lag,
+    )
+    yield GaugeMetricFamily(
+        "trampoline_outbox_queue_depth", "Outbox messages due now and not yet sent.", float(counts.depth)
+    )
+    yield _labelled(
+        CounterMetricFamily(
+            "trampoline_errors_total",
+            "Failures by channel: inbound events that failed and outbox messages that could not be sent.",
+            labels=["channel"],
+        ),
+        (([name], value) for name, value in sorted(counts.errors.items())),
+    )
 
 
 def _value(item: object) -> str:
     return str(getattr(item, "value", item))
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))

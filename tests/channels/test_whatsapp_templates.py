@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.channels.whatsapp import TemplateError, load_templates
+from bot.channels.whatsapp.templates import Template, TemplateError, load_templates
 from bot.cli.main import cli
 from bot.core.paths import project_root
 
@@ -61,3 +61,47 @@ def test_a_body_with_a_placeholder_that_is_no_parameter_is_refused(tmp_path: Pat
     path.write_text('templates:\n  alert: {name: x, params: [], text: "Hello {name}"}\n', encoding="utf-8")
     with pytest.raises(TemplateError, match="alert"):
         load_templates(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "start"),
+    [
+        ("templates:\n  alert: {params: [], text: Hello}\n", "template 'alert', field name: "),
+        ("templates:\n  alert: {name: [x], params: [], text: Hello}\n", "template 'alert', field name: "),
+        ('templates:\n  nudge: {name: x, params: [age], text: "Hi {age}"}\n', "template 'nudge', field params: "),
+        ('templates:\n  nudge: {name: x, params: [name], text: "Hi"}\n', "template 'nudge', field text: "),
+        ("templates:\n  nudge: {name: x, text: [Hi]}\n", "template 'nudge', field text: "),
+        ('templates:\n  nudge: {name: x, text: "Hi {"}\n', "template 'nudge', field text: "),
+        ("templates:\n  nudge: {name: x, category: [a]}\n", "template 'nudge', field category: "),
+        ("templates:\n  nudge: [x]\n", "template 'nudge': "),
+        ("templates: [nudge]\n", "field templates: "),
+        ("languages: {en: en}\n", "field templates: "),
+        ("templates: {}\nlanguages: [en]\n", "field languages: "),
+        ("templates: {}\nfallback_languages: fr\n", "field fallback_languages: "),
+        ("- templates\n", "needs a 'templates' mapping"),
+    ],
+)
+def test_a_broken_templates_file_is_one_line_naming_the_template_and_field(
+    tmp_path: Path, body: str, start: str
+) -> None:
+    path = tmp_path / "_whatsapp_templates.yaml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(TemplateError) as raised:
+        load_templates(path)
+    message = str(raised.value)
+    assert message.startswith(f"_whatsapp_templates.yaml: {start}"), message
+    assert "\n" not in message and len(message) < 200
+
+
+def test_a_templates_file_with_defaults_reads_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "_whatsapp_templates.yaml"
+    path.write_text(
+        "templates:\n  alert: {name: coach_alert}\n  nudge: {name: hi, params: [name], text: 'Hi {name}', "
+        "category: marketing}\nlanguages: {en: en_US, ti: }\n",
+        encoding="utf-8",
+    )
+    templates = load_templates(path)
+    assert templates.by_kind["alert"] == Template("coach_alert", (), "", "UTILITY")
+    assert templates.by_kind["nudge"] == Template("hi", ("name",), "Hi {name}", "MARKETING")
+    assert dict(templates.languages) == {"en": "en_US"}  # a locale without a template language is left out
+    assert templates.fallback == ("fr", "en")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli.main import cli
-from bot.coaching import shifts
+from bot.coaching import shifts, shifts_csv
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Conversation, Nudge, ShiftStatus, VolunteerShift
@@ -159,7 +159,7 @@ async def test_a_coach_schedules_only_within_her_caseload(db: Database, clock: F
         await add(p, nadia, participant)
     with pytest.raises(DomainError, match="caseload"):
         async with db.transaction() as session:
-            await shifts.import_csv(session, csv_text([f"{participant},A,B,2026-12-01T09:00,2026-12-01T12:00,"]),
+            await shifts_csv.import_csv(session, csv_text([f"{participant},A,B,2026-12-01T09:00,2026-12-01T12:00,"]),
                                     clock.now(), coach_id=nadia)  # fmt: skip
     async with db.reading() as session:
         assert await session.scalar(select(func.count(VolunteerShift.id))) == 0
@@ -169,23 +169,88 @@ def csv_text(rows: list[str]) -> str:
     return "\n".join(["participant_id,place,address,start,end,contact", *rows]) + "\n"
 
 
+WHEN = "an ISO date and time like 2026-12-01T09:00 (in her time zone unless it has an offset), still to come"
+AFTER = "an ISO date and time after start"
+SOMEONE = "the id of a participant (of the coach's caseload, with --coach)"
+PLACE = "the placement's name, at most 200 characters"
+CONTACT = "empty or her contact person there, at most 200 characters"
+TIMES = "2026-12-01T09:00,2026-12-01T12:00"
+SIX = "6 values, one per column"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (f"x,A,B,{TIMES},", f"line 3, column participant_id: 'x' is not a number, allowed: {SOMEONE}"),
+        (f"999,A,B,{TIMES},", f"line 3, column participant_id: 999 is not a participant, allowed: {SOMEONE}"),
+        (f"{{p}},,B,{TIMES},", f"line 3, column place: empty, allowed: {PLACE}"),
+        (f"{{p}},{'A' * 201},B,{TIMES},", f"line 3, column place: longer than 200 characters, allowed: {PLACE}"),
+        (f"{{p}},A, ,{TIMES},", "line 3, column address: empty, allowed: its address, at most 300 characters"),
+        (
+            "{p},A,B,1 December,2026-12-01T12:00,",
+            f"line 3, column start: '1 December' is not an ISO date and time, allowed: {WHEN}",
+        ),
+        ("{p},A,B,2026-11-20T09:00,2026-11-20T12:00,", f"line 3, column start: in the past, allowed: {WHEN}"),
+        ("{p},A,B,2026-12-01T09:00,noon,", f"line 3, column end: 'noon' is not an ISO date and time, allowed: {AFTER}"),
+        ("{p},A,B,2026-12-01T09:00,2026-12-01T09:00+01:00,", f"line 3, column end: not after start, allowed: {AFTER}"),
+        (f"{{p}},A,B,{TIMES},{'E' * 201}", f"line 3, column contact: longer than 200 characters, allowed: {CONTACT}"),
+        (f"{{p}},A,B,{TIMES},Els,extra", f"line 3, column 7: 7 values, allowed: {SIX}"),
+        (f"{{p}},A,B,{TIMES}", f"line 3, column contact: missing (5 values), allowed: {SIX}"),
+    ],
+)
+async def test_a_bad_value_in_any_column_imports_nothing_and_names_line_and_column(
+    db: Database, clock: FakeClock, row: str, message: str
+) -> None:
+    p = Programme(db, clock)
+    participant = await p.participant("Amina", "ar", await p.coach())
+    good = f"{participant},Kringwinkel,Rue Haute 5,2026-12-02T09:00,2026-12-02T12:00,Els"
+    with pytest.raises(DomainError) as raised:
+        async with db.transaction() as session:
+            await shifts_csv.import_csv(session, csv_text([good, row.replace("{p}", str(participant))]), clock.now())
+    assert str(raised.value) == message
+    async with db.reading() as session:
+        assert await session.scalar(select(func.count(VolunteerShift.id))) == 0
+        assert await session.scalar(select(func.count(Nudge.id))) == 0
+
+
+async def test_a_shifts_file_without_rows_or_with_a_wrong_header_is_refused(db: Database, clock: FakeClock) -> None:
+    header = "participant_id,place,address,start,end,contact"
+    for text, message in [
+        (
+            header + "\n",
+            "line 2, column participant_id: no shifts after the header, allowed: at least one row after the header",
+        ),
+        (
+            "participant,place\n1,A\n",
+            "line 1, column participant_id: 'participant' is not the header's participant_id, allowed: exactly the "
+            f"header {header}",
+        ),
+    ]:
+        with pytest.raises(DomainError) as raised:
+            async with db.transaction() as session:
+                await shifts_csv.import_csv(session, text, clock.now())
+        assert str(raised.value) == message
+
+
 async def test_csv_import_all_or_nothing(db: Database, clock: FakeClock) -> None:
     p = Programme(db, clock)
     coach = await p.coach()
     participant = await p.participant("Amina", "ar", coach)
     good = f"{participant},Kringwinkel,Rue Haute 5,2026-12-01T09:00,2026-12-01T12:00,Els"
     bad_end = f"{participant},Kringwinkel,Rue Haute 5,2026-12-02T09:00,2026-12-02T08:00,"
-    with pytest.raises(DomainError, match=r"row 3: end"):
+    with pytest.raises(DomainError) as raised:
         async with db.transaction() as session:
-            await shifts.import_csv(session, csv_text([good, bad_end]), clock.now())
-    with pytest.raises(DomainError, match=r"row 2: start"):
+            await shifts_csv.import_csv(session, csv_text([good, bad_end]), clock.now())
+    assert str(raised.value) == "line 3, column end: not after start, allowed: an ISO date and time after start"
+    with pytest.raises(DomainError) as raised:
         async with db.transaction() as session:
-            await shifts.import_csv(session, csv_text([good.replace("2026-12-01T09:00", "tomorrow")]), clock.now())
+            await shifts_csv.import_csv(session, csv_text([good.replace("2026-12-01T09:00", "tomorrow")]), clock.now())
+    assert str(raised.value) == f"line 2, column start: 'tomorrow' is not an ISO date and time, allowed: {WHEN}"
     async with db.reading() as session:
         assert await session.scalar(select(func.count(VolunteerShift.id))) == 0
         assert await session.scalar(select(func.count(Nudge.id))) == 0
     async with db.transaction() as session:
-        ids = await shifts.import_csv(session, csv_text([good, good.replace("12-01", "12-08")]), clock.now())
+        ids = await shifts_csv.import_csv(session, csv_text([good, good.replace("12-01", "12-08")]), clock.now())
     assert len(ids) == 2
     async with db.reading() as session:
         first = await session.get(VolunteerShift, ids[0])
@@ -200,7 +265,7 @@ async def test_csv_import_keeps_a_formula_and_flags_its_row_and_column(
     participant = await p.participant("Amina", "ar", coach)
     row = f'{participant},"=HYPERLINK(""http://evil.example"")",Rue Haute 5,2026-12-01T09:00,2026-12-01T12:00,Els'
     async with db.transaction() as session:
-        (shift_id,) = await shifts.import_csv(session, csv_text([row]), clock.now())
+        (shift_id,) = await shifts_csv.import_csv(session, csv_text([row]), clock.now())
     async with db.reading() as session:
         shift = await session.get(VolunteerShift, shift_id)
         assert shift is not None and shift.place == '=HYPERLINK("http://evil.example")'  # verbatim
@@ -283,7 +348,7 @@ def test_cli_with_another_coachs_ids(database_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "shifts.csv"
     bad.write_text(csv_text([f"{participant},A,B,2030-01-02T09:00,2030-01-02T12:00,", f"{participant},,B,x,y,"]))
     code, out, err = run(database_url, "shifts", "import", str(bad))
-    assert code == 1 and "row 3" in err
+    assert code == 1 and "line 3, column place: empty" in err
     assert asyncio.run(count_shifts()) == 1
 
 

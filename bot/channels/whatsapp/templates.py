@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, StrictStr, ValidationError, ValidationInfo, field_validator
 
 from bot.core.i18n import locale_from_hint
 from bot.messaging.channel import SendContext
@@ -68,35 +69,92 @@ class Templates:
         return "template", body
 
 
+def _text_or_empty(value: Any) -> Any:
+    return value or ""
+
+
+def _strings(value: Any) -> Any:
+    """A YAML list of parameters, each written as text (``[name]``); none is an empty list."""
+    return [str(v) for v in value] if isinstance(value, list) else value or ()
+
+
+class _TemplateSpec(BaseModel):
+    """One template of the file; unknown keys are ignored, as before."""
+
+    name: StrictStr
+    params: Annotated[tuple[str, ...], BeforeValidator(_strings)] = ()
+    text: Annotated[StrictStr, BeforeValidator(_text_or_empty)] = ""
+    category: Annotated[StrictStr, BeforeValidator(lambda v: v or "UTILITY")] = "UTILITY"
+
+    @field_validator("params")
+    @classmethod
+    def _known_params(cls, params: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [p for p in params if p != "name"]
+        if unknown:
+            raise ValueError(f"unknown parameters {unknown}; the only one is name")
+        return params
+
+    @field_validator("text")
+    @classmethod
+    def _uses_its_params(cls, text: str, info: ValidationInfo) -> str:
+        params = info.data.get("params")
+        if params is not None and set(_placeholders(text)) != set(params):
+            raise ValueError("the body must use exactly its params")
+        return text
+
+
+def _languages(value: Any) -> Any:
+    """Our locale -> Meta's language; a locale with no template language (empty) is left out."""
+    return {str(k): str(v) for k, v in value.items() if v} if isinstance(value, dict) else value or {}
+
+
+class _TemplatesFile(BaseModel):
+    templates: dict[str, _TemplateSpec]
+    languages: Annotated[dict[str, str], BeforeValidator(_languages)] = {}
+    fallback_languages: Annotated[list[str], BeforeValidator(lambda v: _strings(v or ["fr", "en"]))] = ["fr", "en"]
+
+
 def load_templates(path: Path) -> Templates:
-    """Read the templates file; raises ``TemplateError`` with one line when it is broken."""
+    """Read the templates file; raises ``TemplateError`` with one line naming the template and field when it
+    is broken."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise TemplateError(f"{path.name}: cannot be read ({type(exc).__name__})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("templates"), dict):
+    if not isinstance(data, dict):
         raise TemplateError(f"{path.name}: needs a 'templates' mapping")
-    by_kind: dict[str, Template] = {}
-    for kind, spec in data["templates"].items():
-        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
-            raise TemplateError(f"{path.name}: template for '{kind}' needs a name")
-        params = tuple(str(p) for p in spec.get("params") or ())
-        unknown = [p for p in params if p != "name"]
-        if unknown:
-            raise TemplateError(f"{path.name}: template for '{kind}' has unknown parameters {unknown}")
-        text = spec.get("text") or ""
-        if not isinstance(text, str) or set(_placeholders(text)) != set(params):
-            raise TemplateError(f"{path.name}: the body of the template for '{kind}' must use exactly its params")
-        by_kind[str(kind)] = Template(spec["name"], params, text, str(spec.get("category") or "UTILITY").upper())
-    languages = data.get("languages") or {}
-    fallback = data.get("fallback_languages") or ["fr", "en"]
-    if not isinstance(languages, dict) or not isinstance(fallback, list):
-        raise TemplateError(f"{path.name}: 'languages' must be a mapping and 'fallback_languages' a list")
+    try:
+        read = _TemplatesFile.model_validate(data)
+    except ValidationError as exc:
+        raise TemplateError(f"{path.name}: {_where(exc)}") from None
     return Templates(
-        by_kind,
-        {str(k): str(v) for k, v in languages.items() if v},
-        tuple(str(code) for code in fallback),
+        {kind: Template(t.name, t.params, t.text, t.category.upper()) for kind, t in read.templates.items()},
+        read.languages,
+        tuple(read.fallback_languages),
     )
+
+
+_PROBLEMS = {
+    "missing": "is missing",
+    "model_type": "should be a mapping",
+    "dict_type": "should be a mapping",
+    "string_type": "should be text",
+    "list_type": "should be a list",
+    "tuple_type": "should be a list",
+}
+
+
+def _where(exc: ValidationError) -> str:
+    """The first error as "template 'alert', field text: what is wrong"."""
+    error = exc.errors(include_url=False)[0]
+    loc = [str(part) for part in error["loc"]]
+    problem = (
+        str(error["ctx"]["error"]) if "error" in error.get("ctx", {}) else _PROBLEMS.get(error["type"], error["msg"])
+    )
+    if loc[0] == "templates" and len(loc) >= 2:
+        field_name = f", field {loc[2]}" if len(loc) > 2 else ""
+        return f"template '{loc[1]}'{field_name}: {problem}"
+    return f"field {loc[0]}: {problem}"
 
 
 def _placeholders(text: str) -> list[str]:

@@ -1,0 +1,122 @@
+"""An imported CSV file read into one pydantic model per row, with one error format for every import.
+
+An import declares its row as a pydantic model: its fields, in order, are the header, and each field's
+``description`` says what that column allows. ``read`` checks the whole file before anything is written and
+raises ``RowError`` for the first thing wrong, always as
+
+    line N, column C: what is wrong, allowed: what is allowed
+
+where N is the line of the file (the header is line 1; a row with a quoted line break starts where it
+starts) and C is the column's name. A validator of the model says only what is wrong (``raise
+ValueError("'30_40' is not an age group")``); the column and what it allows come from the model.
+
+Every value is stripped of surrounding spaces before it is validated; a row with nothing in it is skipped.
+A cell that a spreadsheet could run as a formula is kept as it is and said (``csv_safe.flag``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.core import csv_safe
+
+MAX_ROWS = 10_000
+Row = TypeVar("Row", bound=BaseModel)
+
+# pydantic's own words for what is wrong, when no validator of the model said it.
+_PROBLEMS = {
+    "missing": "missing",
+    "string_type": "not text",
+    "int_parsing": "not a whole number",
+    "bool_parsing": "not yes or no",
+}
+
+
+class RowError(ValueError):
+    """The first thing wrong in an imported file, as ``line N, column C: what is wrong, allowed: ...``."""
+
+    def __init__(self, line: int, column: str, problem: str, allowed: str) -> None:
+        super().__init__(f"line {line}, column {column}: {problem}, allowed: {allowed}")
+        self.line = line
+        self.column = column
+
+
+def header(model: type[BaseModel]) -> tuple[str, ...]:
+    """The columns of ``model``'s file, in order."""
+    return tuple(model.model_fields)
+
+
+def allowed(model: type[BaseModel], column: str) -> str:
+    """What ``column`` allows, in the words of the model."""
+    return model.model_fields[column].description or "a value"
+
+
+def read(
+    text: str,
+    model: type[Row],
+    *,
+    what: str,
+    rows_called: str,
+    max_rows: int = MAX_ROWS,
+) -> list[tuple[int, Row]]:
+    """Every row of ``text`` as ``(line, model)``; ``RowError`` for the first thing wrong, and then no row.
+    ``what`` names the import in the formula warnings; ``rows_called`` is what a row is (participants)."""
+    columns = header(model)
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    first = next(reader, None)
+    if first is None:
+        raise RowError(1, columns[0], "the file is empty", "a first line with the header " + ",".join(columns))
+    _check_header([cell.strip().lower() for cell in first], columns)
+    rows: list[tuple[int, Row]] = []
+    line = reader.line_num + 1
+    for values in reader:
+        start, line = line, reader.line_num + 1
+        if not any(value.strip() for value in values):
+            continue
+        if len(rows) == max_rows:
+            raise RowError(
+                start, columns[0], f"more than {max_rows} {rows_called}", f"at most {max_rows} in one file; split it"
+            )
+        rows.append((start, _row(model, columns, start, values, what)))
+    if not rows:
+        raise RowError(line, columns[0], f"no {rows_called} after the header", "at least one row after the header")
+    return rows
+
+
+def _check_header(found: list[str], columns: tuple[str, ...]) -> None:
+    expected = "exactly the header " + ",".join(columns)
+    for index in range(max(len(found), len(columns))):
+        got = found[index] if index < len(found) else None
+        want = columns[index] if index < len(columns) else None
+        if want is None:
+            raise RowError(1, str(index + 1), "a column past the last", expected)
+        if got != want:
+            raise RowError(1, want, "missing" if got is None else f"{got[:40]!r} is not the header's {want}", expected)
+
+
+def _row(
+    model: type[Row],
+    columns: tuple[str, ...],
+    line: int,
+    values: list[str],
+    what: str,
+) -> Row:
+    if len(values) > len(columns):
+        raise RowError(line, str(len(columns) + 1), f"{len(values)} values", f"{len(columns)} values, one per column")
+    if len(values) < len(columns):
+        raise RowError(
+            line, columns[len(values)], f"missing ({len(values)} values)", f"{len(columns)} values, one per column"
+        )
+    csv_safe.flag(what, line, columns, values)  # kept as they are, and said
+    try:
+        return model.model_validate({column: value.strip() for column, value in zip(columns, values, strict=True)})
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        column = str(error["loc"][0]) if error["loc"] else columns[0]
+        cause = error.get("ctx", {}).get("error")
+        problem = str(cause) if isinstance(cause, ValueError) else _PROBLEMS.get(error["type"], error["msg"])
+        raise RowError(line, column, problem, allowed(model, column)) from None
