@@ -135,7 +135,9 @@ async def test_one_group_keeps_each_persons_order_and_survives_a_bad_event(bot: 
                 raise RuntimeError("boom")
             return await super().handle(session, event, now)
 
-    bot.inbox.conversations = Exploding(bot.flows, bot.catalogs, bot.service.actions, bot.cipher)
+    bot.inbox.conversations = Exploding(
+        bot.flows, bot.catalogs, bot.service.actions, bot.cipher, images=bot.service.images
+    )
     sim = bot.simulator
     results = await bot.inbox.process(
         [
