@@ -438,6 +438,7 @@ class WhatsAppChannel:
                 dedupe_key=f"whatsapp:{wamid}",
                 kind=event_kind,
                 received_at=self.clock.now(),
+                typed_choices=True,  # a multiple choice is a numbered menu (``_render``): she types the numbers
                 **details,
             )
 

@@ -17,7 +17,6 @@ from bot.conversation.routing import COMMAND_OFFER_FLOW, MENU_FLOW, STOPPED_FLOW
 from bot.conversation.strangers import Strangers
 from bot.conversation.turn import Turn, make_turn, queue
 from bot.core import i18n
-from bot.core.channel import Channel
 from bot.db.models import ChannelIdentity, Conversation, Person, PersonStatus
 from bot.messaging.channel import InboundEvent, OutboundMessage
 from bot.messaging.inbound import FloodGate, Verdict, clean_event
@@ -113,7 +112,7 @@ class EventHandler:
         afterwards."""
         tr = self.router.catalogs.translations(turn.person.locale)
         outcome = self.interpreter.resume(active.flow, active.step, active.state, reply_of(event), turn.context(), tr)
-        if event.channel is Channel.WHATSAPP:
+        if event.typed_choices:
             self._confirm_choices(turn, active, outcome)
         if offer is not None and COMMAND_OFFER_FLOW in self.flows.flows:
             await self._answer_then_offer(turn, active, outcome, offer)
@@ -133,18 +132,19 @@ class EventHandler:
         await self.lifecycle.start_flow(turn, COMMAND_OFFER_FLOW, explicit=False, mode="nest", variables=variables)
 
     def _confirm_choices(self, turn: Turn, active: Conversation, outcome: Outcome) -> None:
-        """On WhatsApp a multiple choice is answered with typed numbers ("1 3 5"): say back what she chose."""
+        """Where a multiple choice is answered with typed numbers ("1 3 5"), her platform having no buttons to
+        tick (``InboundEvent.typed_choices``): say back what she chose."""
         step = self.flows.flow(active.flow).step(active.step)
         chosen = outcome.state.get("answers", {}).get(step.id)
         if (
             step.ask != "multi"
             or not chosen
             or outcome.step == active.step
-            or "whatsapp_chosen" not in self.flows.texts
+            or "typed_choices_chosen" not in self.flows.texts
         ):
             return
         locale = turn.person.locale
         labels = self.renderer.answer_labels(self.flows.flow(active.flow), {step.id: chosen}, locale, active.state)
-        lead = self.renderer.text(self.flows.texts["whatsapp_chosen"], locale, {})
+        lead = self.renderer.text(self.flows.texts["typed_choices_chosen"], locale, {})
         text = f"{lead} {i18n.listing(labels.get(f'{step.id}_labels', []), locale)}"
         turn.outgoing.append(OutboundMessage(text=text, locale=locale, right_to_left=i18n.is_right_to_left(locale)))
