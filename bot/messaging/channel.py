@@ -41,6 +41,9 @@ class InboundEvent:
     # Written in a group chat: the bot only answers (once, politely) that it works in private chats, and
     # ``external_id`` is then the group's id, where that answer goes.
     is_group: bool = False
+    # Declared by the adapter: her platform shows a multiple choice as a numbered menu that she answers by
+    # typing the numbers ("1 3 5"), with no buttons to tick, so the engine says back what she chose.
+    typed_choices: bool = False
 
 
 def wrong_typed(event: InboundEvent) -> str | None:
@@ -54,8 +57,9 @@ def wrong_typed(event: InboundEvent) -> str | None:
             return name
     if not isinstance(event.choices, tuple) or not all(isinstance(c, str) for c in event.choices):
         return "choices"
-    if not isinstance(event.is_group, bool):
-        return "is_group"
+    for name in ("is_group", "typed_choices"):
+        if not isinstance(getattr(event, name), bool):
+            return name
     return None
 
 

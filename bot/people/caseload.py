@@ -8,14 +8,14 @@ coach's woman finds nothing (the sixth rule of the house).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import ScalarSelect, Select, Subquery, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db.models import CaseloadEntry, ChannelIdentity, Person, PersonStatus, Role
+from bot.db.models import CaseloadEntry, ChannelIdentity, Organisation, Person, PersonStatus, Profile, Role
 from bot.people.directory import DomainError
 
 # -- a coach's caseload ---
@@ -100,6 +100,18 @@ def of_her_coach(column: str) -> ScalarSelect[Any]:
     query, as a correlated subquery: the same coach as ``coach_of``."""
     coach = aliased(Person)
     return _her_coaches(getattr(coach, column), coach, Person.id).limit(1).scalar_subquery()
+
+
+def contexts_of(people: Sequence[int]) -> Select[int, str | None, str | None, Profile | None, str | None]:
+    """For each of ``people``: her id, her organisation's name, her coach's name, her profile and the coach's
+    grammatical gender (what every text of hers is rendered with)."""
+    return (
+        select(Person.id, Organisation.name, of_her_coach("display_name"), Profile, of_her_coach("grammatical_gender"))
+        .select_from(Person)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .outerjoin(Profile, Profile.person_id == Person.id)
+        .where(Person.id.in_(people))
+    )
 
 
 # -- where to reach someone ---

@@ -227,6 +227,7 @@ async def test_sample_payloads_become_the_expected_events(
     shown = []
     for event in events:
         assert event.channel is Channel.WHATSAPP and event.external_id == "32471234567"
+        assert event.typed_choices  # a multiple choice is a numbered menu: she types the numbers
         assert event.received_at == clock.now()
         item: dict[str, Any] = {"kind": event.kind.value, "dedupe": event.dedupe_key.removeprefix("whatsapp:")}
         for name in ("text", "choice", "media_kind", "media_ref"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -319,3 +320,21 @@ async def test_a_choice_that_is_also_a_command_word_is_her_answer(bot: Bot) -> N
     async with bot.db.reading() as session:
         checkin = await session.scalar(select(CheckIn).where(CheckIn.person_id == person_id))
     assert checkin is not None and checkin.obstacles == ["language"]
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+async def test_a_multiple_choice_typed_as_numbers_is_said_back_where_the_channel_says_choices_are_typed(
+    bot: Bot, locale: str
+) -> None:
+    language = bot.language(locale)
+    chosen = language.gettext("You chose:")
+    _, typing = await onboarded(bot, locale)
+    _, tapping = await onboarded(bot, locale)
+    for phone in (typing, tapping):
+        await phone.send("/checkin")
+        await phone.press(1)  # how she is: the steps she took come next, a multiple choice
+    typed = replace(bot.simulator.text(typing.external_id, "2 3"), typed_choices=True)
+    said_back = (await typing.deliver(typed))[0].text
+    assert said_back.startswith(chosen)
+    assert language.gettext("Volunteer work") in said_back and language.gettext("A job step") in said_back
+    assert not any(m.text.startswith(chosen) for m in await tapping.send("2 3"))  # she saw her ticks

@@ -60,6 +60,7 @@ def message_event(message: Any, clock: Clock) -> InboundEvent | None:
             dedupe_key=f"whatsapp:{wamid}",
             kind=event_kind,
             received_at=clock.now(),
+            typed_choices=True,  # a multiple choice is a numbered menu (render.py): she types the numbers
             **details,
         )
 
