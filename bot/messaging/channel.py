@@ -211,6 +211,9 @@ class Capabilities:
     list_label: int | None = None  # the longest label of a list row
     multi_select: bool = False  # buttons she can mark, several, then confirm
     media_kinds: frozenset[str] = frozenset()  # what it sends as a file: voice, audio, photo, document
+    # A message the bot started may come back to be sent again another way (WhatsApp: as a template when the
+    # platform says later that her 24-hour window was closed): its sealed text is kept until a receipt.
+    resends_started: bool = False
 
 
 class ChannelAdapter(Protocol):

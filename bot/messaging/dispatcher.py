@@ -99,6 +99,12 @@ class Dispatcher:
             if channel not in self.limiters:
                 self.limiters[channel] = RateLimiter(self.policy.rates.get(channel, ChannelRate(30.0)))
         self.wake = asyncio.Event()
+        # Channels whose adapter may ask for a message the bot started again (their text is kept until a receipt).
+        self.resending = frozenset(
+            channel
+            for channel, adapter in adapters.items()
+            if getattr(adapter, "capabilities", None) is not None and adapter.capabilities.resends_started  # type: ignore[attr-defined]
+        )
 
     # -- the loop ---
 
@@ -359,7 +365,7 @@ class Dispatcher:
                     lease_until=None,
                 )
             )
-            await forget_after_send(session, row_id)
+            await forget_after_send(session, row_id, self.resending)
             return
         row = await session.get(OutboxMessage, row_id)
         if row is None:
@@ -380,5 +386,5 @@ class Dispatcher:
         row.status = OutboxStatus.FAILED
         row.last_error = result.error or result.outcome.value
         _note(row, now, "failed", row.last_error)
-        await forget_after_send(session, row.id)
+        await forget_after_send(session, row.id, self.resending)
         log.warning("outbox %s failed: %s", row.id, row.last_error)

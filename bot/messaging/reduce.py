@@ -8,6 +8,8 @@ the file and the write-ahead log after the commit (``bot.db.engine.request_scrub
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,12 +22,14 @@ from bot.messaging.channel import STARTED_KINDS
 DOCUMENT = "document"
 
 
-async def forget_after_send(session: AsyncSession, row_id: int) -> None:
+async def forget_after_send(session: AsyncSession, row_id: int, resending: Collection[Channel] = ()) -> None:
+    """``resending``: the channels whose adapter may ask for a started message again (``resends_started``)."""
     row = await session.get(OutboxMessage, row_id)
     if row is None:
         return
-    # Still sealed when WhatsApp may ask for it again; reduced when it says delivered or read (bot.messaging.receipts).
-    if row.status is OutboxStatus.FAILED or not may_be_sent_again(row):
+    # Still sealed when the platform may ask for it again; reduced when it says delivered or read
+    # (bot.messaging.receipts).
+    if row.status is OutboxStatus.FAILED or not may_be_sent_again(row, resending):
         reduce_after_delivery(row)
     if row.person_id is None and row.recipient is not None:
         row.recipient = None
@@ -38,10 +42,11 @@ async def forget_after_send(session: AsyncSession, row_id: int) -> None:
         request_scrub(session)
 
 
-def may_be_sent_again(row: OutboxMessage) -> bool:
-    """A WhatsApp message the bot started that went out as free text: if WhatsApp reports later that the
-    24-hour window was closed, it is queued again as a template, so its sealed text is kept until then."""
-    return row.channel is Channel.WHATSAPP and row.kind in STARTED_KINDS and not (row.payload or {}).get("as_template")
+def may_be_sent_again(row: OutboxMessage, resending: Collection[Channel]) -> bool:
+    """A message the bot started that went out as free text on a channel that may ask for it again (WhatsApp,
+    when it reports later that the 24-hour window was closed, gets it again as a template): its sealed text is
+    kept until then."""
+    return row.channel in resending and row.kind in STARTED_KINDS and not (row.payload or {}).get("as_template")
 
 
 def reduce_after_delivery(row: OutboxMessage) -> None:

@@ -26,6 +26,7 @@ CAPABILITIES = Capabilities(
     list_label=24,
     multi_select=False,  # a numbered menu answered with several numbers instead
     media_kinds=frozenset({"voice", "audio", "photo", "document"}),  # a voice note goes as audio
+    resends_started=True,  # outside her 24-hour window a started message goes again as a template
 )
 
 # Texts the adapter needs in her language, as message ids of conversations/_texts.yaml.
