@@ -19,10 +19,10 @@ from telegram.error import TelegramError
 
 from bot.channels.telegram.parse import Events
 from bot.channels.telegram.render import (
-    ANSWERED,
     DONE_ID,
     MAX_TEXT,
     Rows,
+    answered_line,
     is_multiple,
     markup,
     rows_of,
@@ -109,7 +109,7 @@ class Presses:
         """Edit the question to show her answer under it, and take its keyboard away."""
         text = message.text
         if text is not None:
-            shown = f"{text}\n\n{ANSWERED} {', '.join(labels)}" if labels else text
+            shown = f"{text}\n\n{answered_line(labels)}" if labels else text
             if utf16_len(shown) <= MAX_TEXT:
                 await quietly(
                     "editMessageText",

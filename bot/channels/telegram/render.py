@@ -7,10 +7,13 @@ keyboard, never on the server: "Done" reads it from the keyboard (docs/decisions
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.i18n import isolate
 from bot.messaging.channel import Capabilities, OutboundMessage
 from bot.messaging.channel import split_text as split_pieces
 
@@ -40,6 +43,15 @@ class Part:
     text: str | None
     photo: str | None = None
     keyboard: Rows = ()
+
+
+def answered_line(labels: Sequence[str]) -> str:
+    """The line under a question that shows her answer. Several labels of an Arabic-script question (Arabic,
+    Dari, Pashto) are joined with the Arabic comma, each isolated, as her lists are everywhere (decision 0021);
+    a press carries no locale, so the labels' own script decides."""
+    if len(labels) > 1 and any(unicodedata.bidirectional(c) in ("AL", "R") for label in labels for c in label):
+        return f"{ANSWERED} " + "، ".join(isolate(label) for label in labels)
+    return f"{ANSWERED} " + ", ".join(labels)
 
 
 def invite_link(bot_username: str, code: str) -> str:
