@@ -162,13 +162,18 @@ class App:
 
 
 def conversation_service(
-    settings: Settings, cipher: Cipher, actions: ActionRegistry | None = None, *, lock_rows: bool = False
+    settings: Settings,
+    cipher: Cipher,
+    actions: ActionRegistry | None = None,
+    *,
+    lock_rows: bool = False,
+    loaded: tuple[FlowSet, Catalogs] | None = None,
 ) -> ConversationService:
     """The engine: the flows and catalogs with the features' actions, the cipher of her notes, the image folder
     and the invite terms. ``build_app`` builds it for the service; a command that starts a flow or tells
     someone something builds it alone. Raises ``FlowError`` with one line when a flow file is broken."""
     actions = actions or features().actions
-    flows, catalogs = load_conversations(actions)
+    flows, catalogs = loaded or load_conversations(actions)
     return ConversationService(
         flows,
         catalogs,
@@ -181,14 +186,23 @@ def conversation_service(
     )
 
 
-def build_app(settings: Settings, clock: Clock | None = None) -> App:
-    """Build everything from the settings. Raises ``FlowError`` or ``SettingsError`` (one line each)."""
+def build_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    db: Database | None = None,
+    loaded: tuple[FlowSet, Catalogs] | None = None,
+) -> App:
+    """Build everything from the settings. Raises ``FlowError`` or ``SettingsError`` (one line each).
+    Tests hand in their own database and the flows and catalogs they loaded once (loading takes a second)."""
     # The simulator's clock control moves the clock forward; a service with real people never jumps in time.
     clock = clock or (OffsetClock() if settings.simulator_enabled else SystemClock())
     cipher = load_cipher(settings)
-    db = Database(settings.database_url, sealer=cipher)
+    db = db or Database(settings.database_url, sealer=cipher)
     wired = features()
-    conversations = conversation_service(settings, cipher, wired.actions, lock_rows=db.backend == "postgresql")
+    conversations = conversation_service(
+        settings, cipher, wired.actions, lock_rows=db.backend == "postgresql", loaded=loaded
+    )
     flows, catalogs = conversations.flows, conversations.catalogs
     simulator = SimulatorChannel(clock)
     adapters: dict[Channel, ChannelAdapter] = {Channel.SIMULATOR: simulator}
