@@ -31,7 +31,7 @@ from bot.db.models import ChannelIdentity, Person, PersonStatus
 from bot.serve import start_telegram, stop_telegram
 from tests.emulators import LocalServer
 from tests.emulators.telegram import TOKEN, TelegramEmulator, TelegramUser
-from tests.harness import TEST_KEY, Bot
+from tests.support.harness import TEST_KEY, Bot
 
 NAME = "Fatimazahra"
 NOTE = "my neighbour Xavierina helps with the children"

@@ -1,37 +1,36 @@
 """Shared fixtures: a clean environment for settings, and a fresh, migrated database per test on SQLite
 and, when ``TRAMPOLINE_TEST_POSTGRES_URL`` is set, on PostgreSQL too (each test run creates its own
-PostgreSQL database and drops it at the end)."""
+PostgreSQL database and drops it at the end). The fixtures of tests/support (the bot, Telegram, WhatsApp) are
+loaded here for every folder."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.core.clock import FakeClock
 from bot.core.crypto import Cipher
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Base
-from tests.harness import TEST_KEY
+from tests.support.databases import (
+    BACKENDS,
+    asyncpg_dsn,
+    create_postgres_database,
+    drop_postgres_database,
+)
+from tests.support.harness import TEST_KEY
 
-POSTGRES_ADMIN_URL = os.environ.get("TRAMPOLINE_TEST_POSTGRES_URL")
+pytest_plugins = ["tests.support.fixtures", "tests.support.telegram", "tests.support.whatsapp"]
+
 SETTING_PREFIXES = ("TRAMPOLINE_", "TELEGRAM_", "WHATSAPP_")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(not POSTGRES_ADMIN_URL, reason="TRAMPOLINE_TEST_POSTGRES_URL is not set"),
-    ),
-]
 
 
 @pytest.fixture(autouse=True)
@@ -47,36 +46,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 # -- PostgreSQL: one database per test run ---
-
-
-def _asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def _admin(statement: str) -> None:
-    assert POSTGRES_ADMIN_URL
-    connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_ADMIN_URL))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-def create_postgres_database() -> str:
-    """Create an empty database and return its SQLAlchemy URL."""
-    assert POSTGRES_ADMIN_URL
-    name = f"trampoline_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    return (
-        make_url(POSTGRES_ADMIN_URL)
-        .set(drivername="postgresql+asyncpg", database=name)
-        .render_as_string(hide_password=False)
-    )
-
-
-def drop_postgres_database(url: str) -> None:
-    name = make_url(url).database
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _migrate(url: str) -> None:
@@ -97,7 +66,7 @@ def postgres_template() -> Iterator[str]:
 
 async def _truncate_all(url: str) -> None:
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    connection = await asyncpg.connect(_asyncpg_dsn(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     finally:

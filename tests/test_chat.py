@@ -11,35 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import conversations
+from tests.support.chat import CHECKIN, ONBOARDING, checkin_word
+from tests.support.harness import conversations
 
 FLOWS, CATALOGS = conversations()
-
-
-def checkin_word(locale: str) -> str:
-    source = next(c.words for c in FLOWS.commands if c.name == "checkin")
-    return CATALOGS.translations(locale).pgettext("command", source).split("|")[0]
-
-
-ONBOARDING = [
-    "1",  # her phone's language, offered first
-    "1",  # consent: yes
-    "{name}",
-    "2",  # 25-40
-    "1",  # children: yes
-    "2",  # childcare: no
-    "1",  # raising them alone: yes
-    "2",  # primary school
-    "2",  # never had a paid job
-    "1 10",  # speaks Arabic and Dutch
-    "2",  # a little Dutch or French
-    "1 3",  # cooking, caring for people
-    "1",  # mornings
-    "3",  # Wednesday
-    "1",  # morning
-    "1",  # quiet 21:00-08:00
-]
-CHECKIN = ["4", "2 3", "1", "{note}", "2"]
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,9 @@ from cryptography.fernet import Fernet
 
 from bot.core.crypto import Cipher
 from bot.core.i18n import AUTONYMS
-from tests.conversation.her_words import representative
-from tests.harness import conversations
-from tests.test_chat import CHECKIN, ONBOARDING, checkin_word
+from tests.support.chat import CHECKIN, ONBOARDING, checkin_word
+from tests.support.harness import conversations
+from tests.support.her_words import representative
 
 FLOWS, CATALOGS = conversations()
 

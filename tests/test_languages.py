@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gettext
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,20 +13,17 @@ from typing import Any
 
 import pytest
 from babel.messages.plurals import get_plural
-from babel.messages.pofile import read_po, write_po
-from typer.testing import CliRunner
 
 from bot.app import features
-from bot.cli.main import cli
 from bot.conversation.answers import simplify
 from bot.conversation.check import MACHINE_DRAFTED, coverage, review_status
 from bot.conversation.flows import GenderedText, NamedText, PluralText
 from bot.conversation.interpreter import SKIP_VALUE, Interpreter, Message, Outcome, Reply, button_id
 from bot.conversation.render import Renderer
 from bot.core import i18n
-from bot.core.paths import project_root
 from bot.messaging.channel import OutboundMessage
-from tests.harness import conversations
+from tests.support.harness import conversations
+from tests.support.locales import _check, _copy_locales, _edit
 
 FLOWS, CATALOGS = conversations()
 RENDERER = Renderer(FLOWS, CATALOGS)
@@ -268,25 +264,6 @@ def test_each_catalog_states_its_review_and_marks_drafted_entries(locale: str) -
 
 
 # -- flows check ---
-
-
-def _copy_locales(tmp_path: Path) -> Path:
-    copy = tmp_path / "locales"
-    shutil.copytree(project_root() / "locales", copy)
-    return copy
-
-
-def _edit(locales: Path, locale: str, change: Any) -> None:
-    path = locales / locale / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
-    change(catalog)
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, sort_by_file=True)
-
-
-def _check(locales: Path) -> Any:
-    return CliRunner().invoke(cli, ["flows", "check", "--locales", str(locales)])
 
 
 def test_flows_check_passes_on_the_shipped_catalogs(tmp_path: Path) -> None:

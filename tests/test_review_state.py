@@ -19,7 +19,7 @@ from bot.core.i18n import Catalogs
 from bot.core.paths import project_root
 from bot.db.engine import Database
 from bot.runtime.metrics import Metrics
-from tests.harness import conversations
+from tests.support.harness import conversations
 
 FLOWS, CATALOGS = conversations()
 

@@ -17,14 +17,12 @@ from bot.conversation.interpreter import Message
 from bot.conversation.render import Renderer
 from bot.core import i18n
 from bot.core.channel import Channel
-from bot.core.clock import FakeClock
 from bot.core.paths import project_root
-from bot.db.engine import Database
 from bot.db.models import ConsentKind, ConsentRecord, Person
 from bot.translation.extract import extract_catalog
-from tests.harness import Bot, conversations
-from tests.privacy.helpers import checkin_with_note, linked
-from tests.test_languages import _check, _copy_locales, _edit
+from tests.support.harness import Bot, conversations
+from tests.support.locales import _check, _copy_locales, _edit
+from tests.support.privacy import checkin_with_note, linked
 
 FLOWS, CATALOGS = conversations()
 RENDERER = Renderer(FLOWS, CATALOGS)
@@ -164,11 +162,6 @@ def test_the_isolate_check_finds_a_stray_and_an_unclosed_isolate() -> None:
         "line 1: 1 isolate(s) not closed by U+2069 on the line",
         "line 2: a U+2069 that closes no isolate",
     ]
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
 
 
 @pytest.mark.parametrize("locale", RIGHT_TO_LEFT)

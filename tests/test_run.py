@@ -16,29 +16,14 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database
 from tests.emulators.telegram import TelegramEmulator
-
-GOOD_TOKEN = "123456:AAFakeTokenForTestsOnly_abcdefghij"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_healthy(process: subprocess.Popen[str], url: str, limit_s: float = 60) -> httpx.Response:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the service exited early with {process.returncode}")
-        try:
-            return httpx.get(url, timeout=2)
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("the service did not answer in time")
+from tests.support.databases import BACKENDS, create_postgres_database, drop_postgres_database
+from tests.support.service import (
+    GOOD_TOKEN,
+    free_port,
+    telegram_in_thread,  # noqa: F401  (the fixture `telegram`)
+    wait_until_healthy,
+)
 
 
 def wait_for(condition: Callable[[], object], what: str, process: subprocess.Popen[str], limit_s: float = 30) -> None:
@@ -50,13 +35,6 @@ def wait_for(condition: Callable[[], object], what: str, process: subprocess.Pop
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen in time")
         time.sleep(0.05)
-
-
-@pytest.fixture
-def telegram() -> Iterator[TelegramEmulator]:
-    emulator = TelegramEmulator(token=GOOD_TOKEN)
-    with emulator.serving_in_thread():
-        yield emulator
 
 
 @pytest.fixture(params=BACKENDS)

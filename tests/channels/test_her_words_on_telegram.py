@@ -8,17 +8,15 @@ from datetime import timedelta
 import pytest
 
 from bot.db.models import CheckIn, Conversation
-from tests.channels.test_telegram import TelegramBot, onboarded_on_telegram, telegram, tg  # noqa: F401
-from tests.conversation.her_words import representative
-from tests.conversation.test_her_words import still_with_us
-from tests.conversation.test_her_words_corpus import back_to_the_note, open_checkin
-from tests.harness import conversations
+from tests.support.harness import conversations
+from tests.support.her_words import back_to_the_note, open_checkin, representative, still_with_us
+from tests.support.telegram import TelegramBot, onboarded_on_telegram
 
 FLOWS, CATALOGS = conversations()
 
 
 @pytest.mark.parametrize("locale", CATALOGS.available())
-async def test_her_notes_are_kept_on_telegram(tg: TelegramBot, locale: str) -> None:  # noqa: F811
+async def test_her_notes_are_kept_on_telegram(tg: TelegramBot, locale: str) -> None:
     person_id, user = await onboarded_on_telegram(tg, locale=locale)
     await tg.deliver(user.text("/checkin"))
     for number in ("4", "1", "1"):

@@ -38,7 +38,7 @@ from tests.emulators.whatsapp import (
     raw,
     sign,
 )
-from tests.harness import Bot
+from tests.support.harness import Bot
 
 LOCALES = ["en", "ar"]  # Arabic is written right to left
 VOICE_NOTE = b"OggS\x00\x02voice-note-of-amina" + bytes(range(256))

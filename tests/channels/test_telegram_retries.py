@@ -18,7 +18,7 @@ from bot.db.models import InboundEvent as InboundEventRow
 from bot.messaging.channel import InboundEvent
 from bot.runtime.inbox import Result
 from tests.emulators.telegram import TOKEN, TelegramEmulator
-from tests.harness import Bot
+from tests.support.harness import Bot
 
 
 @dataclass

@@ -24,31 +24,10 @@ from bot.db.models import (
 )
 from bot.people.caseload import caseload
 from bot.people.directory import DomainError
-from tests.coaching.programme import Programme
+from tests.support.buddies import match_row, propose, setup
+from tests.support.programme import Programme
 
 LOCALES = ["en", "ar"]
-
-
-async def propose(p: Programme, coach: int, participant: int, buddy: int) -> int:
-    async with p.db.transaction() as session:
-        match = await matching.propose(session, p.bot.service, coach, participant, buddy, p.clock.now())
-        match_id = match.id
-    await p.dispatch()
-    return match_id
-
-
-async def match_row(p: Programme, match_id: int) -> BuddyMatch:
-    async with p.db.reading() as session:
-        match = await session.get(BuddyMatch, match_id)
-        assert match is not None
-        return match
-
-
-async def setup(p: Programme, locale: str, share_buddy: bool = True) -> tuple[int, int, int]:
-    coach = await p.coach()
-    participant = await p.participant("Amina", locale, coach, languages=["ar", "nl"])
-    buddy = await p.buddy("Lotte", locale, languages=["nl", "fr"], region="Brussel", share=share_buddy)
-    return coach, participant, buddy
 
 
 def contacts(p: Programme, *people: int) -> list[str]:

@@ -14,14 +14,9 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import AuditEntry, ChannelIdentity, CoachSetting, Invite, Nudge, OutboxMessage, Person, PersonStatus
 from bot.scheduling.planner import NudgeRunner
-from tests.harness import Bot, Phone, onboarded, texts
+from tests.support.harness import Bot, Phone, onboarded, texts
 
 GOOD_TOKEN = "123456:AAFakeTokenForTestsOnly_abcdefghij"
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
 
 
 async def coach_on_the_bot(bot: Bot, name: str = "Sara", locale: str = "en") -> tuple[int, Phone]:

@@ -19,7 +19,7 @@ from bot.people.caseload import (
     require_participant_of,
 )
 from bot.people.directory import DomainError
-from tests.harness import Bot
+from tests.support.harness import Bot
 
 
 async def test_her_coach_is_the_same_answer_in_every_query(db: Database, clock: FakeClock) -> None:

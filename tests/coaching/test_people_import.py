@@ -13,7 +13,7 @@ import pytest
 from bot.coaching.importing import ParticipantRow, parse
 from bot.core import csv_rows
 from bot.people.directory import DomainError
-from tests.test_cli import Trampoline
+from tests.support.cli import Trampoline
 
 HEADER = "name,locale,age_group,children,single_parent,schooling,ever_paid_job\n"
 

@@ -15,7 +15,7 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import CheckIn, Person, Profile, Role
 from bot.people.directory import create_invite
-from tests.harness import Bot
+from tests.support.harness import Bot
 
 
 def _shown(table: Table) -> list[int | None]:

@@ -19,8 +19,8 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Conversation, Nudge, ShiftStatus, VolunteerShift
 from bot.people.directory import DomainError
-from tests.coaching.programme import Programme
-from tests.harness import TEST_KEY
+from tests.support.harness import TEST_KEY
+from tests.support.programme import Programme
 
 LOCALES = ["en", "ar"]
 # The fake clock starts on Monday 23 November 2026, 09:00 UTC (10:00 in Brussels).

@@ -13,7 +13,7 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Alert, BuddyMatch, ChannelIdentity, CheckIn, MatchStatus, Person, PersonStatus, Role
 from bot.people.directory import create_invite
-from tests.harness import Bot
+from tests.support.harness import Bot
 
 FRIDAY = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # 15:00 in Brussels, week 2026-W48
 

@@ -21,7 +21,7 @@ from bot.conversation.flows import FlowSet
 from bot.core.i18n import Catalogs
 from bot.core.paths import project_root
 from bot.translation.extract import extract_catalog
-from tests.harness import conversations
+from tests.support.harness import conversations
 
 FLOWS, CATALOGS = conversations()
 ROOT = project_root()

@@ -6,16 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.core.clock import FakeClock
-from bot.db.engine import Database
 from bot.db.models import Person, Role
-from tests.harness import Bot, onboarded, texts
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
-
+from tests.support.harness import Bot, onboarded, texts
 
 # The word in her language that shows the coach is a woman, and the one that shows a man.
 FEMININE = {

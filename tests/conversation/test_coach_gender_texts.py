@@ -8,18 +8,10 @@ from sqlalchemy import select
 
 from bot.conversation.consent import consent_text, shown_version
 from bot.conversation.flows import GenderedText, Text
-from bot.core.clock import FakeClock
-from bot.db.engine import Database
 from bot.db.models import BuddyMatch, ConsentRecord, MatchStatus, Person, Role
 from bot.privacy.erasure import Reason, erase_person
-from tests.harness import Bot, onboarded, texts
-from tests.privacy.helpers import linked
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
-
+from tests.support.harness import Bot, onboarded, texts
+from tests.support.privacy import linked
 
 GENDERED = ["ar", "ps", "ti", "so"]  # where "your coach" itself shows her gender
 # Words that show a woman coach, and words that show a man (lower case; any of them).

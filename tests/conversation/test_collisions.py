@@ -14,8 +14,8 @@ from bot.cli.main import cli
 from bot.conversation.collisions import MIN_EVERYDAY_LINES, collisions, everyday_lines
 from bot.core.i18n import SUPPORTED_LOCALES
 from bot.core.paths import project_root
-from tests.harness import conversations
-from tests.test_languages import _copy_locales
+from tests.support.harness import conversations
+from tests.support.locales import _copy_locales
 
 FLOWS, CATALOGS = conversations()
 

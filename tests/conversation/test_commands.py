@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Conversation
-from tests.harness import Bot, conversations, onboarded
+from tests.support.harness import Bot, conversations, onboarded
 
 FLOWS, CATALOGS = conversations()
 # Commands for everyone; coach tools (``roles: [coach]``) are tested with coaches in tests/coaching.

@@ -12,16 +12,8 @@ from sqlalchemy import select
 from bot.app import load_conversations
 from bot.conversation.flows import Flow, FlowError
 from bot.conversation.service import ConversationService
-from bot.core.clock import FakeClock
-from bot.db.engine import Database
 from bot.db.models import CheckIn, Conversation, ConversationStatus, Person, PersonStatus
-from tests.harness import WIRED, Bot, onboarded
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
-
+from tests.support.harness import WIRED, Bot, onboarded
 
 STEPS = [{"id": "first", "ask": "text", "text": "One?"}, {"id": "third", "ask": "text", "text": "Three?"}]
 

@@ -17,9 +17,9 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import ChannelIdentity, CheckIn, Conversation, ConversationStatus, MatchStatus, Person
 from bot.messaging.channel import InboundEvent
-from tests.coaching.programme import Programme
-from tests.coaching.test_buddies import match_row, propose, setup
-from tests.harness import Bot, Phone, onboarded
+from tests.support.buddies import match_row, propose, setup
+from tests.support.harness import Bot, Phone, onboarded
+from tests.support.programme import Programme
 
 LOCALES = ["en", "ar"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import conversations
+from tests.support.harness import conversations
 
 HELP_FLOWS = ("help", "coach_help", "buddy_help")
 

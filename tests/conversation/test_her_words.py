@@ -5,12 +5,11 @@ time is never stopped or erased."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import CheckIn, Person, PersonStatus
-from tests.harness import Bot, Phone, onboarded
+from tests.support.harness import Bot, onboarded
+from tests.support.her_words import at_the_note, still_with_us, stored_note
 
 # Measured in the issue: each was dropped or opened "delete all my data?".
 MEASURED = [
@@ -20,29 +19,6 @@ MEASURED = [
     ("nl", "vergeten"),
     ("ar", "انسى"),
 ]
-
-
-async def at_the_note(phone: Phone) -> None:
-    """A check-in up to her note to the coach: mood, one step, one obstacle (typed as numbers)."""
-    await phone.send("/checkin")
-    for number in ("4", "1", "1"):
-        await phone.send(number)
-
-
-async def stored_note(bot: Bot, person_id: int) -> str | None:
-    async with bot.db.reading() as session:
-        checkin = await session.scalar(
-            select(CheckIn).where(CheckIn.person_id == person_id).order_by(CheckIn.id.desc()).limit(1)
-        )
-    if checkin is None or checkin.note_ciphertext is None:
-        return None
-    return bot.cipher.decrypt(checkin.note_ciphertext)
-
-
-async def still_with_us(bot: Bot, person_id: int) -> bool:
-    async with bot.db.reading() as session:
-        person = await session.get(Person, person_id)
-    return person is not None and person.status is PersonStatus.ACTIVE
 
 
 @pytest.mark.parametrize(("locale", "note"), MEASURED)

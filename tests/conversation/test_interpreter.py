@@ -16,7 +16,7 @@ from bot.conversation.interpreter import (
     Translator,
     button_id,
 )
-from tests.harness import conversations
+from tests.support.harness import conversations
 
 CONTEXT: dict[str, Any] = {"name": "Amina", "organisation": "Foyer", "coach": "Sara", "language_hint": "ar"}
 

@@ -16,7 +16,7 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import ChannelIdentity, CheckIn, Conversation, Person, PersonStatus
 from bot.messaging.channel import OutboundMessage
-from tests.harness import Bot, Phone, onboarded
+from tests.support.harness import Bot, Phone, onboarded
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SENTENCES = {

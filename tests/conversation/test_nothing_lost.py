@@ -13,7 +13,7 @@ from bot.coaching.texts import CoachTexts
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Alert, CheckIn, Person
-from tests.harness import Bot, onboarded
+from tests.support.harness import Bot, onboarded
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # week 2026-W48 in Brussels
 

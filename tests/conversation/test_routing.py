@@ -14,7 +14,7 @@ from bot.conversation.routing import Meaning, Router, invite_code
 from bot.core.clock import FakeClock
 from bot.db.models import Conversation, Person, PersonStatus, Role
 from bot.messaging.channel import InboundEvent
-from tests.harness import conversations
+from tests.support.harness import conversations
 
 # Her words for "menu" and for "start ..." in each locale the tests speak; Arabic is written right to left.
 MENU = {"en": "menu", "ar": "القائمة"}

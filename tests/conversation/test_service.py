@@ -25,12 +25,7 @@ from bot.db.models import (
     PersonStatus,
     Profile,
 )
-from tests.harness import Bot, onboarded, texts
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
+from tests.support.harness import Bot, onboarded, texts
 
 
 async def count(db: Database, model: type, *where: object) -> int:

@@ -11,7 +11,7 @@ from bot.conversation.answers import Option, match_choice, parse_time
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Profile
-from tests.harness import Bot
+from tests.support.harness import Bot
 
 AGES = [Option("18_24", "18-24"), Option("25_40", "25-40"), Option("41_plus", "41 or older")]
 

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.i18n import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE
-from bot.db.engine import Database
-from tests.harness import Bot, texts
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
+from tests.support.harness import Bot, texts
 
 
 def _reads_right(text: str) -> None:

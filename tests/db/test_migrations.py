@@ -14,7 +14,7 @@ from sqlalchemy import Connection, inspect
 from bot.db.engine import Database
 from bot.db.migrate import current_revision, head_revision, is_current, upgrade
 from bot.db.models import Base
-from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database
+from tests.support.databases import BACKENDS, create_postgres_database, drop_postgres_database
 
 
 @pytest.fixture(params=BACKENDS)

@@ -14,16 +14,10 @@ from bot.conversation.actions import ActionContext
 from bot.conversation.consent import CONSENT_VERSION, consent_text, shown_version
 from bot.core.channel import Channel
 from bot.core.clock import FakeClock
-from bot.db.engine import Database
 from bot.db.models import ConsentKind, ConsentRecord, Person
 from bot.messaging.channel import OutboundMessage, SendOutcome
-from tests.harness import WIRED, Bot
-from tests.privacy.helpers import linked
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
+from tests.support.harness import WIRED, Bot
+from tests.support.privacy import linked
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])

@@ -5,25 +5,22 @@ conversation ends with the goodbye and nothing resumes; writing again makes her 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from bot.core.channel import Channel
 from bot.db.engine import Database
 from bot.db.models import ChannelIdentity, Nudge, NudgeStatus, OutboxMessage, OutboxStatus, Person
 from bot.privacy.export import export_json, export_person
-from tests.channels.test_telegram import TelegramBot, make_dispatcher, telegram, tg  # noqa: F401
-from tests.channels.test_whatsapp import WhatsAppBot, body_text, graph, wa  # noqa: F401
 from tests.emulators.whatsapp import WhatsAppUser, status
-from tests.harness import Bot
-from tests.privacy.helpers import leftovers
+from tests.support.harness import Bot
+from tests.support.privacy import leftovers, raw_leftovers
+from tests.support.telegram import TelegramBot
+from tests.support.whatsapp import WhatsAppBot, body_text
 
 NAME = "Fatimazahra"
 NOTE = "my neighbour Xavierina helps with the children"
@@ -33,25 +30,6 @@ GOODBYE = (
     "Done: I deleted your data. Thank you for the time together, and take care! 🌷 If you want to join again "
     "one day, ask your coach for a new link."
 )
-
-
-async def raw_leftovers(db: Database, needles: list[str]) -> list[str]:
-    """What a copy of the database's storage shows: on SQLite the raw bytes of the file and of its
-    write-ahead log, on PostgreSQL a ``pg_dump`` of the whole database."""
-    found: list[str] = []
-    if db.is_sqlite:
-        path = Path(db.url.database or "")
-        for part in (path, path.with_name(path.name + "-wal")):
-            data = part.read_bytes() if part.exists() else b""
-            found += [f"{part.name} holds {n!r}" for n in needles if n.encode() in data]
-        return found
-    url = make_url(db.url.render_as_string(hide_password=False)).set(drivername="postgresql")
-    dump = await asyncio.create_subprocess_exec(
-        "pg_dump", "--data-only", url.render_as_string(hide_password=False), stdout=asyncio.subprocess.PIPE
-    )
-    out, _ = await dump.communicate()
-    assert dump.returncode == 0
-    return [f"pg_dump holds {n!r}" for n in needles if n.encode() in out]
 
 
 async def make_participant(bot: Bot, channel: Channel, external_id: str, locale: str) -> int:
@@ -117,7 +95,7 @@ async def pending(db: Database) -> list[str]:
 
 @pytest.mark.parametrize("locale", ["en", "ar"])
 async def test_on_telegram_the_goodbye_is_the_last_message_and_nothing_of_her_is_left(
-    tg: TelegramBot,  # noqa: F811
+    tg: TelegramBot,
     locale: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -151,7 +129,7 @@ async def test_on_telegram_the_goodbye_is_the_last_message_and_nothing_of_her_is
 
 @pytest.mark.parametrize("locale", ["en", "ar"])
 async def test_on_whatsapp_the_goodbye_is_the_last_message_and_nothing_of_her_is_left(
-    wa: WhatsAppBot,  # noqa: F811
+    wa: WhatsAppBot,
     locale: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:

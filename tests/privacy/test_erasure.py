@@ -7,8 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.conversation.flows import GenderedText
-from bot.core.clock import FakeClock
-from bot.db.engine import Database
 from bot.db.models import (
     AnonymousCount,
     AuditEntry,
@@ -21,13 +19,8 @@ from bot.db.models import (
 )
 from bot.people.audit import record_access
 from bot.privacy.erasure import Reason, erase_person
-from tests.harness import Bot, texts
-from tests.privacy.helpers import NAME, NOTE, checkin_with_note, leftovers, linked
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
+from tests.support.harness import Bot, texts
+from tests.support.privacy import NAME, NOTE, checkin_with_note, leftovers, linked
 
 
 async def _coach_phone(bot: Bot) -> None:

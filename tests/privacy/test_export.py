@@ -10,17 +10,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli.main import cli
-from bot.core.clock import FakeClock
 from bot.core.i18n import FIRST_STRONG_ISOLATE
 from bot.db.engine import Database
 from bot.db.models import AuditEntry, OutboxMessage
-from tests.harness import TEST_KEY, Bot
-from tests.privacy.helpers import NAME, NOTE, checkin_with_note, linked
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
+from tests.support.harness import TEST_KEY, Bot
+from tests.support.privacy import NAME, NOTE, checkin_with_note, linked
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])

@@ -24,7 +24,7 @@ from bot.core.clock import FakeClock
 from bot.core.safe_json import depth
 from bot.core.settings import Settings
 from bot.db.models import InboundEvent as InboundEventRow
-from tests.harness import TEST_KEY
+from tests.support.harness import TEST_KEY
 
 TELEGRAM_SECRET = "hook-secret"
 APP_SECRET = "whatsapp-app-secret"

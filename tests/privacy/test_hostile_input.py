@@ -21,18 +21,12 @@ from bot.conversation.interpreter import Interpreter, Outcome, Reply
 from bot.conversation.profile import context_for
 from bot.core.clock import FakeClock
 from bot.core.settings import Settings
-from bot.db.engine import Database
 from bot.db.models import CheckIn, Person, PersonStatus, Role
 from bot.messaging.inbound import MAX_INBOUND_TEXT, FloodGate, Verdict, neutralise
-from tests.harness import Bot, conversations, texts
-from tests.privacy.helpers import linked
+from tests.support.harness import TEST_KEY, Bot, conversations, texts
+from tests.support.privacy import linked
 
 RLO, LRI, PDI, ZWJ = "\u202e", "\u2066", "\u2069", "\u200d"
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
 
 
 def test_neutralise_removes_overrides_and_controls_and_keeps_joiners() -> None:
@@ -183,7 +177,7 @@ def test_random_bodies_at_every_webhook_never_get_a_500(database_url: str, clock
             whatsapp_access_token="whatsapp-token",
             whatsapp_app_secret=APP_SECRET,
             whatsapp_verify_token="verify",
-            encryption_keys=__import__("tests.harness", fromlist=["TEST_KEY"]).TEST_KEY,
+            encryption_keys=TEST_KEY,
         ),
         clock,
     )

@@ -14,8 +14,8 @@ from bot.db.migrate import upgrade
 from bot.db.models import Person, PersonStatus, Role
 from bot.people.audit import record_access
 from bot.privacy.erasure import Reason, erase_person
-from tests.harness import Bot
-from tests.privacy.helpers import checkin_with_note, linked
+from tests.support.harness import Bot
+from tests.support.privacy import checkin_with_note, linked
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

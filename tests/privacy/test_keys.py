@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
 from bot.cli.main import cli
-from tests.test_run import free_port
+from tests.support.service import free_port
 
 
 def trampoline(tmp_path: Path, *args: str) -> tuple[int, str, str]:

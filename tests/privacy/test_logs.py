@@ -18,8 +18,8 @@ from cryptography.fernet import Fernet
 from bot.core.clock import FakeClock
 from bot.core.logs import QUIET_LIBRARIES, JsonFormatter, ScrubbingFormatter, configure_logging, scrub
 from bot.db.engine import Database
-from tests.harness import TEST_KEY, Bot
-from tests.test_chat import CHECKIN, ONBOARDING, checkin_word
+from tests.support.chat import CHECKIN, ONBOARDING, checkin_word
+from tests.support.harness import TEST_KEY, Bot
 
 TOKEN = "123456:AAFakeTokenForTestsOnly_abcdefghij"
 NAME = "Wardiyya"

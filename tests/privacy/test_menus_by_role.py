@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.db.engine import Database
 from bot.db.models import Role
-from tests.harness import Bot, texts
-from tests.privacy.helpers import linked
+from tests.support.harness import Bot, texts
+from tests.support.privacy import linked
 
 PARTICIPANT_ONLY = [
     "Do you want your coach to contact you?",
@@ -21,11 +20,6 @@ OWN_MENU = {
     Role.COACH: ["Weekly summary", "My participants", "Invite someone", "Propose a buddy", "Plan a shift"],
     Role.BUDDY: ["Pause messages", "Language", "See my data"],
 }
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])
@@ -71,7 +65,7 @@ def test_telegrams_command_menu_still_offers_her_check_in_and_coach(clock: FakeC
     from bot.app import telegram_channel
     from bot.core.settings import Settings
     from tests.emulators.telegram import TOKEN
-    from tests.harness import conversations
+    from tests.support.harness import conversations
 
     flows, catalogs = conversations()
     channel = telegram_channel(Settings(telegram_bot_token=TOKEN), clock, flows, catalogs)

@@ -7,22 +7,15 @@ import asyncio
 import json
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli.main import cli
-from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import ErasureRecord, InboundEvent, OutboxMessage, Person
 from bot.privacy.retention import RetentionPolicy, apply, months_before, plan
-from tests.harness import TEST_KEY, Bot
-from tests.privacy.helpers import NAME, leftovers, linked
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
+from tests.support.harness import TEST_KEY, Bot
+from tests.support.privacy import NAME, leftovers, linked
 
 
 async def _count(db: Database, model: type) -> int:

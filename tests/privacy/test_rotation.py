@@ -11,18 +11,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli.main import cli
-from bot.core.clock import FakeClock
 from bot.core.crypto import Cipher
-from bot.db.engine import Database
 from bot.db.models import CheckIn
 from bot.privacy.rotation import encrypted_columns, rotate_all
-from tests.harness import TEST_KEY, Bot
-from tests.privacy.helpers import NOTE, checkin_with_note, linked
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
+from tests.support.harness import TEST_KEY, Bot
+from tests.support.privacy import NOTE, checkin_with_note, linked
 
 
 def test_every_ciphertext_column_is_found() -> None:

@@ -8,21 +8,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
-from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import ChannelIdentity, OutboxMessage, OutboxStatus
 from bot.db.sealing import UnsealedWrite
-from tests.harness import Bot
-from tests.privacy.helpers import linked
-from tests.privacy.test_erased_means_erased import raw_leftovers
+from tests.support.harness import Bot
+from tests.support.privacy import linked, raw_leftovers
 
 NOTE = "Hana secret note about my husband Gerolf"
 TYPED = "Hana asks Sara about Quirinella"  # a message to the coach
-
-
-@pytest.fixture
-def bot(db: Database, clock: FakeClock) -> Bot:
-    return Bot(db, clock)
 
 
 async def _coach_phone(bot: Bot) -> None:

@@ -12,8 +12,8 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Person
 from bot.privacy.erasure import Reason, erase_person
-from tests.harness import Bot
-from tests.privacy.helpers import NAME, linked
+from tests.support.harness import Bot
+from tests.support.privacy import NAME, linked
 
 
 def _files(db: Database) -> tuple[bytes, bytes]:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, OutboxStatus
 from tests.emulators.telegram import TelegramEmulator
-from tests.reliability.drill import (
+from tests.support.drill import (
     DRILL_LIMIT_S,
     RedeliveringPlatform,
     Service,
@@ -33,7 +33,7 @@ from tests.reliability.drill import (
     checkin_updates,
     participants,
 )
-from tests.test_run import free_port, telegram  # noqa: F401  (the emulator fixture, serving in a thread)
+from tests.support.service import free_port, telegram_in_thread  # noqa: F401  (the fixture `telegram`)
 
 USERS = 20
 
@@ -120,7 +120,7 @@ def outbox_counts(url: str, since: datetime) -> tuple[int, int]:
 
 def test_postgresql_restarted_during_traffic_loses_no_update_and_sending_resumes(
     private_postgres: PrivatePostgres,
-    telegram: TelegramEmulator,  # noqa: F811
+    telegram: TelegramEmulator,
     tmp_path: Path,
 ) -> None:
     users = [telegram.user(user_id=8000 + n, first_name=f"P{n}") for n in range(USERS)]

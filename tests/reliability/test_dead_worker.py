@@ -20,8 +20,8 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, OutboxStatus
 from bot.messaging.dispatcher import Dispatcher
-from tests.harness import TEST_KEY, Bot
-from tests.scheduling.test_nudges import Flaky, instant_limiters, queue_replies
+from tests.support.dispatch import Flaky, instant_limiters, queue_replies
+from tests.support.harness import TEST_KEY, Bot
 
 PROJECT = Path(__file__).resolve().parents[2]
 MESSAGES = 5

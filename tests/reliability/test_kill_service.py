@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database
 from tests.emulators.telegram import TelegramEmulator
-from tests.reliability.drill import (
+from tests.support.databases import BACKENDS, create_postgres_database, drop_postgres_database
+from tests.support.drill import (
     RedeliveringPlatform,
     Service,
     assert_each_update_handled_once,
@@ -19,7 +19,7 @@ from tests.reliability.drill import (
     checkin_updates,
     participants,
 )
-from tests.test_run import telegram  # noqa: F401  (the emulator fixture, serving in a thread)
+from tests.support.service import telegram_in_thread  # noqa: F401  (the fixture `telegram`)
 
 USERS = 20
 
@@ -36,7 +36,7 @@ def drill_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 def test_kill_9_during_a_webhook_burst_loses_nothing_and_doubles_nothing(
     drill_database_url: str,
-    telegram: TelegramEmulator,  # noqa: F811
+    telegram: TelegramEmulator,
     tmp_path: Path,
 ) -> None:
     users = [telegram.user(user_id=7000 + n, first_name=f"P{n}") for n in range(USERS)]

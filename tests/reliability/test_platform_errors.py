@@ -4,10 +4,8 @@ Bot API emulator; the outbox and the dispatcher are the real ones, on a fake clo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel
@@ -28,13 +26,6 @@ PER_CHAT = 3
 
 async def no_wait(_: float) -> None:
     return None
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[TelegramEmulator]:
-    emulator = TelegramEmulator()
-    async with emulator.serving():
-        yield emulator
 
 
 async def test_after_429s_and_500s_everything_is_delivered_once(

@@ -24,17 +24,11 @@ from bot.messaging.dispatcher import Dispatcher
 from bot.messaging.policy import DispatchPolicy
 from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.scheduling.planner import NudgeRunner, plan_checkins
-from tests.harness import TEST_KEY, Bot, Phone, onboarded
+from tests.support.dispatch import Flaky, instant_limiters, queue_replies
+from tests.support.harness import TEST_KEY, Bot, Phone, onboarded
 
 START = datetime(2026, 10, 19, 0, 0, tzinfo=UTC)  # a Monday; Europe turns the clocks back on 25 October
 INSTANT = {Channel.SIMULATOR: ChannelRate(1e9)}
-
-
-def instant_limiters() -> dict[Channel, RateLimiter]:
-    async def no_wait(_: float) -> None:
-        return None
-
-    return {Channel.SIMULATOR: RateLimiter(ChannelRate(1e9), sleep=no_wait)}
 
 
 @dataclass
@@ -255,40 +249,6 @@ async def test_a_stale_nudge_is_dropped_with_its_reason(programme: Programme) ->
         dropped = await session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == "shift:1"))
     assert dropped is not None and dropped.status is OutboxStatus.SKIPPED
     assert dropped.history[-1]["reason"] == "no longer useful: its moment has passed"
-
-
-class Flaky:
-    """A channel that answers with the given outcomes, then sends."""
-
-    name = Channel.SIMULATOR
-
-    def __init__(self, *outcomes: SendOutcome) -> None:
-        self.outcomes = list(outcomes)
-        self.delivered: list[str] = []
-
-    async def send(self, external_id: str, message: OutboundMessage, context: object = None) -> SendResult:
-        if self.outcomes:
-            outcome = self.outcomes.pop(0)
-            return SendResult(outcome, retry_after=2 if outcome is SendOutcome.THROTTLED else None, error="test")
-        self.delivered.append(message.text)
-        return SendResult(SendOutcome.SENT, provider_message_id=f"m{len(self.delivered)}")
-
-
-async def queue_replies(bot: Bot, count: int) -> list[int]:
-    _, phone = await onboarded(bot)
-    ids = []
-    async with bot.db.transaction() as session:
-        for number in range(count):
-            row = OutboxMessage(
-                idempotency_key=f"bulk:{number}", person_id=None, recipient=phone.external_id,
-                channel=Channel.SIMULATOR, kind="reply", priority=0,
-                payload=OutboundMessage(text=f"message {number}", locale="en").to_payload(),
-                status=OutboxStatus.PENDING, due_at=bot.clock.now(), attempts=0, created_at=bot.clock.now(),
-            )  # fmt: skip
-            session.add(row)
-            await session.flush()
-            ids.append(row.id)
-    return ids
 
 
 async def test_throttling_is_retried_after_the_wait_and_never_duplicated(db: Database, clock: FakeClock) -> None:

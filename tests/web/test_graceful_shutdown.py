@@ -15,7 +15,7 @@ from bot.messaging.channel import OutboundMessage, SendOutcome, SendResult
 from bot.messaging.dispatcher import Dispatcher
 from bot.messaging.policy import DispatchPolicy
 from bot.messaging.rate import ChannelRate, RateLimiter
-from tests.harness import Bot
+from tests.support.harness import Bot
 
 
 class SlowPhone:

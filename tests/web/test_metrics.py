@@ -16,7 +16,7 @@ from bot.db.engine import Database
 from bot.db.models import InboundEvent
 from bot.runtime.metrics import Metrics
 from bot.web.asgi import create_web_app
-from tests.harness import Bot
+from tests.support.harness import Bot
 
 SAMPLE = re.compile(r"^([a-z_]+)(\{[^}]*\})? (-?[0-9.e+]+)$")
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from bot.app import load_conversations
-from tests.test_run import free_port, wait_until_healthy
+from tests.support.service import free_port, wait_until_healthy
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and os.path.exists(p)), None)
 if CHROMIUM is None:

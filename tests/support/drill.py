@@ -38,8 +38,8 @@ from bot.db.models import (
 )
 from bot.db.models import InboundEvent as InboundEventRow
 from tests.emulators.telegram import TelegramEmulator, TelegramUser
-from tests.harness import TEST_KEY, Bot
-from tests.test_run import GOOD_TOKEN, free_port, wait_until_healthy
+from tests.support.harness import TEST_KEY, Bot
+from tests.support.service import GOOD_TOKEN, free_port, wait_until_healthy
 
 NOTE = "I found a course for my daughter"
 # The weekly check-in as she types it: mood "Good", steps 2 and 3, obstacle 2, a note, no call.

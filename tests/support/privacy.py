@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from bot.db.engine import Database
-from bot.db.models import Base, ChannelIdentity, Person, PersonStatus, Role
+from bot.db.models import (
+    Base,
+    ChannelIdentity,
+    Person,
+    PersonStatus,
+    Role,
+)
 from bot.people.directory import create_invite
-from tests.harness import Bot, Phone
+from tests.support.harness import Bot, Phone
 
 NAME = "Zoulikha"
 NOTE = "my neighbour Xavierina helps with the children"
@@ -91,3 +100,22 @@ async def leftovers(db: Database, person_id: int, needles: list[str]) -> list[st
                         if needle in shown.lower():
                             found.append(f"{table.name}.{column.name} holds {needle!r}")
     return found
+
+
+async def raw_leftovers(db: Database, needles: list[str]) -> list[str]:
+    """What a copy of the database's storage shows: on SQLite the raw bytes of the file and of its
+    write-ahead log, on PostgreSQL a ``pg_dump`` of the whole database."""
+    found: list[str] = []
+    if db.is_sqlite:
+        path = Path(db.url.database or "")
+        for part in (path, path.with_name(path.name + "-wal")):
+            data = part.read_bytes() if part.exists() else b""
+            found += [f"{part.name} holds {n!r}" for n in needles if n.encode() in data]
+        return found
+    url = make_url(db.url.render_as_string(hide_password=False)).set(drivername="postgresql")
+    dump = await asyncio.create_subprocess_exec(
+        "pg_dump", "--data-only", url.render_as_string(hide_password=False), stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await dump.communicate()
+    assert dump.returncode == 0
+    return [f"pg_dump holds {n!r}" for n in needles if n.encode() in out]

@@ -1,4 +1,4 @@
-"""A bot built the way ``bot/app.py`` builds it, on a test database, with a fake clock and simulated phones.
+"""The service as ``bot.app.build_app`` builds it, on a test database, with a fake clock and simulated phones.
 
 Tests talk to it as people do: type text, press buttons, send voice notes, and read what comes back.
 """
@@ -6,67 +6,61 @@ Tests talk to it as people do: type text, press buttons, send voice notes, and r
 from __future__ import annotations
 
 import itertools
-import tempfile
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bot.app import contact_for, features, invite_terms, load_conversations
-from bot.channels.simulator import SimulatorChannel
+from bot.app import App, build_app, features, load_conversations
 from bot.conversation.flows import FlowSet
-from bot.conversation.service import ConversationService
 from bot.core.channel import Channel
 from bot.core.clock import FakeClock
-from bot.core.crypto import Cipher
 from bot.core.i18n import Catalogs, Language
 from bot.core.settings import Settings
 from bot.db.engine import Database
 from bot.db.models import Organisation, Person, Role
 from bot.messaging.channel import InboundEvent, OutboundMessage
-from bot.messaging.dispatcher import Dispatcher
 from bot.people.directory import add_organisation, create_invite
-from bot.runtime.inbox import Inbox, Result
+from bot.runtime.inbox import Result
 
 TEST_KEY = Fernet.generate_key().decode()
 
 
 WIRED = features()
-IMAGES = Path(tempfile.mkdtemp(prefix="trampoline-test-images-"))
 
 
 @cache
 def conversations() -> tuple[FlowSet, Catalogs]:
+    """The flows and catalogs, loaded once per test process (loading them takes a second)."""
     return load_conversations(WIRED.actions)
+
+
+def settings_for(db: Database) -> Settings:
+    """The settings of a service on this test database, sealed with the test key, with no platform set (so
+    the simulator is its only channel)."""
+    return Settings(database_url=db.url.render_as_string(hide_password=False), encryption_keys=TEST_KEY)
 
 
 @dataclass
 class Bot:
+    """The service as ``bot.app.build_app`` builds it, on the test database; nothing is started."""
+
     db: Database
     clock: FakeClock
-    cipher: Cipher = field(default_factory=lambda: Cipher([TEST_KEY]))
     phones: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
-        self.flows, self.catalogs = conversations()
-        self.settings = Settings(database_url=str(self.db.url.render_as_string(hide_password=False)))
-        self.invites = invite_terms(self.settings)
-        self.nudge_kinds = WIRED.nudges
-        self.service = ConversationService(
-            self.flows,
-            self.catalogs,
-            WIRED.actions,
-            self.cipher,
-            images=IMAGES,
-            invites=self.invites,
-            lock_rows=self.db.backend == "postgresql",
-            contacts=contact_for,
-        )
-        self.simulator = SimulatorChannel(self.clock)
-        self.inbox = Inbox(self.db, self.service, self.clock)
-        self.dispatcher = Dispatcher(self.db, {Channel.SIMULATOR: self.simulator}, self.clock)
+        self.settings = settings_for(self.db)
+        self.app: App = build_app(self.settings, self.clock, db=self.db, loaded=conversations())
+        self.flows, self.catalogs = self.app.flows, self.app.catalogs
+        self.service = self.app.conversations
+        self.cipher = self.service.cipher
+        self.invites = self.service.invites
+        self.nudge_kinds = self.app.nudges.kinds
+        self.simulator = self.app.simulator
+        self.inbox = self.app.inbox
+        self.dispatcher = self.app.dispatcher
 
     def language(self, locale: str) -> Language:
         return self.catalogs.translations(locale)

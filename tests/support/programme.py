@@ -27,7 +27,7 @@ from bot.messaging.policy import DispatchPolicy
 from bot.messaging.rate import ChannelRate, RateLimiter
 from bot.people.directory import create_invite
 from bot.scheduling.planner import NudgeRunner
-from tests.harness import Bot, Phone
+from tests.support.harness import Bot, Phone
 
 
 def instant_limiters() -> dict[Channel, RateLimiter]:
