@@ -68,7 +68,13 @@ async def _record_consent(context: ActionContext, kinds: list[ConsentKind], gran
     flow = context.conversation.flow if context.conversation is not None else ""
     step = str(context.args.get("step", CONSENT_STEP))
     shown = consent_text(
-        context.service.flows, context.service.catalogs, flow, step, context.person.locale, context.coach_gender
+        context.service.flows,
+        context.service.catalogs,
+        flow,
+        step,
+        context.person.locale,
+        context.coach_gender,
+        own_gender=context.person.grammatical_gender,  # a coach flow speaks to her as she is
     )
     for kind in kinds:
         context.session.add(

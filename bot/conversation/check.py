@@ -71,6 +71,7 @@ class LabelSlot:
     limit: int = MAX_BUTTON_LABEL
     translate: bool = True
     where: str = ""
+    context: str | None = None  # a variant of a label about her coach (``coach:masculine``)
 
     def shown(self, label: str) -> str:
         return f"{self.prefix}{label}{self.suffix}"
@@ -98,6 +99,8 @@ def _choice_slots(choices: list[Choice], step: Step | None, where: str) -> Itera
     for choice in choices:
         prefix = f"{choice.emoji} " if choice.emoji else ""
         yield LabelSlot(choice.label, prefix, suffix, limit, choice.translate, where)
+        for context in choice.label_contexts():
+            yield LabelSlot(choice.label, prefix, suffix, limit, choice.translate, where, context)
 
 
 def label_slots(flows: FlowSet) -> list[LabelSlot]:
@@ -135,6 +138,7 @@ def label_problems(flows: FlowSet, tr: Translator, locale: str) -> list[str]:
             if not slot.translate and locale != "en":
                 continue
             label = msgid if locale == "en" or not slot.translate else tr.gettext(msgid)
+            label = tr.pgettext(slot.context, msgid) if slot.context and locale != "en" else label
             problem = slot.problem(label, locale)
             if problem is not None:
                 problems.append(problem)

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.conversation.flows import GENDERS, FlowSet, GenderedText, NamedText, PluralText, gender_context
+from bot.conversation.flows import (
+    GENDERS,
+    FlowSet,
+    GenderedText,
+    NamedText,
+    PluralText,
+    addressed_text,
+    addressee,
+    gender_context,
+)
 from bot.core.i18n import Catalogs
 
 CONSENT_VERSION = "2026-11-v1"
@@ -19,10 +28,17 @@ CONSENT_STEP = "consent"  # the step of the flow that asks it, unless the action
 
 
 def consent_text(
-    flows: FlowSet, catalogs: Catalogs, flow: str, step: str, locale: str, gender: str | None = None
+    flows: FlowSet,
+    catalogs: Catalogs,
+    flow: str,
+    step: str,
+    locale: str,
+    gender: str | None = None,
+    own_gender: str | None = None,
 ) -> str | None:
     """The consent question of ``flow``/``step`` as it reads in ``locale``, speaking of her coach as
-    ``gender`` says (the neutral wording when None); None when there is none."""
+    ``gender`` says (the neutral wording when None), and, in a coach flow, to the coach as ``own_gender``
+    says; None when there is none."""
     try:
         text = flows.flow(flow).step(step).text
     except KeyError:
@@ -30,6 +46,9 @@ def consent_text(
     if text is None or isinstance(text, PluralText | NamedText):
         return None
     tr = catalogs.translations(locale)
+    to = addressee(flow)
+    if to is not None and isinstance(text, str):
+        return addressed_text(tr, text, to, own_gender)
     if isinstance(text, GenderedText):
         if gender in GENDERS:  # the variant she was shown, as the renderer picks it
             variant = tr.pgettext(gender_context(text.about, str(gender)), text.text)

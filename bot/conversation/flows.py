@@ -86,6 +86,38 @@ def gender_context(about: str, gender: str) -> str:
     return f"{about}:{gender}"
 
 
+# Texts of a flow whose name starts with ``coach_`` are addressed to a coach, not to a participant: the same
+# English is its own entry there, as the message context ``to:coach`` (said to a woman coach, and to one whose
+# gender nobody gave) and ``to:coach:masculine`` (to a man), so "What do you want to do?" is not said to him
+# as to her. The gender is the coach's own (``grammatical_gender`` of the person the text is sent to).
+ADDRESSED_FLOWS = {"coach_": "coach"}  # flow name prefix -> whom its texts address
+ADDRESS_GENDERS = ("masculine",)  # the genders with their own variant; the others read the plain address
+
+
+def addressee(flow: str) -> str | None:
+    """Whom the texts of ``flow`` address with their own message context (``coach``), or None: a participant."""
+    return next((to for prefix, to in ADDRESSED_FLOWS.items() if flow.startswith(prefix)), None)
+
+
+def address_context(to: str, gender: str | None = None) -> str:
+    """The message context of a text addressed to ``to`` of ``gender``: ``to:coach``, ``to:coach:masculine``."""
+    return f"to:{to}:{gender}" if gender in ADDRESS_GENDERS else f"to:{to}"
+
+
+def address_contexts(to: str) -> list[str]:
+    return [address_context(to), *(address_context(to, gender) for gender in ADDRESS_GENDERS)]
+
+
+def addressed_text(tr: Any, msgid: str, to: str, gender: Any) -> str:
+    """``msgid`` from the catalog ``tr`` as addressed to ``to`` of ``gender``; a catalog without that entry
+    says the plain address, then the text as a participant reads it (never English where one exists)."""
+    for context in dict.fromkeys([address_context(to, gender), address_context(to)]):
+        found = str(tr.pgettext(context, msgid))
+        if found != msgid:
+            return found
+    return str(tr.gettext(msgid))
+
+
 PlainText = str | PluralText
 Text = str | PluralText | NamedText | GenderedText
 # Placeholders a flow text may find empty, each with the field of ``NamedText`` said instead.
@@ -99,6 +131,31 @@ class Choice(_Model):
     translate: bool = True  # False for labels that are the same in every language (language names)
     words: str | None = None  # extra words that mean this choice, as one msgid: "yes|ok|sure"
     save_as: Any = None  # what is saved when chosen; default: ``value``
+    about: str | None = None  # a label about her coach ("Contact my coach"), given per gender like a text
+
+    @model_validator(mode="after")
+    def _known_about(self) -> Choice:
+        if self.about is not None and self.about not in GENDERED_ABOUT:
+            raise ValueError(f"'about' must be one of {', '.join(GENDERED_ABOUT)}, not {self.about!r}")
+        if self.about is not None and not self.translate:
+            raise ValueError("a label about her coach is translated ('about' with 'translate: false')")
+        return self
+
+    def label_contexts(self) -> list[str]:
+        """The message contexts of the label's variants: ``coach:feminine``, ``coach:masculine`` (decision 0016)."""
+        return [] if self.about is None else [gender_context(self.about, gender) for gender in GENDERS]
+
+    def shown_label(self, tr: Any, context: Mapping[str, Any]) -> str:
+        """The label in the catalog ``tr``; one about her coach as the coach's gender in ``context`` says
+        (``coach_gender``), the neutral label when it is not known or the catalog lacks the variant."""
+        if not self.translate:
+            return self.label
+        gender = context.get(f"{self.about}_gender") if self.about is not None else None
+        if gender in GENDERS and self.about is not None:
+            variant = str(tr.pgettext(gender_context(self.about, str(gender)), self.label))
+            if variant != self.label:
+                return variant
+        return str(tr.gettext(self.label))
 
     @property
     def saved(self) -> Any:
@@ -365,10 +422,11 @@ class FlowSet:
         for choices in self.choice_lists.values():
             yield from _choice_ids(choices)
         for flow in self.flows.values():
+            to = addressee(flow.flow)
             for step in flow.steps:
                 for said in (step.say, step.text):
                     if said is not None:
-                        yield from _text_ids(said)
+                        yield from _text_ids(said) if to is None else _addressed_ids(said, to)
                 if isinstance(step.choices, list):
                     yield from _choice_ids(step.choices)
 
@@ -387,10 +445,18 @@ def _text_ids(text: Text) -> Iterator[tuple[str, str | None, str | None]]:
         yield text, None, None
 
 
+def _addressed_ids(text: Text, to: str) -> Iterator[tuple[str, str | None, str | None]]:
+    for msgid, plural, _ in _text_ids(text):
+        for context in address_contexts(to):
+            yield msgid, plural, context
+
+
 def _choice_ids(choices: Iterable[Choice]) -> Iterator[tuple[str, str | None, str | None]]:
     for choice in choices:
         if choice.translate:
             yield choice.label, None, None
+        for context in choice.label_contexts():
+            yield choice.label, None, context
         if choice.words:
             yield choice.words, None, "words"
 
@@ -514,6 +580,13 @@ def check_flow_set(
             raise FlowError(f"{texts_file}: text {name!r}: unknown placeholder {{{sorted(unknown)[0]}}}")
     for flow in flow_set.flows.values():
         _check_flow(flow, flow_set, vocabulary, flow_set.sources[flow.flow])
+        if addressee(flow.flow) is not None:
+            for step in flow.steps:
+                if any(isinstance(said, GenderedText | PluralText) for said in (step.say, step.text)):
+                    raise FlowError(
+                        f"{flow_set.sources[flow.flow]}: step {step.id!r}: a text addressed to a coach "
+                        "cannot also be about her coach or a plural text (not supported yet)"
+                    )
 
 
 def _check_choices(choices: list[Choice], where: str) -> None:

@@ -464,6 +464,7 @@ def options_for(choices: tuple[Choice, ...] | list[Choice], tr: Translator) -> l
     for choice in choices:
         label = tr.gettext(choice.label) if choice.translate else choice.label
         words = [choice.label, choice.value.replace("_", " ")]
+        words += [tr.pgettext(context, choice.label) for context in choice.label_contexts()]  # her coach's gender
         if choice.words:
             words += tr.pgettext("words", choice.words).split("|") + choice.words.split("|")
         options.append(answers.Option(choice.value, label, tuple(words), choice.emoji))

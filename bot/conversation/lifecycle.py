@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.conversation.actions import ActionContext, ActionRegistry
-from bot.conversation.flows import FlowSet, Text
+from bot.conversation.flows import FlowSet, Text, addressee
 from bot.conversation.interpreter import Interpreter, Message, Outcome
 from bot.conversation.port import Engine
 from bot.conversation.prefetch import prefetched
@@ -253,10 +253,11 @@ class Lifecycle:
         answers = state.get("answers", {})
         context |= {k: v for k, v in answers.items() if k not in context}
         context |= state.get("vars", {})
-        context |= self.renderer.answer_labels(self.flows.flow(flow_name), answers, locale, state)
+        context |= self.renderer.answer_labels(self.flows.flow(flow_name), answers, locale, state, context)
         context |= results
+        to = addressee(flow_name)  # a coach flow's texts are addressed to her as a coach (decision 0016)
         for message in messages:
-            turn.outgoing.append(self.renderer.message(message, locale, context, turn.person.timezone))
+            turn.outgoing.append(self.renderer.message(message, locale, context, turn.person.timezone, to))
 
 
 def _new_conversation(

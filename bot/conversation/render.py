@@ -12,8 +12,18 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.conversation.flows import GENDERS, Flow, FlowSet, GenderedText, NamedText, PluralText, Text, gender_context
-from bot.conversation.interpreter import NOTE_VALUE, SKIP_VALUE, Message, button_id, options_for
+from bot.conversation.flows import (
+    GENDERS,
+    Flow,
+    FlowSet,
+    GenderedText,
+    NamedText,
+    PluralText,
+    Text,
+    addressed_text,
+    gender_context,
+)
+from bot.conversation.interpreter import NOTE_VALUE, SKIP_VALUE, Message, button_id
 from bot.core import i18n
 from bot.messaging.channel import Button, OutboundMessage
 
@@ -32,11 +42,17 @@ class Renderer:
         self.flows = flows
         self.catalogs = catalogs
 
-    def text(self, text: Text, locale: str, context: Mapping[str, Any], timezone: str = "UTC") -> str:
+    def text(
+        self, text: Text, locale: str, context: Mapping[str, Any], timezone: str = "UTC", to: str | None = None
+    ) -> str:
+        """``text`` in her language. ``to``: whom the flow's texts address (``coach``), whose own gender
+        (``grammatical_gender`` in the context) picks the ``to:coach`` or ``to:coach:masculine`` entry."""
         tr = self.catalogs.translations(locale)
         if isinstance(text, NamedText):
             text = text.text if context.get("name") else text.without_name
-        if isinstance(text, GenderedText):
+        if to is not None and isinstance(text, str):
+            template = addressed_text(tr, text, to, context.get("grammatical_gender"))
+        elif isinstance(text, GenderedText):
             template = tr.gettext(text.text)
             gender = context.get(f"{text.about}_gender")
             if gender in GENDERS:
@@ -46,7 +62,8 @@ class Renderer:
             text = text.text
         elif isinstance(text, PluralText):
             count = context.get(text.count, 0)
-            template = tr.ngettext(text.singular, text.plural, int(count) if isinstance(count, int | float) else 0)
+            number = int(count) if isinstance(count, int | float) else 0
+            template = tr.ngettext(text.singular, text.plural, number)
         else:
             template = tr.gettext(text)
         if i18n.is_right_to_left(locale):
@@ -78,16 +95,18 @@ class Renderer:
         return i18n.isolate(shown) if i18n.is_right_to_left(locale) and shown else shown
 
     def message(
-        self, message: Message, locale: str, context: Mapping[str, Any], timezone: str = "UTC"
+        self, message: Message, locale: str, context: Mapping[str, Any], timezone: str = "UTC", to: str | None = None
     ) -> OutboundMessage:
+        """``to``: whom the texts of the message's flow address (``addressee``), None for a participant."""
         tr = self.catalogs.translations(locale)
-        body = self.text(message.text, locale, context, timezone)
+        body = self.text(message.text, locale, context, timezone, to)
         if message.lead is not None:
-            body = f"{self.text(message.lead, locale, context, timezone)}\n\n{body}"
+            body = f"{self.text(message.lead, locale, context, timezone, to)}\n\n{body}"
         buttons: list[Button] = []
         if message.step is not None:
-            for choice, option in zip(message.choices, options_for(message.choices, tr), strict=True):
-                shown = i18n.isolate_ltr_runs(option.label) if i18n.is_right_to_left(locale) else option.label
+            for choice in message.choices:
+                shown = choice.shown_label(tr, context)  # a label about her coach, as her coach's gender says
+                shown = i18n.isolate_ltr_runs(shown) if i18n.is_right_to_left(locale) else shown
                 label = f"{choice.emoji} {shown}" if choice.emoji else shown
                 if choice.value == message.suggested:
                     label = f"{label} {SUGGESTED_MARK}"
@@ -109,7 +128,12 @@ class Renderer:
         )
 
     def answer_labels(
-        self, flow: Flow, answers: Mapping[str, Any], locale: str, state: Mapping[str, Any] | None = None
+        self,
+        flow: Flow,
+        answers: Mapping[str, Any],
+        locale: str,
+        state: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
     ) -> dict[str, list[str]]:
         """``{step}_labels`` for every answered choice question: the chosen labels in her language, with
         their emoji, for texts like "This week you did: {steps_labels}"."""
@@ -126,7 +150,7 @@ class Renderer:
                 choice = by_value.get(value)
                 if choice is None:
                     continue
-                label = tr.gettext(choice.label) if choice.translate else choice.label
+                label = choice.shown_label(tr, context or {})
                 shown.append(f"{choice.emoji} {label}" if choice.emoji else label)
             labels[f"{step.id}_labels"] = shown
         return labels

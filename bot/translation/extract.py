@@ -5,7 +5,9 @@ Texts are the values of ``say`` and ``text`` (a plain string, ``singular``/``plu
 ``text``/``without_name`` for a text with ``{name}`` and the same without it, or ``text``/``about`` for a
 text about her coach, extracted neutral and with contexts ``coach:feminine`` and ``coach:masculine``),
 choice ``label``s (unless ``translate: false``), extra choice ``words`` (context ``words``), command
-``words`` (context ``command``) and the values under ``texts:`` in ``_texts.yaml``.
+``words`` (context ``command``) and the values under ``texts:`` in ``_texts.yaml``. The texts of a flow
+addressed to a coach (``flow: coach_...``) are extracted with the contexts ``to:coach`` and
+``to:coach:masculine`` instead of none (decision 0016).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot import __version__
-from bot.conversation.flows import GENDERS, gender_context
+from bot.conversation.flows import GENDERS, address_contexts, addressee, gender_context
 from bot.core.i18n import DOMAIN, SUPPORTED_LOCALES
 
 Extracted = tuple[int, str, Any, list[str]]
@@ -28,15 +30,30 @@ Extracted = tuple[int, str, Any, list[str]]
 
 def extract_yaml(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[Extracted]:
     root = yaml.compose(fileobj.read().decode("utf-8"))
-    if root is not None:
-        yield from _walk(root, in_texts=False)
+    if root is None:
+        return
+    to = None
+    if isinstance(root, yaml.MappingNode):
+        name = next((_scalar(v) for k, v in root.value if _scalar(k) == "flow"), None)
+        to = addressee(name) if name else None
+    yield from _walk(root, in_texts=False, to=to)
 
 
 def _scalar(node: yaml.Node) -> str | None:
     return node.value if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str) else None
 
 
-def _text(node: yaml.Node) -> Iterator[Extracted]:
+def _text(node: yaml.Node, to: str | None = None) -> Iterator[Extracted]:
+    if to is None:
+        yield from _said(node)
+        return
+    for line, function, message, _ in _said(node):  # addressed to a coach: once per address context
+        for context in address_contexts(to):
+            if function == "gettext":  # plural texts are refused in coach flows (flows check)
+                yield line, "pgettext", (context, message), []
+
+
+def _said(node: yaml.Node) -> Iterator[Extracted]:
     line = node.start_mark.line + 1
     value = _scalar(node)
     if value is not None:
@@ -55,10 +72,10 @@ def _text(node: yaml.Node) -> Iterator[Extracted]:
                 yield line, "pgettext", (gender_context(about, gender), text), []
 
 
-def _walk(node: yaml.Node, in_texts: bool) -> Iterator[Extracted]:
+def _walk(node: yaml.Node, in_texts: bool, to: str | None = None) -> Iterator[Extracted]:
     if isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            yield from _walk(item, in_texts=False)
+            yield from _walk(item, in_texts=False, to=to)
         return
     if not isinstance(node, yaml.MappingNode):
         return
@@ -72,11 +89,15 @@ def _walk(node: yaml.Node, in_texts: bool) -> Iterator[Extracted]:
     for key_node, value in node.value:
         key = _scalar(key_node)
         if key in ("say", "text"):
-            yield from _text(value)
+            yield from _text(value, to)
         elif key == "label" and translate not in ("false", "False", "no"):
             label = _scalar(value)
+            about = _scalar(keys["about"]) if "about" in keys else None
             if label is not None:
                 yield value.start_mark.line + 1, "gettext", label, []
+            if label is not None and about:  # a label about her coach: one variant per gender (decision 0016)
+                for gender in GENDERS:
+                    yield value.start_mark.line + 1, "pgettext", (gender_context(about, gender), label), []
         elif key == "words":
             words = _scalar(value)
             if words is not None:
@@ -85,7 +106,7 @@ def _walk(node: yaml.Node, in_texts: bool) -> Iterator[Extracted]:
         elif key == "texts":
             yield from _walk(value, in_texts=True)
         else:
-            yield from _walk(value, in_texts=False)
+            yield from _walk(value, in_texts=False, to=to)
 
 
 def extract_catalog(root: Path) -> Catalog:
