@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching import caseload
 from bot.coaching.chart import store_image
-from bot.coaching.summary import collect, render_text
+from bot.coaching.summary import collect
+from bot.coaching.summary_text import render_text
 from bot.coaching.texts import CoachTexts
 from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.conversation.interpreter import SEND_NOTE_ACTION
