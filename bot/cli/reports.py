@@ -13,7 +13,7 @@ import typer
 
 from bot.app import invite_terms, load_conversations
 from bot.cli.common import JsonOption, emit_json, fail, run_with_db, settings_or_fail
-from bot.coaching import importing, report, summary, summary_text
+from bot.coaching import importing, report, report_render, summary, summary_text
 from bot.coaching.texts import CoachTexts
 from bot.conversation.flows import FlowError
 from bot.core.clock import SystemClock
@@ -93,7 +93,7 @@ def report_command(
             made = await report.build_report(
                 session, now=SystemClock().now(), organisation_id=org, period_from=start, period_to=end
             )
-        return report.render(made, fmt.value)
+        return report_render.render(made, fmt.value)
 
     rendered = run_with_db(settings, fmt is ReportFormat.JSON, work)
     if out is None:
