@@ -20,10 +20,11 @@ from typer.testing import CliRunner
 from bot.app import features
 from bot.cli.main import cli
 from bot.conversation.answers import simplify
-from bot.conversation.check import MACHINE_DRAFTED, coverage, review_status
+from bot.conversation.check import coverage
 from bot.conversation.flows import GenderedText, NamedText, PluralText
 from bot.conversation.interpreter import SKIP_VALUE, Interpreter, Message, Outcome, Reply, button_id
 from bot.conversation.render import Renderer
+from bot.conversation.review import MACHINE_DRAFTED, review_status
 from bot.core import i18n
 from bot.core.paths import project_root
 from bot.messaging.channel import OutboundMessage

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 
 from bot.cli.common import log_review_state
-from bot.conversation.check import consent_msgids, mark_reviewed, review_shares
+from bot.conversation.review import consent_msgids, mark_reviewed, review_shares
 from bot.core.clock import FakeClock
 from bot.core.i18n import Catalogs
 from bot.core.paths import project_root
