@@ -18,46 +18,22 @@ from bot.conversation import answers
 from bot.conversation.flows import Choice, Condition, Flow, FlowSet, Step, Text
 from bot.conversation.understanding import (
     CONTRADICTS,
-    NOTE_VALUE,
-    SKIP_VALUE,
-    English,
-    Reply,
-    Translator,
-    button_id,
     button_step,
     button_value,
     is_long,
-    options_for,
     understand,
     wants_note_sent,
 )
 
-# Reading her reply is understanding.py's. What callers use of it (NOTE_VALUE, SKIP_VALUE, English, Reply,
-# Translator, button_id, options_for) is the interpreter's vocabulary too, so they import it from here.
-__all__ = [
-    "FREE_TEXT_GIVEN",
-    "HELD_NOTES",
-    "HELP_STEP",
-    "HOLD_NOTE_ACTION",
-    "MAX_STEPS_PER_RUN",
-    "MISSES_BEFORE_HELP",
-    "NOTE_VALUE",
-    "SEND_NOTE_ACTION",
-    "SKIP_VALUE",
-    "STATE_KEY",
-    "ActionCall",
-    "English",
-    "FlowLoopError",
-    "Interpreter",
-    "Message",
-    "Outcome",
-    "Reply",
-    "Save",
-    "Translator",
-    "button_id",
-    "new_state",
-    "options_for",
-]
+# Reading her reply is understanding.py's; what callers use of it is the interpreter's vocabulary too, so they
+# import it from here.
+from bot.conversation.understanding import NOTE_VALUE as NOTE_VALUE
+from bot.conversation.understanding import SKIP_VALUE as SKIP_VALUE
+from bot.conversation.understanding import English as English
+from bot.conversation.understanding import Reply as Reply
+from bot.conversation.understanding import Translator as Translator
+from bot.conversation.understanding import button_id as button_id
+from bot.conversation.understanding import options_for as options_for
 
 MAX_STEPS_PER_RUN = 200  # a flow that loops without asking anything stops here instead of hanging
 MISSES_BEFORE_HELP = 3
