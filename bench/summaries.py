@@ -28,8 +28,10 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from bot.app import load_conversations
-from bot.coaching.report import build_report, render
-from bot.coaching.summary import collect, render_text
+from bot.coaching.report import build_report
+from bot.coaching.report_render import render
+from bot.coaching.summary import collect
+from bot.coaching.summary_text import render_text
 from bot.coaching.texts import CoachTexts
 from bot.core.crypto import Cipher as _Cipher
 from bot.db.engine import Database

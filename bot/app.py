@@ -22,9 +22,9 @@ from bot.coaching import buddy_actions, shifts
 from bot.coaching import chat as coaching_chat
 from bot.conversation import actions as engine_actions
 from bot.conversation.actions import ActionRegistry
-from bot.conversation.check import review_shares
 from bot.conversation.flows import Choice, FlowError, FlowSet, Vocabulary, load_flows
 from bot.conversation.profile import CONTEXT_NAMES, PROFILE_FIELDS, RECORD_FIELDS
+from bot.conversation.review import review_shares
 from bot.conversation.service import REQUIRED_COMMANDS, REQUIRED_TEXTS, ConversationService
 from bot.core.channel import Channel
 from bot.core.clock import Clock, OffsetClock, SystemClock

@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.coaching.importing import parse
-from bot.coaching.report import Cell, Report, Table, render
+from bot.coaching.report import Cell, Report, Table
+from bot.coaching.report_render import render
 from bot.conversation.check import slots_by_msgid
 from bot.core import csv_safe
 from bot.core.paths import project_root

@@ -14,7 +14,8 @@ from babel.messages.pofile import read_po, write_po
 from typer.testing import CliRunner
 
 from bot.cli.main import cli
-from bot.conversation.check import MACHINE_DRAFTED, is_machine_drafted, slots_by_msgid
+from bot.conversation.check import slots_by_msgid
+from bot.conversation.review import MACHINE_DRAFTED, is_machine_drafted
 from bot.core.i18n import SUPPORTED_LOCALES
 from bot.core.paths import project_root
 from bot.translation.spreadsheet import COLUMNS, CsvError, catalog_path, entry_id, export_csv, import_csv

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 
 from bot.cli.common import log_review_state
-from bot.conversation.check import consent_msgids, mark_reviewed, review_shares
+from bot.conversation.review import consent_msgids, mark_reviewed, review_shares
 from bot.core.clock import FakeClock
 from bot.core.i18n import Catalogs
 from bot.core.paths import project_root
@@ -30,8 +30,8 @@ def reviewed_consent(tmp_path: Path, locale: str) -> Catalogs:
     path = locales / locale / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
-    for msgid in consent_msgids(FLOWS):
-        mark_reviewed(catalog.get(msgid))
+    for msgid, context in consent_msgids(FLOWS):
+        mark_reviewed(catalog.get(msgid, context))
     with path.open("wb") as handle:
         write_po(handle, catalog, width=100)
     return Catalogs(locales)
@@ -66,3 +66,13 @@ async def test_metrics_show_the_reviewed_ratio_per_language(db: Database, clock:
         line for line in text.splitlines() if line.startswith('trampoline_translations_reviewed_ratio{locale="uk"}')
     )
     assert 0 < float(uk.split()[-1]) < 1
+
+
+def test_every_consent_text_she_or_a_coach_can_be_shown_counts_for_the_review() -> None:
+    """The participant's consent speaks of her coach (a variant per gender) and a coach's is addressed to a
+    coach: each of those entries must be reviewed before the consent counts as reviewed."""
+    entries = consent_msgids(FLOWS)
+    contexts = {context for _, context in entries}
+    assert None in contexts and "coach:feminine" in contexts and "to:coach" in contexts
+    for locale, catalog in CATALOGS.catalogs.items():
+        assert all(catalog.get(msgid, context) is not None for msgid, context in entries), locale

@@ -15,8 +15,8 @@ import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import App, build_app, conversation_service
-from bot.conversation.check import review_shares
 from bot.conversation.flows import FlowError
+from bot.conversation.review import review_shares
 from bot.conversation.service import ConversationService
 from bot.core.keys import load_cipher
 from bot.core.settings import Settings, SettingsError, load_settings

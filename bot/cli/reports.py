@@ -1,5 +1,6 @@
 """``trampoline summary``, ``trampoline report`` and ``trampoline people import``: thin commands over
-bot/coaching/summary.py, report.py and importing.py. ``bot/cli/main.py`` adds them (``register``)."""
+bot/coaching/summary.py and summary_text.py, report.py and report_render.py, and importing.py.
+``bot/cli/main.py`` adds them (``register``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import typer
 
 from bot.app import invite_terms, load_conversations
 from bot.cli.common import JsonOption, emit_json, fail, run_with_db, settings_or_fail
-from bot.coaching import importing, report, summary
+from bot.coaching import importing, report, report_render, summary, summary_text
 from bot.coaching.texts import CoachTexts
 from bot.conversation.flows import FlowError
 from bot.core.clock import SystemClock
@@ -57,7 +58,9 @@ def summary_command(
         if not found:
             raise DomainError(f"no coach with id {coach}")
         made = found[0]
-        return summary.render_html(texts, made) if fmt is SummaryFormat.HTML else summary.render_text(texts, made)
+        if fmt is SummaryFormat.HTML:
+            return summary_text.render_html(texts, made)
+        return summary_text.render_text(texts, made)
 
     typer.echo(run_with_db(settings, False, work))
 
@@ -90,7 +93,7 @@ def report_command(
             made = await report.build_report(
                 session, now=SystemClock().now(), organisation_id=org, period_from=start, period_to=end
             )
-        return report.render(made, fmt.value)
+        return report_render.render(made, fmt.value)
 
     rendered = run_with_db(settings, fmt is ReportFormat.JSON, work)
     if out is None:

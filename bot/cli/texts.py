@@ -10,16 +10,10 @@ import typer
 
 from bot.app import load_conversations
 from bot.cli.common import JsonOption, emit_json, fail, print_table
-from bot.conversation.check import (
-    MACHINE_DRAFTED,
-    LabelSlot,
-    LocaleReport,
-    coverage,
-    slots_by_msgid,
-    template_msgids,
-)
+from bot.conversation.check import LabelSlot, LocaleReport, coverage, slots_by_msgid, template_msgids
 from bot.conversation.collisions import collisions, everyday_problems
 from bot.conversation.flows import FlowError
+from bot.conversation.review import MACHINE_DRAFTED
 from bot.core.i18n import Catalogs, normalise_locale
 from bot.core.paths import project_root
 from bot.translation.extract import extract_catalog, update_catalogs, write_template

@@ -1,6 +1,7 @@
 """A small PNG chart for the weekly summary, written with the standard library only (zlib and struct):
 bars for the share of women who checked in each week, a line for the steps they took. It carries no text,
 so it needs no font and reads the same in every language; the caption that goes with it is translated.
+``store_image`` keeps an image on disk and ``photo`` is the message that carries it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import struct
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+
+from bot.core import i18n
+from bot.messaging.channel import OutboundMessage
 
 WIDTH, HEIGHT = 400, 200
 MARGIN = 16
@@ -107,3 +111,10 @@ def store_image(data: bytes, directory: Path) -> Path:
     if not path.exists():
         path.write_bytes(data)
     return path.resolve()
+
+
+def photo(image: Path, caption: str, locale: str) -> OutboundMessage:
+    """The message that carries a stored image, with its caption in her language."""
+    return OutboundMessage(
+        text=caption, locale=locale, right_to_left=i18n.is_right_to_left(locale), image_ref=str(image)
+    )

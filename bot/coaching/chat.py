@@ -1,6 +1,6 @@
 """The coach in the chat: her own onboarding settings, ``summary``, ``participants``, ``participant``,
-``invite`` and ``hold`` (pause a woman's nudges); the weekly summary sent at her chosen time; and a note or
-voice note a woman leaves for her coach, passed on at once.
+``invite`` and ``hold`` (pause a woman's nudges); and a note or voice note a woman leaves for her coach,
+passed on at once. The weekly summary sent at her chosen time is ``bot/coaching/summary_nudge.py``.
 
 Every action checks that the person is a coach and reads only through her caseload
 (``caseload.mine`` and ``caseload.one_of_mine``); reading one woman's details is written to the audit log.
@@ -11,57 +11,36 @@ from __future__ import annotations
 import io
 import logging
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import segno
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching import caseload
-from bot.coaching.chart import store_image
-from bot.coaching.summary import collect, render_text
-from bot.coaching.texts import CoachTexts
+from bot.coaching.chart import photo, store_image
+from bot.coaching.summary import collect
+from bot.coaching.summary_nudge import DEFAULT_SUMMARY_TIME, DEFAULT_SUMMARY_WEEKDAY, SUMMARY_KIND, send_summary
+from bot.coaching.summary_text import render_text
+from bot.coaching.texts import texts_for
 from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.conversation.interpreter import SEND_NOTE_ACTION
-from bot.conversation.port import Engine
 from bot.core import i18n
-from bot.core.timing import at_local, iso_week, week_start
-from bot.db.engine import Database
+from bot.core.timing import iso_week
 from bot.db.models import (
     ChannelIdentity,
     CheckIn,
     CoachSetting,
-    Nudge,
-    NudgeStatus,
     Person,
     PersonStatus,
     Role,
 )
 from bot.messaging.channel import OutboundMessage
-from bot.messaging.rows import NUDGE_PRIORITY, outbox_row
+from bot.messaging.rows import outbox_row
 from bot.people.caseload import coach_of, participant_of, reachable_identity
 from bot.people.directory import DomainError, create_invite
 from bot.scheduling.planner import NudgeKinds
 
 log = logging.getLogger(__name__)
-
-DEFAULT_SUMMARY_WEEKDAY = 4  # Friday
-DEFAULT_SUMMARY_TIME = time(15, 0)
-SUMMARY_KIND = "coach_summary"
-SUMMARY_LATE_GRACE = timedelta(hours=12)
-
-
-_texts: dict[int, CoachTexts] = {}
-
-
-def texts_for(service: Engine) -> CoachTexts:
-    found = _texts.get(id(service))
-    if found is None:
-        found = _texts[id(service)] = CoachTexts(service.flows, service.catalogs)
-    return found
 
 
 async def _coach_and_identity(session: AsyncSession, participant_id: int) -> tuple[Person, ChannelIdentity] | None:
@@ -73,12 +52,6 @@ async def _coach_and_identity(session: AsyncSession, participant_id: int) -> tup
         coach = await coach_of(session, participant_id)
         identity = await reachable_identity(session, coach.id) if coach is not None else None
     return None if coach is None or identity is None else (coach, identity)
-
-
-def _photo(image: Path, caption: str, locale: str) -> OutboundMessage:
-    return OutboundMessage(
-        text=caption, locale=locale, right_to_left=i18n.is_right_to_left(locale), image_ref=str(image)
-    )
 
 
 def _is_coach(context: ActionContext) -> bool:
@@ -130,7 +103,7 @@ async def summary_now(context: ActionContext) -> dict[str, Any]:
         key = f"summary-chart:{context.person.id}:{context.now.isoformat()}"
         context.session.add(
             outbox_row(
-                key, _photo(image, caption, made.locale), context.now, person_id=context.person.id, identity=identity
+                key, photo(image, caption, made.locale), context.now, person_id=context.person.id, identity=identity
             )
         )
     return {"summary": render_text(texts, made)}
@@ -230,7 +203,7 @@ async def invite(context: ActionContext) -> dict[str, Any]:
         context.session.add(
             outbox_row(
                 f"invite-qr:{made.code}",
-                _photo(image, made.code, locale),
+                photo(image, made.code, locale),
                 context.now,
                 person_id=context.person.id,
                 identity=identity,
@@ -317,86 +290,6 @@ async def _pass_note_on(context: ActionContext, kind: str, content: str, key: st
     row = outbox_row(f"{key}:{context.now.isoformat()}", message, context.now,
                      person_id=coach.id, identity=identity, kind="alert", priority=1)  # fmt: skip
     context.session.add(row)
-
-
-# -- the weekly summary, at her chosen time ---
-
-
-async def plan_coach_summaries(db: Database, now: datetime) -> int:
-    """Each active coach's next summary (this week's, or next week's once this week's moment has passed)."""
-    async with db.transaction() as session:
-        rows = (
-            await session.execute(
-                select(
-                    Person.id,
-                    Person.timezone,
-                    Person.created_at,
-                    CoachSetting.summary_weekday,
-                    CoachSetting.summary_time,
-                )
-                .outerjoin(CoachSetting, CoachSetting.person_id == Person.id)
-                .where(Person.role == Role.COACH, Person.status == PersonStatus.ACTIVE)
-            )
-        ).all()
-        planned: list[dict[str, Any]] = []
-        for coach_id, zone, joined, weekday, clock in rows:
-            day = week_start(now, zone) + timedelta(days=DEFAULT_SUMMARY_WEEKDAY if weekday is None else weekday)
-            due = at_local(day, clock or DEFAULT_SUMMARY_TIME, zone)
-            if due < now - SUMMARY_LATE_GRACE:
-                due = at_local(day + timedelta(days=7), clock or DEFAULT_SUMMARY_TIME, zone)
-            if due < joined:
-                continue
-            planned.append(
-                {
-                    "key": f"{SUMMARY_KIND}:{coach_id}:{iso_week(due, zone)}",
-                    "person_id": coach_id,
-                    "kind": SUMMARY_KIND,
-                    "due_at": due,
-                    "status": NudgeStatus.PENDING,
-                    "data": {"week": iso_week(due, zone)},
-                    "created_at": now,
-                }
-            )
-        if not planned:
-            return 0
-        keys = [row["key"] for row in planned]
-        existing = set(await session.scalars(select(Nudge.key).where(Nudge.key.in_(keys))))
-        planned = [row for row in planned if row["key"] not in existing]
-        if planned:
-            insert_ = pg_insert if db.backend == "postgresql" else sqlite_insert
-            await session.execute(insert_(Nudge).on_conflict_do_nothing(index_elements=["key"]), planned)
-        return len(planned)
-
-
-async def send_summary(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
-    """The ``coach_summary`` nudge: her summary as text, then the chart as a photo."""
-    if person.role is not Role.COACH:
-        return "not a coach"
-    if now > nudge.due_at + SUMMARY_LATE_GRACE:
-        return "no longer useful: a newer summary comes soon"
-    identity = await reachable_identity(session, person.id)
-    if identity is None:
-        return "she has no channel the bot can write to"
-    week = str(nudge.data.get("week") or iso_week(nudge.due_at, person.timezone))
-    [made] = await collect(session, [person.id], now, week)
-    texts = texts_for(service)
-    rtl = i18n.is_right_to_left(person.locale)
-    text = OutboundMessage(text=render_text(texts, made), locale=person.locale, right_to_left=rtl)
-    image = store_image(made.chart_png(), service.images)
-    photo = _photo(image, texts.say("summary_chart_caption", person.locale), person.locale)
-    for number, message in enumerate((text, photo)):
-        session.add(
-            outbox_row(
-                f"nudge:{nudge.key}:{number}",
-                message,
-                now,
-                person_id=person.id,
-                identity=identity,
-                kind="summary",
-                priority=NUDGE_PRIORITY,
-            )
-        )
-    return "started"
 
 
 def register(actions: ActionRegistry, nudges: NudgeKinds) -> None:

@@ -7,13 +7,13 @@ suppressed cell could be worked out from the others, so the smallest other cells
 at least two are hidden and together they hold 5 or more. A total under 5 hides its whole table. Cells of
 lists where one woman can be in several (languages, obstacles, steps) do not add up to anything and need only
 the first rule. A zero reveals nobody and is shown.
+
+This module counts and suppresses (the tables); ``bot/coaching/report_render.py`` writes them as JSON, CSV
+or HTML.
 """
 
 from __future__ import annotations
 
-import html
-import io
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import csv_safe
 from bot.core.timing import iso_week
 from bot.db.models import (
     AnonymousCount,
@@ -110,89 +109,6 @@ class Report:
     period_to: date
     organisation_id: int | None
     tables: list[Table]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "period": {
-                "from": self.period_from.isoformat() if self.period_from else None,
-                "to": self.period_to.isoformat(),
-            },
-            "suppression": f"cells under {MIN_CELL} and the cells that would reveal them are shown as null",
-            "tables": [
-                {
-                    "key": t.key,
-                    "title": t.title,
-                    "unit": t.unit,
-                    "total": t.total,
-                    "notes": t.notes,
-                    "rows": [{"label": c.label, "count": c.shown(), "percent": t.percent(c)} for c in t.cells],
-                }
-                for t in self.tables
-            ],
-        }
-
-    def as_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv_safe.writer(out)  # no cell runs as a formula in a spreadsheet
-        writer.writerow(["table", "row", "count", "percent"])
-        for t in self.tables:
-            for c in t.cells:
-                percent = t.percent(c)
-                writer.writerow(
-                    [t.title, c.label, SUPPRESSED if c.suppressed else c.count, "" if percent is None else percent]
-                )
-            if t.total is not None:
-                writer.writerow([t.title, "total", t.total if t.total >= MIN_CELL else SUPPRESSED, ""])
-        return "\ufeff" + out.getvalue()  # a BOM, so spreadsheets read the file as UTF-8
-
-    def as_html(self) -> str:
-        sections = []
-        for t in self.tables:
-            rows = []
-            for c in t.cells:
-                percent = t.percent(c)
-                rows.append(
-                    f"<tr><td>{html.escape(c.label)}</td><td class=n>{SUPPRESSED if c.suppressed else c.count}</td>"
-                    f"<td class=n>{'' if percent is None else f'{percent}%'}</td></tr>"
-                )
-            total = (
-                f"<tr class=total><td>total</td><td class=n>{t.total if t.total >= MIN_CELL else SUPPRESSED}"
-                "</td><td></td></tr>"
-                if t.total is not None
-                else ""
-            )
-            sections.append(
-                f"<section><h2>{html.escape(t.title)}</h2>"
-                + "".join(f"<p>{html.escape(note)}</p>" for note in t.notes)
-                + f"<div class=pair>{_bars(t)}<table><thead><tr><th></th>"
-                f"<th>{html.escape(t.unit)}</th><th>%</th></tr></thead><tbody>{''.join(rows)}{total}</tbody>"
-                "</table></div></section>"
-            )
-        period = f"{self.period_from.isoformat() if self.period_from else '…'} – {self.period_to.isoformat()}"
-        return (
-            '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Programme report</title><style>'
-            "@page{size:A4;margin:15mm}body{font-family:sans-serif;font-size:10pt;color:#222;max-width:180mm;"
-            "margin:auto}h1{font-size:16pt}h2{font-size:12pt;margin:0 0 2mm}section{break-inside:avoid;"
-            "margin-bottom:6mm}.pair{display:flex;gap:6mm;align-items:flex-start}table{border-collapse:collapse}"
-            "td,th{padding:1mm 2mm;border-bottom:1px solid #ddd;text-align:left}.n{text-align:right}"
-            ".total td{font-weight:bold}svg{flex:none}</style></head><body>\n"
-            f"<h1>Programme report</h1><p>{html.escape(period)}. Cells under {MIN_CELL} women, and cells that "
-            f"would reveal them, are shown as {html.escape(SUPPRESSED)}. No names, no ids.</p>\n"
-            + "\n".join(sections)
-            + "\n</body></html>\n"
-        )
-
-
-def _bars(table: Table) -> str:
-    """A horizontal bar chart as inline SVG; suppressed cells get no bar."""
-    shown = [c.count for c in table.cells if not c.suppressed]
-    most = max([*shown, 1])
-    height = 14 * len(table.cells) + 4
-    bars = []
-    for i, c in enumerate(table.cells):
-        width = 0 if c.suppressed else int(70 * c.count / most)
-        bars.append(f'<rect x="0" y="{i * 14 + 2}" width="{width}" height="10" fill="#6a9fd4"/>')
-    return f'<svg width="72" height="{height}" viewBox="0 0 72 {height}" aria-hidden="true">{"".join(bars)}</svg>'
 
 
 # -- gathering the figures ---
@@ -467,11 +383,3 @@ async def _erased(session: AsyncSession, organisation_id: int | None, to_day: da
     if organisation_id is not None:
         query = query.where(AnonymousCount.organisation_id == organisation_id)
     return int(await session.scalar(query) or 0)
-
-
-def render(report: Report, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(report.as_json(), ensure_ascii=False, indent=1)
-    if fmt == "csv":
-        return report.as_csv()
-    return report.as_html()

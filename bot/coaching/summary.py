@@ -2,15 +2,13 @@
 then the caseload's totals, with a chart of the last eight weeks.
 
 ``collect`` gathers the figures for many coaches with a handful of queries (every one joined through the
-coach's caseload, so a coach only ever sees her own women); ``render_text`` and ``render_html`` write one
+coach's caseload, so a coach only ever sees her own women); ``bot/coaching/summary_text.py`` writes one
 coach's summary in her language.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -21,8 +19,6 @@ from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.coaching.chart import weekly_chart
-from bot.coaching.texts import CoachTexts
-from bot.core import i18n
 from bot.core.timing import iso_week, week_label
 from bot.db.models import (
     Alert,
@@ -345,112 +341,3 @@ async def _add_stuck_buddies(session: AsyncSession, caseload: Any, people: Peopl
 
 def _week_start(label: str, timezone: str) -> datetime:
     return datetime.combine(week_monday(label), time(), ZoneInfo(timezone))
-
-
-# -- writing it in her language ---
-
-
-def _trend(texts: CoachTexts, locale: str, p: ParticipantWeek) -> str:
-    moods = [c[1] for c in p.checkins[:2]]
-    if len(moods) < 2 or moods[0] is None or moods[1] is None:
-        return ""
-    key = "trend_up" if moods[0] > moods[1] else "trend_down" if moods[0] < moods[1] else "trend_same"
-    return texts.say(key, locale)
-
-
-def _mood(mood: int | None) -> str:
-    return f"{MOOD_EMOJI.get(mood, '')} {mood}" if mood is not None else "-"
-
-
-def render_lines(texts: CoachTexts, summary: CoachSummary) -> list[str]:
-    """The summary as lines of text in her language: attention first, then everyone, then the totals."""
-    locale, week = summary.locale, summary.week
-    say = texts.say
-    lines = [say("summary_title", locale, week=week, participants=len(summary.participants)), ""]
-    attention = summary.attention()
-    if attention:
-        lines.append(say("summary_attention", locale))
-        lines += [say(f"attention_{kind}", locale, name=p.name, **extra) for kind, p, extra in attention]
-    else:
-        lines.append(say("summary_attention_none", locale))
-    lines += ["", say("summary_participants", locale)]
-    step_counts: Counter[str] = Counter()
-    obstacle_counts: Counter[str] = Counter()
-    notes: list[str] = []
-    done = 0
-    for p in sorted(summary.participants, key=lambda p: (p.name.casefold(), p.id)):
-        current = p.this_week(week)
-        if p.status is PersonStatus.INVITED:
-            lines.append(say("line_not_on_bot", locale, name=p.name))
-            continue
-        if current is None:
-            lines.append(say("line_no_checkin", locale, name=p.name))
-            _mark_notes(notes, p.name, p.current[2] if p.current else [])  # sent at a choice question
-            continue
-        done += 1
-        mood, steps, obstacles, note_kinds = current
-        taken = [s for s in steps if s != NO_STEP]
-        named = [o for o in obstacles if o != NO_OBSTACLE]
-        step_counts.update(taken)
-        obstacle_counts.update(set(named))
-        shown = [texts.label("checkin", "obstacles", o, locale) for o in named]
-        extra = say("line_obstacles", locale, obstacles=shown) if shown else ""
-        lines.append(
-            say(
-                "line_checked_in",
-                locale,
-                name=p.name,
-                mood=_mood(mood),
-                trend=_trend(texts, locale, p),
-                steps=len(taken),
-                obstacles=extra,
-            ).replace("  ", " ")
-        )
-        _mark_notes(notes, p.name, note_kinds)
-    if notes:
-        lines += ["", say("summary_notes", locale, names=notes)]
-    lines += ["", say("summary_totals", locale)]
-    lines.append(say("totals_checkins", locale, done=done, participants=len(summary.participants)))
-    per_dimension = [
-        f"{texts.label('checkin', 'steps', d, locale)} {i18n.number(step_counts[d], locale)}"
-        for d in STEP_DIMENSIONS
-        if step_counts[d]
-    ]
-    lines.append(say("totals_steps", locale, steps=per_dimension or "0"))
-    order = texts.order("checkin", "obstacles")
-    top = sorted(obstacle_counts.items(), key=lambda item: (-item[1], order.get(item[0], len(order))))[:3]
-    if top:
-        named_top = [f"{texts.label('checkin', 'obstacles', o, locale)} ({i18n.number(n, locale)})" for o, n in top]
-        lines.append(say("totals_obstacles", locale, obstacles=named_top))
-    else:
-        lines.append(say("totals_obstacles_none", locale))
-    return lines
-
-
-def _mark_notes(notes: list[str], name: str, note_kinds: list[str]) -> None:
-    """Every note of the week, one mark each: two notes show as two marks."""
-    if note_kinds:
-        marks = "".join("🎤" if kind in ("voice", "audio") else "💬" for kind in note_kinds)
-        notes.append(f"{name} {marks}")
-
-
-def render_text(texts: CoachTexts, summary: CoachSummary) -> str:
-    return "\n".join(render_lines(texts, summary))
-
-
-def render_html(texts: CoachTexts, summary: CoachSummary) -> str:
-    direction = "rtl" if i18n.is_right_to_left(summary.locale) else "ltr"
-    body = []
-    for line in render_lines(texts, summary):
-        body.append(f"<p>{html.escape(line)}</p>" if line else "")
-    chart = base64.b64encode(summary.chart_png()).decode("ascii")
-    caption = html.escape(texts.say("summary_chart_caption", summary.locale))
-    return (
-        f'<!doctype html>\n<html lang="{summary.locale}" dir="{direction}"><head><meta charset="utf-8">'
-        f"<title>{html.escape(summary.week)}</title>"
-        "<style>body{font-family:sans-serif;max-width:40em;margin:1em auto}p{margin:.2em 0}"
-        "img{max-width:100%}</style></head><body>\n"
-        + "\n".join(body)
-        + f'\n<figure><img alt="{caption}" src="data:image/png;base64,{chart}"><figcaption>{caption}'
-        "</figcaption></figure>\n</body></html>\n"
-    )

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from bot.conversation.flows import FlowError, FlowSet, PluralText, TextFile
+from bot.conversation.port import Engine
 from bot.core import i18n
 from bot.core.paths import project_root
 
@@ -81,6 +82,17 @@ class CoachTexts:
                 label = tr.gettext(choice.label) if choice.translate else choice.label
                 return f"{choice.emoji} {label}" if choice.emoji else label
         return value
+
+
+_texts: dict[int, CoachTexts] = {}
+
+
+def texts_for(service: Engine) -> CoachTexts:
+    """The coach texts of this engine, made once."""
+    found = _texts.get(id(service))
+    if found is None:
+        found = _texts[id(service)] = CoachTexts(service.flows, service.catalogs)
+    return found
 
 
 def msgids(path: Path | None = None) -> set[str]:

@@ -2,12 +2,10 @@
 fit for a phone: no missing text, no placeholder that differs from the English one, no button label longer
 than WhatsApp shows, no directional isolate that does not balance, no Latin comma or semicolon in an
 Arabic-script language, the plural rule Babel knows for the language, command words that mean one command
-only, and how far a native speaker has reviewed it."""
+only, and how far a native speaker has reviewed it (the marks and the shares are ``review.py``'s)."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from bot.conversation.answers import simplify
 from bot.conversation.flows import EMPTY_PLACEHOLDERS, Choice, FlowSet, GenderedText, NamedText, PluralText, Step
 from bot.conversation.interpreter import Translator
 from bot.conversation.render import SKIP_EMOJI, SUGGESTED_MARK
+from bot.conversation.review import is_machine_drafted, is_reviewed, is_stale, review_status
 from bot.core.i18n import (
     ARABIC_SCRIPT_LOCALES,
     SUPPORTED_LOCALES,
@@ -33,14 +32,7 @@ from bot.core.i18n import (
 MAX_REPLY_BUTTONS = 3
 MAX_BUTTON_LABEL = 20
 MAX_LIST_LABEL = 24
-# A translator comment on an entry a machine drafted; it goes when a person has reviewed the entry.
-MACHINE_DRAFTED = "machine-drafted"
-# A translator comment a reviewer leaves on an entry she checked, with the hash of the English she read:
-# "# reviewed sha1:1a2b3c4d". When the English changes, the hash no longer matches: the review is stale.
-REVIEWED_MARK = re.compile(r"^reviewed sha1:([0-9a-f]{8})$")
 Msgid = tuple[str, str | None, str | None]  # (msgid, plural msgid, context)
-# The first line of every catalog: "# Review status: reviewed by NAME on DATE" or "...: machine-drafted, ...".
-REVIEW_STATUS = re.compile(r"^#\s*Review status:\s*(.*)$", re.IGNORECASE)
 
 
 @dataclass
@@ -161,108 +153,6 @@ def plural_header_problem(catalog: Catalog, locale: str) -> str | None:
     if declared != expected:
         return f"{locale}: Plural-Forms header {declared!r} is not Babel's {expected!r}"
     return None
-
-
-def review_status(catalog: Catalog) -> tuple[str, str]:
-    """("reviewed" | "machine-drafted" | "unknown", the rest of the line) from the top comment line."""
-    first = (catalog.header_comment or "").splitlines()[:1]
-    match = REVIEW_STATUS.match(first[0].strip()) if first else None
-    if match is None:
-        return "unknown", "no '# Review status:' line at the top"
-    note = match.group(1).strip()
-    lowered = note.lower()
-    if lowered.startswith("reviewed"):
-        return "reviewed", note
-    if lowered.startswith("machine-drafted") or lowered.startswith("machine drafted"):
-        return "machine-drafted", note
-    return "unknown", note
-
-
-def is_machine_drafted(message: Message) -> bool:
-    return any(comment.strip().lower() == MACHINE_DRAFTED for comment in message.user_comments)
-
-
-def source_hash(message: Message) -> str:
-    """8 hex digits of a SHA-1 of the English an entry translates (its context, text and plural text)."""
-    ids = [message.id] if isinstance(message.id, str) else list(message.id)
-    key = "\x04".join([message.context or "", *ids])
-    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
-
-
-def reviewed_hash(message: Message) -> str | None:
-    """The hash in the entry's "reviewed sha1:..." comment, or None when nobody reviewed it."""
-    for comment in message.user_comments:
-        match = REVIEWED_MARK.match(comment.strip())
-        if match is not None:
-            return match.group(1)
-    return None
-
-
-def is_reviewed(message: Message) -> bool:
-    return not message.fuzzy and reviewed_hash(message) == source_hash(message)
-
-
-def is_stale(message: Message) -> bool:
-    stored = reviewed_hash(message)
-    return stored is not None and (message.fuzzy or stored != source_hash(message))
-
-
-def mark_reviewed(message: Message) -> None:
-    """What a reviewer's "reviewed" does: the current English's hash, no machine-drafted mark."""
-    kept = [c for c in message.user_comments if c.strip().lower() != MACHINE_DRAFTED]
-    kept = [c for c in kept if REVIEWED_MARK.match(c.strip()) is None]
-    message.user_comments = [*kept, f"reviewed sha1:{source_hash(message)}"]
-
-
-def unmark_reviewed(message: Message) -> None:
-    message.user_comments = [c for c in message.user_comments if REVIEWED_MARK.match(c.strip()) is None]
-
-
-CONSENT_STEP = "consent"  # the id of the step that asks for consent (bot/conversation/consent.py)
-
-
-@dataclass(frozen=True)
-class ReviewShare:
-    """How much of one language's catalog a native speaker has reviewed, consent text first."""
-
-    locale: str
-    entries: int
-    reviewed: int
-    consent_reviewed: bool
-
-    @property
-    def ratio(self) -> float:
-        return self.reviewed / self.entries if self.entries else 0.0
-
-    def log_line(self) -> str:
-        consent = "reviewed" if self.consent_reviewed else "NOT reviewed"
-        unreviewed = self.entries - self.reviewed
-        share = 100 * unreviewed // max(self.entries, 1)
-        return (
-            f"translations {self.locale}: consent text {consent} by a native speaker; "
-            f"{unreviewed} of {self.entries} texts ({share}%) unreviewed (trampoline i18n status)"
-        )
-
-
-def consent_msgids(flows: FlowSet) -> list[str]:
-    """The consent questions of the flows, as message ids."""
-    return [
-        step.text
-        for name in sorted(flows.flows)
-        for step in flows.flows[name].steps
-        if step.id == CONSENT_STEP and isinstance(step.text, str)
-    ]
-
-
-def review_shares(flows: FlowSet, catalogs: Catalogs) -> list[ReviewShare]:
-    """Each catalog's reviewed share (of its entries, which ``i18n update`` keeps equal to the texts)."""
-    shares = []
-    for locale, catalog in catalogs.catalogs.items():
-        messages = [message for message in catalog if message.id]
-        consent = [catalog.get(msgid) for msgid in consent_msgids(flows)]
-        consent_ok = bool(consent) and all(m is not None and is_reviewed(m) for m in consent)
-        shares.append(ReviewShare(locale, len(messages), sum(1 for m in messages if is_reviewed(m)), consent_ok))
-    return shares
 
 
 def template_msgids(template: Catalog) -> list[Msgid]:

@@ -12,59 +12,43 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from bot.conversation import answers
 from bot.conversation.flows import Choice, Condition, Flow, FlowSet, Step, Text
+from bot.conversation.understanding import (
+    CONTRADICTS,
+    button_step,
+    button_value,
+    is_long,
+    understand,
+    wants_note_sent,
+)
+
+# Reading her reply is understanding.py's; what callers use of it is the interpreter's vocabulary too, so they
+# import it from here.
+from bot.conversation.understanding import NOTE_VALUE as NOTE_VALUE
+from bot.conversation.understanding import SKIP_VALUE as SKIP_VALUE
+from bot.conversation.understanding import English as English
+from bot.conversation.understanding import Reply as Reply
+from bot.conversation.understanding import Translator as Translator
+from bot.conversation.understanding import button_id as button_id
+from bot.conversation.understanding import options_for as options_for
 
 MAX_STEPS_PER_RUN = 200  # a flow that loops without asking anything stops here instead of hanging
 MISSES_BEFORE_HELP = 3
 HELP_STEP = "_help"
-SKIP_VALUE = "_skip"
 FREE_TEXT_GIVEN = "given"  # what the state keeps of a free-text answer: that she gave one, not what she said
 # A sentence she sent at a choice question is kept (encrypted, by the action ``note.hold``) under this key of
 # the state, and the question gets one more button, ``NOTE_VALUE``: "send this to my coach as a note"
 # (``note.send``). Answering the question drops it. Decision 0015.
 HELD_NOTES = "held_notes"
-NOTE_VALUE = "_note"
 HOLD_NOTE_ACTION = "note.hold"
 SEND_NOTE_ACTION = "note.send"
-LONG_TEXT_WORDS = 4  # "long": at least 4 words, or more than 25 characters, with a letter in it
-LONG_TEXT_CHARACTERS = 25
-_CONTRADICTS = "_contradicts"  # a multiple choice with an exclusive value ("nothing") and another
-
-
-class Translator(Protocol):
-    """Her language's catalog (``babel.support.Translations`` fits)."""
-
-    def gettext(self, message: str) -> str: ...
-
-    def pgettext(self, context: str, message: str) -> str: ...
-
-
-class English:
-    """The identity translation: message ids are English."""
-
-    def gettext(self, message: str) -> str:
-        return message
-
-    def pgettext(self, context: str, message: str) -> str:
-        return message
 
 
 class FlowLoopError(Exception):
     """A flow ran more than ``MAX_STEPS_PER_RUN`` steps without waiting for an answer."""
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What she did, stripped of platform details."""
-
-    text: str | None = None
-    choice: str | None = None  # a button id: "step|value"
-    choices: tuple[str, ...] = ()  # several button ids at once
-    media_kind: str | None = None
-    media_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +135,7 @@ class Interpreter:
         if outcome.state.get("help_offered"):
             return self._answer_help_offer(flow, step_id, outcome, reply, dict(context), tr)
         step = flow.step(step_id)
-        if reply.choice and _button_step(reply.choice) not in (step.id, None):
+        if reply.choice and button_step(reply.choice) not in (step.id, None):
             # A button of an earlier question: not her mistake, so not a miss. Ask the current one again.
             outcome.messages.append(self._question(step, context, lead=self.flows.texts["not_current"]))
             return outcome
@@ -161,12 +145,12 @@ class Interpreter:
             outcome.messages.append(self._question(step, context, lead=self.flows.texts["note_sent"]))
             return outcome
         understood, value = self._understand(step, reply, context, tr)
-        if value == _CONTRADICTS:
+        if value == CONTRADICTS:
             # Understood, but it says "nothing" and something else: not her mistake, so not a miss.
             outcome.messages.append(self._question(step, context, lead=self.flows.texts["exclusive_chosen"]))
             return outcome
         if not understood:
-            if step.ask in ("choice", "multi", "yesno") and _is_long(reply.text):
+            if step.ask in ("choice", "multi", "yesno") and is_long(reply.text):
                 outcome.actions.append(ActionCall(HOLD_NOTE_ACTION, {"text": str(reply.text).strip()}))
                 return self._missed(flow, step, outcome, dict(context), holding=True)
             return self._missed(flow, step, outcome, dict(context))
@@ -279,80 +263,15 @@ class Interpreter:
             note_offer=step.ask in ("choice", "multi", "yesno") and (holding or bool(state.get(HELD_NOTES))),
         )
 
-    def _wants_note_sent(self, step: Step, reply: Reply, context: Mapping[str, Any], tr: Translator) -> bool:
-        """Her answer is the note button: pressed, its number typed (it is listed last, after skip) or its
-        label typed."""
-        if reply.choice:
-            return _button_value(reply.choice) == NOTE_VALUE
-        if reply.text is None:
-            return False
-        ordered, _ = self._ordered(step, context)
-        if answers.western_digits(reply.text).strip() == str(len(ordered) + (2 if step.optional else 1)):
-            return True
-        said = answers.simplify(reply.text)
-        label = self.flows.texts["note_offer"]
-        return (
-            bool(said)
-            and isinstance(label, str)
-            and said in {answers.simplify(tr.gettext(label)), answers.simplify(label)}
-        )
-
     # -- understanding ---
 
     def _understand(self, step: Step, reply: Reply, context: Mapping[str, Any], tr: Translator) -> tuple[bool, Any]:
-        if step.optional and _is_skip(reply, self.flows.texts["skip"], tr):
-            return True, None
         ordered, _ = self._ordered(step, context)
-        menu = step.ask in ("choice", "multi", "yesno")
-        if menu and step.optional and reply.text is not None and reply.text.strip() == str(len(ordered) + 1):
-            return True, None  # a numbered menu (WhatsApp) lists skip last, after the choices
-        options = options_for(ordered, tr)
-        by_value = {c.value: c for c in ordered}
-        if step.ask in ("choice", "yesno"):
-            value = _button_value(reply.choice) if reply.choice else None
-            if value is None and reply.text is not None:
-                value = answers.match_choice(reply.text, options)
-            if value in by_value:
-                return True, value
-            return False, None
-        if step.ask == "multi":
-            values: list[str] | None = None
-            if reply.choices:
-                values = [v for v in (_button_value(c) for c in reply.choices) if v is not None]
-            elif reply.choice:
-                single = _button_value(reply.choice)
-                values = [single] if single else None
-            elif reply.text is not None:
-                values = answers.match_choices(reply.text, options)
-            if not values or any(v not in by_value for v in values):
-                return False, None
-            if len(values) > 1 and any(v in step.exclusive for v in values):
-                return False, _CONTRADICTS  # "nothing" and a step: she is asked which one is right
-            return True, values
-        if step.ask == "text":
-            if reply.media_kind and reply.media_ref:
-                return True, {"media": reply.media_kind, "ref": reply.media_ref}
-            if reply.text is not None and reply.text.strip():
-                return True, {"text": reply.text.strip()}
-            return False, None
-        if reply.text is None:
-            return False, None
-        if step.ask == "number":
-            number = answers.parse_number(reply.text)
-            if (
-                number is None
-                or (step.min is not None and number < step.min)
-                or (step.max is not None and number > step.max)
-            ):
-                return False, None
-            return True, int(number) if number.is_integer() else number
-        if step.ask == "time":
-            moment = answers.parse_time(reply.text)
-            return (moment is not None), (moment.strftime("%H:%M") if moment else None)
-        if step.ask == "date":
-            day = answers.parse_date(reply.text)
-            return (day is not None), (day.isoformat() if day else None)
-        return False, None
+        return understand(step, reply, ordered, self.flows.texts["skip"], tr)
+
+    def _wants_note_sent(self, step: Step, reply: Reply, context: Mapping[str, Any], tr: Translator) -> bool:
+        ordered, _ = self._ordered(step, context)
+        return wants_note_sent(step, reply, ordered, self.flows.texts["note_offer"], tr)
 
     def _record(self, step: Step, value: Any, outcome: Outcome, context: dict[str, Any]) -> None:
         """Keep the answer in the state (free text only as 'given') and queue its save."""
@@ -418,7 +337,7 @@ class Interpreter:
     ) -> Outcome:
         outcome.state["help_offered"] = False
         outcome.state["misses"] = 0
-        value = _button_value(reply.choice) if reply.choice and _button_step(reply.choice) == HELP_STEP else None
+        value = button_value(reply.choice) if reply.choice and button_step(reply.choice) == HELP_STEP else None
         if value is None and reply.text is not None:
             value = answers.match_choice(reply.text, options_for(self.flows.choice_lists["yesno"], tr))
         lead = None
@@ -458,56 +377,11 @@ class Interpreter:
         return condition.lte is not None and value <= condition.lte
 
 
-def options_for(choices: tuple[Choice, ...] | list[Choice], tr: Translator) -> list[answers.Option]:
-    """How she can name each choice: its label in her language, in English, its extra words in both."""
-    options = []
-    for choice in choices:
-        label = tr.gettext(choice.label) if choice.translate else choice.label
-        words = [choice.label, choice.value.replace("_", " ")]
-        words += [tr.pgettext(context, choice.label) for context in choice.label_contexts()]  # her coach's gender
-        if choice.words:
-            words += tr.pgettext("words", choice.words).split("|") + choice.words.split("|")
-        options.append(answers.Option(choice.value, label, tuple(words), choice.emoji))
-    return options
-
-
-def _is_long(text: str | None) -> bool:
-    """A sentence rather than a mistyped answer: at least 4 words or more than 25 characters, with a letter."""
-    if text is None or not any(char.isalpha() for char in text):
-        return False
-    return len(text.split()) >= LONG_TEXT_WORDS or len(text.strip()) > LONG_TEXT_CHARACTERS
-
-
-def _is_skip(reply: Reply, skip_label: Text, tr: Translator) -> bool:
-    if _button_value(reply.choice) == SKIP_VALUE:
-        return True
-    if reply.text is None or not isinstance(skip_label, str):
-        return False
-    said = answers.simplify(reply.text)
-    return bool(said) and said in {answers.simplify(tr.gettext(skip_label)), answers.simplify(skip_label)}
-
-
 STATE_KEY = "_state"  # where the run keeps the conversation state in its context (for var.* choice lists)
 
 
 def _with_state(context: Mapping[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     return {**context, STATE_KEY: state}
-
-
-def button_id(step: str, value: str) -> str:
-    return f"{step}|{value}"
-
-
-def _button_step(button: str | None) -> str | None:
-    if not button or "|" not in button:
-        return None
-    return button.split("|", 1)[0]
-
-
-def _button_value(button: str | None) -> str | None:
-    if not button:
-        return None
-    return button.split("|", 1)[1] if "|" in button else button
 
 
 def _copy_state(state: Mapping[str, Any]) -> dict[str, Any]:

@@ -125,22 +125,7 @@ async def create_invite(
     organisation. A coach or admin cannot be invited "under" a coach. ``gender`` is how texts speak of a coach
     or buddy: "feminine", "masculine", or "neutral"/None for neutral wording (decision 0016).
     """
-    organisation = await session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise DomainError(f"no organisation with id {organisation_id}")
-    if role is Role.ADMIN:
-        raise DomainError("admins are not invited through the bot; they use the command line")
-    if role is Role.PARTICIPANT and coach_id is None:
-        raise DomainError("a participant invite needs --coach: every participant belongs to a coach's caseload")
-    if role is Role.COACH and coach_id is not None:
-        raise DomainError("--coach is for participant and buddy invites, not for a coach")
-    coach: Person | None = None
-    if coach_id is not None:
-        coach = await session.get(Person, coach_id)
-        if coach is None or coach.role is not Role.COACH:
-            raise DomainError(f"no coach with id {coach_id}")
-        if coach.organisation_id != organisation.id:
-            raise DomainError(f"coach {coach_id} belongs to another organisation")
+    organisation, coach = await _inviting(session, role, organisation_id, coach_id)
     if gender not in (None, *GENDER_CHOICES):
         raise DomainError(f"--gender takes {', '.join(GENDER_CHOICES)}, not {gender!r}")
     if gender in GENDERS and role is Role.PARTICIPANT:
@@ -177,6 +162,29 @@ async def create_invite(
     session.add(invite)
     await session.flush()
     return CreatedInvite(person.id, invite.code, invite.expires_at, terms.links(invite.code))
+
+
+async def _inviting(
+    session: AsyncSession, role: Role, organisation_id: int, coach_id: int | None
+) -> tuple[Organisation, Person | None]:
+    """The organisation and the coach an invite of ``role`` is made in and under, or why it cannot be."""
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise DomainError(f"no organisation with id {organisation_id}")
+    if role is Role.ADMIN:
+        raise DomainError("admins are not invited through the bot; they use the command line")
+    if role is Role.PARTICIPANT and coach_id is None:
+        raise DomainError("a participant invite needs --coach: every participant belongs to a coach's caseload")
+    if role is Role.COACH and coach_id is not None:
+        raise DomainError("--coach is for participant and buddy invites, not for a coach")
+    coach: Person | None = None
+    if coach_id is not None:
+        coach = await session.get(Person, coach_id)
+        if coach is None or coach.role is not Role.COACH:
+            raise DomainError(f"no coach with id {coach_id}")
+        if coach.organisation_id != organisation.id:
+            raise DomainError(f"coach {coach_id} belongs to another organisation")
+    return organisation, coach
 
 
 async def list_people(

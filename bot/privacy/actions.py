@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.core import i18n
-from bot.db.models import ChannelIdentity
+from bot.db.models import ChannelIdentity, Person
 from bot.messaging.channel import OutboundMessage
 from bot.messaging.rows import ALERT_PRIORITY, outbox_row
 from bot.privacy.erasure import Reason, erase_person
@@ -27,12 +28,21 @@ async def privacy_export(context: ActionContext) -> dict[str, Any]:
     data = await export_person(context.session, context.person.id, context.service.cipher, context.now)
     if data is None:
         return {"data_summary": ""}
-    person, service = context.person, context.service
-    locale = person.locale
+    service, locale = context.service, context.person.locale
 
     def label(key: str) -> str:
         text = service.flows.texts.get(key)
         return service.renderer.text(text, locale, {}) if text is not None else key
+
+    summary = _summary(context.person, data, label)
+    await _send_file(context, data, label("mydata_file"))
+    return {"data_summary": summary}
+
+
+def _summary(person: Person, data: dict[str, Any], label: Callable[[str], str]) -> str:
+    """One line per thing kept about her, the labels in her language, the values isolated in a right-to-left
+    one."""
+    locale = person.locale
 
     def value(shown: str) -> str:
         return i18n.isolate(shown) if i18n.is_right_to_left(locale) and shown else shown
@@ -58,34 +68,39 @@ async def privacy_export(context: ActionContext) -> dict[str, Any]:
         (label("mydata_notes"), i18n.number(sum(1 for c in data["checkins"] if c["note"]), locale)),
         (label("mydata_consents"), agreed or "-"),
     ]
-    summary = "\n".join(f"• {name}: {shown}" for name, shown in lines)
+    return "\n".join(f"• {name}: {shown}" for name, shown in lines)
+
+
+async def _send_file(context: ActionContext, data: dict[str, Any], caption: str) -> None:
+    """The whole of it as a JSON file, on the channel she wrote from, unless she blocked the bot there."""
+    person, locale = context.person, context.person.locale
     identity = await context.session.scalar(
         select(ChannelIdentity)
         .where(ChannelIdentity.person_id == person.id, ChannelIdentity.channel == context.channel)
         .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc())
         .limit(1)
     )
-    if identity is not None and identity.blocked_at is None:
-        message = OutboundMessage(
-            text=label("mydata_file"),
-            locale=locale,
-            right_to_left=i18n.is_right_to_left(locale),
-            document_name=EXPORT_FILE_NAME,
-            document_text=export_json(data),
+    if identity is None or identity.blocked_at is not None:
+        return
+    message = OutboundMessage(
+        text=caption,
+        locale=locale,
+        right_to_left=i18n.is_right_to_left(locale),
+        document_name=EXPORT_FILE_NAME,
+        document_text=export_json(data),
+    )
+    conversation = context.conversation.id if context.conversation is not None else 0
+    context.session.add(
+        outbox_row(
+            f"export:{conversation}:{context.now.isoformat()}",
+            message,
+            context.now,
+            person_id=person.id,
+            identity=identity,
+            kind=EXPORT_KIND,
+            priority=ALERT_PRIORITY,  # after the summary, which is a reply
         )
-        conversation = context.conversation.id if context.conversation is not None else 0
-        context.session.add(
-            outbox_row(
-                f"export:{conversation}:{context.now.isoformat()}",
-                message,
-                context.now,
-                person_id=person.id,
-                identity=identity,
-                kind=EXPORT_KIND,
-                priority=ALERT_PRIORITY,  # after the summary, which is a reply
-            )
-        )
-    return {"data_summary": summary}
+    )
 
 
 async def privacy_forget(context: ActionContext) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.coaching.chat import plan_coach_summaries
+from bot.coaching.summary_nudge import plan_coach_summaries
 from bot.core.clock import Clock
 from bot.db.engine import Database
 from bot.privacy.retention import RetentionPolicy

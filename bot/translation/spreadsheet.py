@@ -41,7 +41,8 @@ from typing import Any
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
-from bot.conversation.check import LabelSlot, is_machine_drafted, is_reviewed, is_stale, mark_reviewed, unmark_reviewed
+from bot.conversation.check import LabelSlot
+from bot.conversation.review import is_machine_drafted, is_reviewed, is_stale, mark_reviewed, unmark_reviewed
 from bot.core import csv_safe
 from bot.core.i18n import DOMAIN
 

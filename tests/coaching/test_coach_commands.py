@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.coaching.chat import plan_coach_summaries
+from bot.coaching.summary_nudge import plan_coach_summaries
 from bot.core.channel import Channel
 from bot.core.clock import FakeClock
 from bot.db.engine import Database

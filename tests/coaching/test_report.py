@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.coaching.report import Cell, Table, build_report, render, suppress
+from bot.coaching.report import Cell, Table, build_report, suppress
+from bot.coaching.report_render import render
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import CheckIn, Person, Profile, Role

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.coaching.summary import collect, render_html, render_lines
+from bot.coaching.summary import collect
+from bot.coaching.summary_text import render_html, render_lines
 from bot.coaching.texts import CoachTexts
 from bot.core.clock import FakeClock
 from bot.db.engine import Database

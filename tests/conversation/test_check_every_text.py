@@ -9,15 +9,9 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.channels.whatsapp import load_templates
 from bot.coaching.texts import msgids as coach_msgids
-from bot.conversation.check import (
-    coverage,
-    empty_placeholder_problems,
-    is_reviewed,
-    is_stale,
-    mark_reviewed,
-    template_msgids,
-)
+from bot.conversation.check import coverage, empty_placeholder_problems, template_msgids
 from bot.conversation.flows import FlowSet
+from bot.conversation.review import is_reviewed, is_stale, mark_reviewed
 from bot.core.i18n import Catalogs
 from bot.core.paths import project_root
 from bot.translation.extract import extract_catalog

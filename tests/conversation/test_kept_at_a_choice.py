@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.coaching.summary import collect, render_lines
+from bot.coaching.summary import collect
+from bot.coaching.summary_text import render_lines
 from bot.coaching.texts import CoachTexts
 from bot.core.channel import Channel
 from bot.core.clock import FakeClock

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.coaching.summary import collect, render_lines
+from bot.coaching.summary import collect
+from bot.coaching.summary_text import render_lines
 from bot.coaching.texts import CoachTexts
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
