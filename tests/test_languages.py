@@ -17,7 +17,15 @@ from babel.messages.plurals import get_plural
 from bot.app import features
 from bot.conversation.answers import simplify
 from bot.conversation.check import coverage
-from bot.conversation.flows import GenderedText, NamedText, PluralText, address_context, addressee
+from bot.conversation.flows import (
+    GENDERS,
+    GenderedText,
+    NamedText,
+    PluralText,
+    address_context,
+    addressee,
+    gender_context,
+)
 from bot.conversation.interpreter import SKIP_VALUE, Interpreter, Message, Outcome, Reply, button_id
 from bot.conversation.render import Renderer
 from bot.conversation.review import MACHINE_DRAFTED, review_status
@@ -240,12 +248,14 @@ def test_the_words_the_texts_teach_are_command_words(locale: str) -> None:
     tr = CATALOGS.translations(locale)
     for flow, step in (("help", "explain"), ("onboarding", "next_steps")):
         said = FLOWS.flow(flow).step(step).say
-        text = said.without_name if isinstance(said, NamedText) else said
-        assert isinstance(text, str)
-        taught = [line.split(" – ", 1)[0] for line in tr.gettext(text).splitlines() if " – " in line]
-        assert len(taught) == sum(1 for line in text.splitlines() if " – " in line)
-        for word in taught:
-            assert simplify(word) in words, (locale, word)
+        assert isinstance(said, NamedText | GenderedText) and said.about == "coach", (flow, step)
+        text = said.without_name if isinstance(said, NamedText) else said.text
+        for context in [None, *(gender_context(said.about, gender) for gender in GENDERS)]:  # each coach's
+            shown = tr.pgettext(context, text) if context else tr.gettext(text)
+            taught = [line.split(" – ", 1)[0] for line in shown.splitlines() if " – " in line]
+            assert len(taught) == sum(1 for line in text.splitlines() if " – " in line), (locale, context)
+            for word in taught:
+                assert simplify(word) in words, (locale, context, word)
     for command in FLOWS.commands:
         first = tr.pgettext("command", command.words).split("|")[0]
         assert first == first.lower()

@@ -43,23 +43,35 @@ class PluralText(_Model):
     count: str  # the name of the number that picks the plural form
 
 
+# Who a gendered text speaks of; the conversation context holds ``<about>_gender``.
+GENDERED_ABOUT = ("coach",)
+GENDERS = ("feminine", "masculine")
+
+
 class NamedText(_Model):
     """A text with ``{name}``, which is empty when she gave no name, and the same text without it: the
-    renderer says ``without_name`` when the name is empty ("Nice to meet you!", not "Nice to meet you, !")."""
+    renderer says ``without_name`` when the name is empty ("Nice to meet you!", not "Nice to meet you, !").
+    With ``about: coach`` both speak of her coach, each given per gender like a ``GenderedText``."""
 
     text: str
     without_name: str
+    about: str | None = None
 
     @model_validator(mode="after")
     def _name_in_one(self) -> NamedText:
         if "{name}" not in self.text or "{name}" in self.without_name:
             raise ValueError("'text' says {name} and 'without_name' does not")
+        if self.about is not None and self.about not in GENDERED_ABOUT:
+            raise ValueError(f"'about' must be one of {', '.join(GENDERED_ABOUT)}, not {self.about!r}")
         return self
 
+    def msgids(self) -> list[str]:
+        return [self.text, self.without_name]
 
-# Who a gendered text speaks of; the conversation context holds ``<about>_gender``.
-GENDERED_ABOUT = ("coach",)
-GENDERS = ("feminine", "masculine")
+    def said(self, name: Any) -> str | GenderedText:
+        """The text said when her name is ``name`` (empty: ``without_name``), about her coach if it is."""
+        chosen = self.text if name else self.without_name
+        return chosen if self.about is None else GenderedText(text=chosen, about=self.about)
 
 
 class GenderedText(_Model):
@@ -435,8 +447,8 @@ def _text_ids(text: Text) -> Iterator[tuple[str, str | None, str | None]]:
     if isinstance(text, PluralText):
         yield text.singular, text.plural, None
     elif isinstance(text, NamedText):
-        yield text.text, None, None
-        yield text.without_name, None, None
+        for named in (True, False):  # each with her coach's gender variants when it is about her coach
+            yield from _text_ids(text.said(named))
     elif isinstance(text, GenderedText):
         yield text.text, None, None
         for context in text.contexts():
@@ -582,11 +594,15 @@ def check_flow_set(
         _check_flow(flow, flow_set, vocabulary, flow_set.sources[flow.flow])
         if addressee(flow.flow) is not None:
             for step in flow.steps:
-                if any(isinstance(said, GenderedText | PluralText) for said in (step.say, step.text)):
+                if any(_about_or_plural(said) for said in (step.say, step.text)):
                     raise FlowError(
                         f"{flow_set.sources[flow.flow]}: step {step.id!r}: a text addressed to a coach "
                         "cannot also be about her coach or a plural text (not supported yet)"
                     )
+
+
+def _about_or_plural(said: Text | None) -> bool:
+    return isinstance(said, GenderedText | PluralText) or (isinstance(said, NamedText) and said.about is not None)
 
 
 def _check_choices(choices: list[Choice], where: str) -> None:

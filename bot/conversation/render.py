@@ -48,8 +48,8 @@ class Renderer:
         """``text`` in her language. ``to``: whom the flow's texts address (``coach``), whose own gender
         (``grammatical_gender`` in the context) picks the ``to:coach`` or ``to:coach:masculine`` entry."""
         tr = self.catalogs.translations(locale)
-        if isinstance(text, NamedText):
-            text = text.text if context.get("name") else text.without_name
+        if isinstance(text, NamedText):  # with or without her name first, then her coach's gender
+            text = text.said(context.get("name"))
         if to is not None and isinstance(text, str):
             template = addressed_text(tr, text, to, context.get("grammatical_gender"))
         elif isinstance(text, GenderedText):

@@ -2,8 +2,8 @@
 collects every text a coordinator writes in ``conversations/*.yaml`` into ``locales/messages.pot``.
 
 Texts are the values of ``say`` and ``text`` (a plain string, ``singular``/``plural`` for a count, or
-``text``/``without_name`` for a text with ``{name}`` and the same without it, or ``text``/``about`` for a
-text about her coach, extracted neutral and with contexts ``coach:feminine`` and ``coach:masculine``),
+``text``/``without_name`` for a text with ``{name}`` and the same without it, and/or ``text``/``about`` for
+a text about her coach, each extracted neutral and with contexts ``coach:feminine`` and ``coach:masculine``),
 choice ``label``s (unless ``translate: false``), extra choice ``words`` (context ``words``), command
 ``words`` (context ``command``) and the values under ``texts:`` in ``_texts.yaml``. The texts of a flow
 addressed to a coach (``flow: coach_...``) are extracted with the contexts ``to:coach`` and
@@ -62,14 +62,15 @@ def _said(node: yaml.Node) -> Iterator[Extracted]:
         forms = {_scalar(k): _scalar(v) for k, v in node.value}
         if forms.get("singular") and forms.get("plural"):
             yield line, "ngettext", (forms["singular"], forms["plural"]), []
-        for key in ("text", "without_name"):  # a text with {name} and the same without it
-            if forms.get(key) and forms.get("without_name"):
-                yield line, "gettext", forms[key], []
-        about, text = forms.get("about"), forms.get("text")
-        if about and text:  # a text about her coach: neutral, then one variant per gender (decision 0016)
-            yield line, "gettext", text, []
-            for gender in GENDERS:
-                yield line, "pgettext", (gender_context(about, gender), text), []
+        # a text, and with {name} the same without it; about her coach: neutral, then one variant per
+        # gender of each (decision 0016)
+        about = forms.get("about")
+        texts = [forms[key] for key in ("text", "without_name") if forms.get(key)]
+        if forms.get("without_name") or about:
+            for text in texts:
+                yield line, "gettext", text, []
+                for context in [gender_context(about, gender) for gender in GENDERS] if about else []:
+                    yield line, "pgettext", (context, text), []
 
 
 def _walk(node: yaml.Node, in_texts: bool, to: str | None = None) -> Iterator[Extracted]:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversation.consent import consent_text, shown_version
-from bot.conversation.flows import GenderedText, Text
+from bot.conversation.flows import GenderedText, NamedText, Text
 from bot.db.models import BuddyMatch, ConsentRecord, MatchStatus, Person, Role
 from bot.privacy.erasure import Reason, erase_person
 from tests.support.harness import Bot, onboarded, texts
@@ -37,6 +37,7 @@ ABOUT_HER_COACH = [
     ("buddy_match_ask", "ask_participant"),
     ("buddy_match_ask", "declined"),
     ("command_offer", "ask_coach"),
+    ("help", "explain"),
     ("shift_followup", "note"),
     ("shift_reminder", "cancelled"),
     ("shift_reminder", "helped"),
@@ -65,6 +66,33 @@ def test_a_text_about_her_coach_says_she_for_a_woman_and_he_for_a_man(
     assert isinstance(_text(bot, where), GenderedText), f"{where} is not written about: coach"
     woman = _rendered(bot, where, locale, "feminine")
     man = _rendered(bot, where, locale, "masculine")
+    _says_she_and_he(locale, where, woman, man)
+
+
+# Texts with her name (``{name}``, and the same without it) that also speak of her coach.
+NAMED_ABOUT_HER_COACH = [("onboarding", "next_steps")]
+
+
+@pytest.mark.parametrize("where", NAMED_ABOUT_HER_COACH, ids="/".join)
+@pytest.mark.parametrize("name", ["Amina", None], ids=["her name", "no name"])
+@pytest.mark.parametrize("locale", [*GENDERED, "fr"])
+def test_a_text_with_her_name_says_she_for_a_woman_coach_and_he_for_a_man(
+    bot: Bot, locale: str, name: str | None, where: tuple[str, str]
+) -> None:
+    text = _text(bot, where)
+    assert isinstance(text, NamedText) and text.about == "coach", f"{where} is not written about: coach"
+    shown = {
+        gender: bot.service.renderer.text(text, locale, {"coach_gender": gender, "name": name}).lower()
+        for gender in ("feminine", "masculine", None)
+    }
+    for said in shown.values():
+        assert ("amina" in said) == (name is not None), said
+    _says_she_and_he(locale, where, shown["feminine"], shown["masculine"])
+    if locale in GENDERED:  # unknown: the neutral wording, not the man's
+        assert shown[None] not in (shown["feminine"], shown["masculine"]), shown[None]
+
+
+def _says_she_and_he(locale: str, where: tuple[str, str], woman: str, man: str) -> None:
     if locale == "fr":
         she, he = FRENCH.get(where, (None, None))
         if she is None or he is None:
@@ -82,14 +110,15 @@ def _about_her_coach(bot: Bot) -> list[str]:
     said = [*bot.flows.texts.values()]
     for flow in bot.flows.flows.values():
         said += [s for step in flow.steps for s in (step.say, step.text) if s is not None]
-    return sorted({t.text for t in said if isinstance(t, GenderedText)})
+    named = [t for t in said if isinstance(t, NamedText) and t.about is not None]
+    return sorted({t.text for t in said if isinstance(t, GenderedText)} | {m for t in named for m in t.msgids()})
 
 
 @pytest.mark.parametrize("locale", GENDERED)
 def test_the_neutral_wording_is_not_the_mans(bot: Bot, locale: str) -> None:
     tr = bot.language(locale)
     msgids = _about_her_coach(bot)
-    assert len(msgids) >= 16
+    assert len(msgids) >= 19
     alike = [
         msgid
         for msgid in msgids
@@ -144,3 +173,16 @@ async def test_her_consent_speaks_of_her_coach_as_she_and_records_those_words(bo
         versions = set(await session.scalars(select(ConsentRecord.version).where(ConsentRecord.person_id == person_id)))
         assert await session.get(Person, person_id) is not None
     assert versions == {shown_version(shown)}
+
+
+@pytest.mark.parametrize(
+    ("locale", "gender", "word", "not_word"),
+    [("ar", "feminine", "مدربتكِ", "مدربكِ"), ("so", "masculine", "tababarahaaga", "tababarad")],
+)
+async def test_help_speaks_of_her_coach_as_her_coach_is(
+    bot: Bot, locale: str, gender: str, word: str, not_word: str
+) -> None:
+    await bot.coach("Noor", gender=gender)
+    _, phone = await onboarded(bot, locale=locale, coach="Noor")
+    helped = texts(await phone.send("/help")).lower()
+    assert word in helped and not_word not in helped, helped

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation.flows import address_contexts, addressee
+from bot.conversation.flows import GenderedText, address_contexts, addressee
 from tests.support.harness import conversations
 
 HELP_FLOWS = ("help", "coach_help", "buddy_help")
@@ -29,8 +29,13 @@ def test_each_word_a_help_text_names_is_a_command_word_in_her_language(locale: s
     for name in HELP_FLOWS:
         (step,) = [s for s in flows.flow(name).steps if s.id == "explain"]
         to = addressee(name)  # coach_help is addressed to a coach: each address names the same words
-        for context in address_contexts(to) if to else [None]:
-            shown = tr.pgettext(context, str(step.say)) if context else tr.gettext(str(step.say))
+        said = step.say
+        # help speaks of her coach: each of her coach's genders names the same words
+        msgid, contexts = (
+            (said.text, [None, *said.contexts()]) if isinstance(said, GenderedText) else (str(said), [None])
+        )
+        for context in address_contexts(to) if to else contexts:
+            shown = tr.pgettext(context, msgid) if context else tr.gettext(msgid)
             named = [line.split(" – ", 1)[0] for line in shown.split("\n") if " – " in line]
             assert len(named) >= 7, (name, shown)
             unknown = [word for word in named if folded(word, locale) not in known]
