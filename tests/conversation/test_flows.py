@@ -106,6 +106,12 @@ def test_the_shipped_flows_load(flows_dir: Path) -> None:
             'choices: moods\n    exclusive: ["1"]\n',
             "step 'mood': exclusive belongs to a multiple choice (ask: multi)",
         ),
+        (
+            "coach_menu.yaml",
+            'without_name: "Hello! What do you want to do?"\n',
+            'without_name: "Hello! What do you want to do?"\n      about: coach\n',
+            "step 'choose': a text addressed to a coach cannot also be about her coach",
+        ),
     ],
 )
 def test_a_broken_flow_names_file_step_and_problem(
