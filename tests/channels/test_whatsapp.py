@@ -48,7 +48,7 @@ from tests.emulators.whatsapp import (
     sign,
     status,
 )
-from tests.support.harness import TEST_KEY
+from tests.support.harness import TEST_KEY, activate
 from tests.support.whatsapp import WhatsAppBot, body_text, make_channel
 
 TESTDATA = Path(__file__).parent / "testdata" / "whatsapp"
@@ -60,20 +60,7 @@ async def onboarded_on_whatsapp(
     """A participant who finished onboarding (made in the database), with WhatsApp on her phone."""
     person_id, _ = await wa.base.invite(locale=locale)
     user = WhatsAppUser(wa.graph, wa_id)
-    async with wa.db.transaction() as session:
-        person = await session.get(Person, person_id)
-        assert person is not None
-        person.status = PersonStatus.ACTIVE
-        person.display_name = "Amina"
-        session.add(
-            ChannelIdentity(
-                person_id=person_id,
-                channel=Channel.WHATSAPP,
-                external_id=wa_id,
-                created_at=wa.clock.now(),
-                last_inbound_at=wa.clock.now(),
-            )
-        )
+    await activate(wa.base, person_id, Channel.WHATSAPP, wa_id)
     return person_id, user
 
 

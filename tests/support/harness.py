@@ -153,22 +153,24 @@ def texts(messages: list[OutboundMessage]) -> str:
 
 async def onboarded(bot: Bot, locale: str = "en", coach: str = "Sara") -> tuple[int, Phone]:
     """A participant who has finished onboarding (made directly in the database), with her phone."""
-    from bot.db.models import ChannelIdentity, PersonStatus
-
     person_id, _ = await bot.invite(locale=locale, coach=coach)
     phone = bot.phone()
+    await activate(bot, person_id, Channel.SIMULATOR, phone.external_id)
+    return person_id, phone
+
+
+async def activate(bot: Bot, person_id: int, channel: Channel, external_id: str, name: str = "Amina") -> None:
+    """Her onboarding done (made directly in the database): active, named, reachable on ``channel``."""
+    from bot.db.models import ChannelIdentity, PersonStatus
+
     async with bot.db.transaction() as session:
         person = await session.get(Person, person_id)
         assert person is not None
         person.status = PersonStatus.ACTIVE
-        person.display_name = "Amina"
+        person.display_name = name
+        now = bot.clock.now()
         session.add(
             ChannelIdentity(
-                person_id=person_id,
-                channel=Channel.SIMULATOR,
-                external_id=phone.external_id,
-                created_at=bot.clock.now(),
-                last_inbound_at=bot.clock.now(),
+                person_id=person_id, channel=channel, external_id=external_id, created_at=now, last_inbound_at=now
             )
         )
-    return person_id, phone

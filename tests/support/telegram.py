@@ -12,16 +12,11 @@ from bot.channels.telegram import TelegramChannel
 from bot.core.channel import Channel
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import (
-    ChannelIdentity,
-    Person,
-    PersonStatus,
-)
 from bot.messaging.dispatcher import Dispatcher
 from bot.messaging.policy import DispatchPolicy
 from bot.messaging.rate import ChannelRate, RateLimiter
 from tests.emulators.telegram import TOKEN, TelegramEmulator, TelegramUser
-from tests.support.harness import Bot
+from tests.support.harness import Bot, activate
 
 
 async def no_wait(_: float) -> None:
@@ -84,18 +79,5 @@ async def onboarded_on_telegram(tg: TelegramBot, locale: str = "en", user_id: in
     """A participant who finished onboarding (made in the database), with Telegram on her phone."""
     person_id, _ = await tg.base.invite(locale=locale)
     user = tg.telegram.user(user_id, language_code=locale)
-    async with tg.db.transaction() as session:
-        person = await session.get(Person, person_id)
-        assert person is not None
-        person.status = PersonStatus.ACTIVE
-        person.display_name = "Amina"
-        session.add(
-            ChannelIdentity(
-                person_id=person_id,
-                channel=Channel.TELEGRAM,
-                external_id=str(user.id),
-                created_at=tg.clock.now(),
-                last_inbound_at=tg.clock.now(),
-            )
-        )
+    await activate(tg.base, person_id, Channel.TELEGRAM, str(user.id))
     return person_id, user
