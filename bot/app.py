@@ -22,10 +22,12 @@ from bot.coaching import buddy_actions, shifts
 from bot.coaching import chat as coaching_chat
 from bot.conversation import actions as engine_actions
 from bot.conversation.actions import ActionRegistry
-from bot.conversation.flows import Choice, FlowError, FlowSet, Vocabulary, load_flows
+from bot.conversation.flow_loading import load_flows
+from bot.conversation.flows import FlowError, FlowSet, Vocabulary
 from bot.conversation.profile import CONTEXT_NAMES, PROFILE_FIELDS, RECORD_FIELDS
 from bot.conversation.review import review_shares
 from bot.conversation.service import REQUIRED_COMMANDS, REQUIRED_TEXTS, ConversationService
+from bot.conversation.wording import Choice
 from bot.core.channel import Channel
 from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.crypto import Cipher

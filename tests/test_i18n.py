@@ -9,8 +9,8 @@ from babel.messages.plurals import get_plural
 
 from bot.channels.whatsapp import load_templates
 from bot.coaching.texts import msgids as coach_msgids
-from bot.conversation.flows import PluralText
 from bot.conversation.render import Renderer
+from bot.conversation.wording import PluralText
 from bot.core import i18n
 from bot.core.paths import project_root
 from bot.translation.extract import extract_catalog

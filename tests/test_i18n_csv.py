@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from bot.cli.main import cli
 from bot.conversation.check import slots_by_msgid
 from bot.conversation.review import MACHINE_DRAFTED, is_machine_drafted
+from bot.conversation.wording import GenderedText
 from bot.core.i18n import SUPPORTED_LOCALES
 from bot.core.paths import project_root
 from bot.translation.spreadsheet import COLUMNS, CsvError, catalog_path, entry_id, export_csv, import_csv
@@ -98,7 +99,9 @@ def test_the_spreadsheet_opens_in_excel_and_explains_each_row(locales: Path, tmp
     assert "for 0, 5, 6" in plural[2]["note"]
     assert plural[0]["source"].endswith("step. Well done! 🌟")
     assert "keep {steps_labels} {steps_total}" in plural[0]["note"]
-    multiline = row_for(rows, FLOWS.flow("help").step("explain").say)  # type: ignore[arg-type]
+    explain = FLOWS.flow("help").step("explain").say
+    assert isinstance(explain, GenderedText)  # it speaks of her coach (decision 0016)
+    multiline = row_for(rows, explain.text)
     assert multiline["translation"].count("\n") == multiline["source"].count("\n") == 11
 
 

@@ -17,7 +17,10 @@ from babel.messages.plurals import get_plural
 from bot.app import features
 from bot.conversation.answers import simplify
 from bot.conversation.check import coverage
-from bot.conversation.flows import (
+from bot.conversation.interpreter import SKIP_VALUE, Interpreter, Message, Outcome, Reply, button_id
+from bot.conversation.render import Renderer
+from bot.conversation.review import MACHINE_DRAFTED, review_status
+from bot.conversation.wording import (
     GENDERS,
     GenderedText,
     NamedText,
@@ -26,9 +29,6 @@ from bot.conversation.flows import (
     addressee,
     gender_context,
 )
-from bot.conversation.interpreter import SKIP_VALUE, Interpreter, Message, Outcome, Reply, button_id
-from bot.conversation.render import Renderer
-from bot.conversation.review import MACHINE_DRAFTED, review_status
 from bot.core import i18n
 from bot.messaging.channel import OutboundMessage
 from tests.support.harness import conversations

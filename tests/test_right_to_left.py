@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversation.check import Msgid, label_slots, sendable_texts, template_msgids
-from bot.conversation.flows import PluralText
 from bot.conversation.interpreter import Message
 from bot.conversation.render import Renderer
+from bot.conversation.wording import PluralText
 from bot.core import i18n
 from bot.core.channel import Channel
 from bot.core.paths import project_root

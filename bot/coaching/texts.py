@@ -10,8 +10,9 @@ from typing import Any
 
 import yaml
 
-from bot.conversation.flows import FlowError, FlowSet, PluralText, TextFile
+from bot.conversation.flows import FlowError, FlowSet, TextFile
 from bot.conversation.port import Engine
+from bot.conversation.wording import PluralText
 from bot.core import i18n
 from bot.core.paths import project_root
 

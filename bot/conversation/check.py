@@ -14,10 +14,11 @@ from typing import Any
 from babel.messages.catalog import Catalog, Message
 
 from bot.conversation.answers import simplify
-from bot.conversation.flows import EMPTY_PLACEHOLDERS, Choice, FlowSet, GenderedText, NamedText, PluralText, Step
+from bot.conversation.flows import FlowSet, Step
 from bot.conversation.interpreter import Translator
 from bot.conversation.render import SKIP_EMOJI, SUGGESTED_MARK
 from bot.conversation.review import is_machine_drafted, is_reviewed, is_stale, review_status
+from bot.conversation.wording import EMPTY_PLACEHOLDERS, Choice, GenderedText, NamedText, PluralText
 from bot.core.i18n import (
     ARABIC_SCRIPT_LOCALES,
     SUPPORTED_LOCALES,

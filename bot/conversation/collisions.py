@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.conversation.answers import simplify
-from bot.conversation.flows import Choice, Flow, FlowSet
+from bot.conversation.flows import Flow, FlowSet
 from bot.conversation.interpreter import Translator
+from bot.conversation.wording import Choice
 from bot.core.i18n import SUPPORTED_LOCALES, Catalogs
 
 EVERYDAY_FILE = "everyday.txt"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.conversation.flows import (
+from bot.conversation.flows import FlowSet
+from bot.conversation.wording import (
     GENDERS,
-    FlowSet,
     GenderedText,
     NamedText,
     PluralText,

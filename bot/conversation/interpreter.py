@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.conversation import answers
-from bot.conversation.flows import Choice, Condition, Flow, FlowSet, Step, Text
+from bot.conversation.flows import Condition, Flow, FlowSet, Step
 from bot.conversation.understanding import (
     CONTRADICTS,
     button_step,
@@ -34,6 +34,7 @@ from bot.conversation.understanding import Reply as Reply
 from bot.conversation.understanding import Translator as Translator
 from bot.conversation.understanding import button_id as button_id
 from bot.conversation.understanding import options_for as options_for
+from bot.conversation.wording import Choice, Text
 
 MAX_STEPS_PER_RUN = 200  # a flow that loops without asking anything stops here instead of hanging
 MISSES_BEFORE_HELP = 3

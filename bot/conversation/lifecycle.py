@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.conversation.actions import ActionContext, ActionRegistry
-from bot.conversation.flows import FlowSet, Text, addressee
+from bot.conversation.flows import FlowSet
 from bot.conversation.interpreter import Interpreter, Message, Outcome
 from bot.conversation.port import Engine
 from bot.conversation.prefetch import prefetched
@@ -21,6 +21,7 @@ from bot.conversation.render import Renderer
 from bot.conversation.routing import Router
 from bot.conversation.saving import open_checkin, save
 from bot.conversation.turn import Turn
+from bot.conversation.wording import Text, addressee
 from bot.core.crypto import Cipher
 from bot.db.models import Conversation, ConversationStatus, PersonStatus
 from bot.messaging.unkept import erased

@@ -12,18 +12,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.conversation.flows import (
-    GENDERS,
-    Flow,
-    FlowSet,
-    GenderedText,
-    NamedText,
-    PluralText,
-    Text,
-    addressed_text,
-    gender_context,
-)
+from bot.conversation.flows import Flow, FlowSet
 from bot.conversation.interpreter import NOTE_VALUE, SKIP_VALUE, Message, button_id
+from bot.conversation.wording import GENDERS, GenderedText, NamedText, PluralText, Text, addressed_text, gender_context
 from bot.core import i18n
 from bot.messaging.channel import Button, OutboundMessage
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from babel.messages.catalog import Catalog, Message
 
-from bot.conversation.flows import FlowSet, GenderedText, address_contexts, addressee
+from bot.conversation.flows import FlowSet
+from bot.conversation.wording import GenderedText, address_contexts, addressee
 from bot.core.i18n import Catalogs
 
 # A translator comment on an entry a machine drafted; it goes when a person has reviewed the entry.

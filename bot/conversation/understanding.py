@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.conversation import answers
-from bot.conversation.flows import Choice, Step, Text
+from bot.conversation.flows import Step
+from bot.conversation.wording import Choice, Text
 
 SKIP_VALUE = "_skip"
 NOTE_VALUE = "_note"  # the button that sends the sentence she sent at a choice question to her coach

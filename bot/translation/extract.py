@@ -22,7 +22,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot import __version__
-from bot.conversation.flows import GENDERS, address_contexts, addressee, gender_context
+from bot.conversation.wording import GENDERS, address_contexts, addressee, gender_context
 from bot.core.i18n import DOMAIN, SUPPORTED_LOCALES
 
 Extracted = tuple[int, str, Any, list[str]]

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversation.consent import consent_text, shown_version
-from bot.conversation.flows import GenderedText, NamedText, Text
+from bot.conversation.wording import GenderedText, NamedText, Text
 from bot.db.models import BuddyMatch, ConsentRecord, MatchStatus, Person, Role
 from bot.privacy.erasure import Reason, erase_person
 from tests.support.harness import Bot, onboarded, texts

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import vocabulary
-from bot.conversation.flows import FlowError, load_flows
+from bot.conversation.flow_loading import load_flows
+from bot.conversation.flows import FlowError
 from bot.core.paths import project_root
 
 SHIPPED = project_root() / "conversations"

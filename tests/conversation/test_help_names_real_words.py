@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation.flows import GenderedText, address_contexts, addressee
+from bot.conversation.wording import GenderedText, address_contexts, addressee
 from tests.support.harness import conversations
 
 HELP_FLOWS = ("help", "coach_help", "buddy_help")

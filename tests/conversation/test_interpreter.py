@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from bot.conversation.flows import GenderedText
 from bot.conversation.interpreter import (
     HELP_STEP,
     SKIP_VALUE,
@@ -16,6 +15,7 @@ from bot.conversation.interpreter import (
     Translator,
     button_id,
 )
+from bot.conversation.wording import GenderedText
 from tests.support.harness import conversations
 
 CONTEXT: dict[str, Any] = {"name": "Amina", "organisation": "Foyer", "coach": "Sara", "language_hint": "ar"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.conversation.flows import GenderedText
+from bot.conversation.wording import GenderedText
 from bot.db.models import (
     AnonymousCount,
     AuditEntry,
