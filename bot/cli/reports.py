@@ -5,6 +5,7 @@ bot/coaching/summary.py and summary_text.py, report.py and report_render.py, and
 from __future__ import annotations
 
 import enum
+import io
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,16 @@ from bot.cli.common import JsonOption, emit_json, fail, run_with_db, settings_or
 from bot.coaching import importing, report, report_render, summary, summary_text
 from bot.coaching.texts import CoachTexts
 from bot.conversation.flows import FlowError
+from bot.core import csv_rows, csv_safe
 from bot.core.clock import SystemClock
 from bot.db.engine import Database
 from bot.people.directory import DomainError
 
-IMPORT_HELP = "A CSV file (UTF-8) with the header " + ",".join(importing.HEADER)
+IMPORT_HELP = "A CSV file (UTF-8, comma or semicolon) with the header below."
+# The header in the epilog, on a line of its own: in the argument's help, rich cut it at "schooli…".
+IMPORT_EPILOG = (
+    "The header:\n\n" + ",".join(importing.HEADER) + "\n\n`trampoline people template` writes a file to fill in."
+)
 
 
 class SummaryFormat(enum.StrEnum):
@@ -110,21 +116,30 @@ def people_import(
     file: Path = typer.Argument(..., help=IMPORT_HELP),
     org: int = typer.Option(..., "--org", help="The organisation's id."),
     coach: int = typer.Option(..., "--coach", help="The coach whose caseload they join."),
+    allow_duplicates: bool = typer.Option(
+        False, "--allow-duplicates", help="Import a name that is twice in the file or already in the organisation."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Import participants as pending, each with an invite. A bad row imports nothing and is named."""
     settings = settings_or_fail(as_json)
     try:
-        content = file.read_text(encoding="utf-8")
+        content = csv_rows.decode(file.read_bytes())
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}", as_json)
-    except UnicodeDecodeError:
-        fail(f"{file} is not UTF-8 text; save it as CSV UTF-8", as_json)
+    except csv_rows.EncodingError as exc:
+        fail(str(exc), as_json)
 
     async def work(db: Database) -> list[dict[str, Any]]:
         async with db.transaction() as session:
             return await importing.import_participants(
-                session, SystemClock(), invite_terms(settings), content, organisation_id=org, coach_id=coach
+                session,
+                SystemClock(),
+                invite_terms(settings),
+                content,
+                organisation_id=org,
+                coach_id=coach,
+                allow_duplicates=allow_duplicates,
             )
 
     created = run_with_db(settings, as_json, work)
@@ -137,7 +152,25 @@ def people_import(
     typer.echo(f"{len(created)} participants imported", err=True)
 
 
+def people_template(
+    out: Path | None = typer.Option(None, "--out", help="Write to this file instead of printing."),
+) -> None:
+    """A CSV file to fill in for `trampoline people import`: the header and two examples (UTF-8 with a BOM, so
+    Excel opens it as UTF-8)."""
+    buffer = io.StringIO()
+    csv_safe.writer(buffer).writerows([importing.HEADER, *importing.EXAMPLES])
+    if out is None:
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    try:
+        out.write_bytes(buffer.getvalue().encode("utf-8-sig"))
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
+    typer.echo(f"template written to {out}", err=True)
+
+
 def register(cli: typer.Typer, people_cli: typer.Typer) -> None:
     cli.command("summary")(summary_command)
     cli.command("report")(report_command)
-    people_cli.command("import")(people_import)
+    people_cli.command("import", epilog=IMPORT_EPILOG)(people_import)
+    people_cli.command("template")(people_template)

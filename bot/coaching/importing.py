@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import csv_rows
@@ -19,14 +20,26 @@ from bot.core.i18n import SUPPORTED_LOCALES, normalise_locale
 from bot.db.models import Organisation, Person, Profile, Role
 from bot.people.directory import CreatedInvite, DomainError, InviteTerms, create_invite
 
-# The values of the onboarding intake (conversations/onboarding.yaml); empty means unknown.
-AGE_GROUPS = ("18_24", "25_40", "41_plus")
-SCHOOLING = ("none", "primary", "secondary", "higher")
-YES = {"yes", "y", "true", "1"}
-NO = {"no", "n", "false", "0"}
+# The values of the onboarding intake (conversations/onboarding.yaml), each with the labels the chat and the
+# report print, which a file may use instead; empty means unknown.
+AGE_GROUPS: dict[str, tuple[str, ...]] = {"18_24": ("18-24",), "25_40": ("25-40",), "41_plus": ("41+", "41 or older")}
+SCHOOLING: dict[str, tuple[str, ...]] = {
+    "none": ("No school",),
+    "primary": ("Primary school",),
+    "secondary": ("Secondary school",),
+    "higher": ("Higher education",),
+}
+# Yes and no as a Belgian organisation writes them: English, Dutch, French.
+YES = {"yes", "y", "true", "1", "ja", "j", "oui"}
+NO = {"no", "n", "false", "0", "nee", "non"}
 MAX_ROWS = csv_rows.MAX_ROWS
 NAME_LENGTH = 100
-YES_NO = "yes, no (or y, n, true, false, 1, 0) or empty"
+YES_NO = "yes, no (or ja, nee, oui, non, y, j, n, true, false, 1, 0, in any case) or empty"
+ONCE = "each woman once (--allow-duplicates to import both)"
+
+
+def _choices(values: dict[str, tuple[str, ...]]) -> str:
+    return f"{', '.join(labels[0] for labels in values.values())} (or {', '.join(values)}) or empty"
 
 
 class ParticipantRow(BaseModel):
@@ -34,10 +47,10 @@ class ParticipantRow(BaseModel):
 
     name: str | None = Field(description=f"empty or a name of at most {NAME_LENGTH} characters")
     locale: str | None = Field(description=f"empty or a language the bot knows: {', '.join(SUPPORTED_LOCALES)}")
-    age_group: str | None = Field(description=f"{', '.join(AGE_GROUPS)} or empty")
+    age_group: str | None = Field(description=_choices(AGE_GROUPS))
     children: bool | None = Field(description=YES_NO)
     single_parent: bool | None = Field(description=YES_NO + "; not yes when children is no")
-    schooling: str | None = Field(description=f"{', '.join(SCHOOLING)} or empty")
+    schooling: str | None = Field(description=_choices(SCHOOLING))
     ever_paid_job: bool | None = Field(description=YES_NO)
 
     @field_validator("name", mode="before")
@@ -87,12 +100,61 @@ class ParticipantRow(BaseModel):
 
 
 HEADER = csv_rows.header(ParticipantRow)
+# Two rows for ``trampoline people template``: a file to fill in, with the labels a coach would write.
+EXAMPLES = (
+    ("Amina", "ar", "25-40", "yes", "no", "Primary school", "no"),
+    ("Fatima", "fr", "41+", "no", "", "Secondary school", "yes"),
+)
 
 
-def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str | None:
-    if value and value not in allowed:
-        raise ValueError(f"{value!r} is not {what}")
-    return value or None
+def _one_of(value: str, allowed: dict[str, tuple[str, ...]], what: str) -> str | None:
+    """The code of ``value``, given as a code or as one of its labels, in any case and spacing."""
+    if not value:
+        return None
+    key = _squeeze(value)
+    for code, labels in allowed.items():
+        if key in {_squeeze(code), *(_squeeze(label) for label in labels)}:
+            return code
+    raise ValueError(f"{value!r} is not {what}")
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def _same_name(name: str | None) -> str | None:
+    return " ".join(name.split()).casefold() if name else None
+
+
+def _refuse_twice(rows: list[tuple[int, ParticipantRow]], existing: dict[str, int]) -> None:
+    """``DomainError`` for the first name already on an earlier line or in the organisation."""
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        key = _same_name(row.name)
+        if key is None:
+            continue
+        if key in existing:
+            problem = f"the same name as person {existing[key]} of this organisation"
+        elif key in seen:
+            problem = f"the same name as line {seen[key]}"
+        else:
+            seen[key] = line
+            continue
+        raise DomainError(str(csv_rows.RowError(line, "name", problem, ONCE)))
+
+
+async def _participants_by_name(session: AsyncSession, organisation_id: int) -> dict[str, int]:
+    found = await session.execute(
+        select(Person.display_name, Person.id)
+        .where(Person.organisation_id == organisation_id, Person.role == Role.PARTICIPANT)
+        .order_by(Person.id)
+    )
+    named: dict[str, int] = {}
+    for name, person_id in found:
+        key = _same_name(name)
+        if key is not None:
+            named.setdefault(key, person_id)
+    return named
 
 
 def parse(content: str) -> list[tuple[int, ParticipantRow]]:
@@ -112,14 +174,19 @@ async def import_participants(
     *,
     organisation_id: int,
     coach_id: int,
+    allow_duplicates: bool = False,
 ) -> list[dict[str, Any]]:
-    """Import every row or none: call inside one transaction; a ``DomainError`` rolls it all back."""
+    """Import every row or none: call inside one transaction; a ``DomainError`` rolls it all back. The same
+    name twice in the file, or a name a participant of the organisation already has, is refused unless
+    ``allow_duplicates`` (the file has no phone or birth year to tell two women apart)."""
     rows = parse(content)
     if await session.get(Organisation, organisation_id) is None:
         raise DomainError(f"no organisation with id {organisation_id}")
     coach = await session.get(Person, coach_id)
     if coach is None or coach.role is not Role.COACH or coach.organisation_id != organisation_id:
         raise DomainError(f"no coach with id {coach_id} in organisation {organisation_id}")
+    if not allow_duplicates:
+        _refuse_twice(rows, await _participants_by_name(session, organisation_id))
     created: list[dict[str, Any]] = []
     now = clock.now()
     for line, row in rows:

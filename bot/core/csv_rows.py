@@ -12,6 +12,10 @@ ValueError("'30_40' is not an age group")``); the column and what it allows come
 
 Every value is stripped of surrounding spaces before it is validated; a row with nothing in it is skipped.
 A cell that a spreadsheet could run as a formula is kept as it is and said (``csv_safe.flag``).
+
+The file is taken as a spreadsheet writes it: ``decode`` takes UTF-8 with or without a BOM and says in one
+line what else a file is (UTF-16, Latin-1); ``read`` takes a comma or a semicolon (Belgian Excel) as the
+separator, whichever the header line has more of, and CRLF or LF line ends.
 """
 
 from __future__ import annotations
@@ -34,6 +38,32 @@ _PROBLEMS = {
     "int_parsing": "not a whole number",
     "bool_parsing": "not yes or no",
 }
+
+
+class EncodingError(ValueError):
+    """A file that is not UTF-8 text, said in one line that tells what to do."""
+
+
+def decode(data: bytes) -> str:
+    """The text of an imported file: UTF-8, with or without a BOM; ``EncodingError`` for anything else."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
+        raise EncodingError("the file is UTF-16: save it as CSV UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise EncodingError("the file is not UTF-8 (Latin-1 or Windows-1252?): save it as CSV UTF-8") from None
+
+
+def _looks_utf16(data: bytes) -> bool:
+    # UTF-16 without a BOM: ASCII text has a zero byte in every other place, which UTF-8 text never has.
+    head = data[:200]
+    return len(head) >= 4 and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4)
+
+
+def delimiter(text: str) -> str:
+    """``;`` when the first line has more semicolons than commas (Excel in Belgium), else ``,``."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
 
 
 class RowError(ValueError):
@@ -66,7 +96,7 @@ def read(
     """Every row of ``text`` as ``(line, model)``; ``RowError`` for the first thing wrong, and then no row.
     ``what`` names the import in the formula warnings; ``rows_called`` is what a row is (participants)."""
     columns = header(model)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter(text))
     first = next(reader, None)
     if first is None:
         raise RowError(1, columns[0], "the file is empty", "a first line with the header " + ",".join(columns))

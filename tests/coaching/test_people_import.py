@@ -55,7 +55,7 @@ def test_a_good_file_makes_pending_participants_with_invites(trampoline: Trampol
     assert coached["rows"] == [{"label": "participants", "count": None, "percent": None}]  # 3: fewer than 5
 
 
-YES_NO = "yes, no (or y, n, true, false, 1, 0) or empty"
+YES_NO = "yes, no (or ja, nee, oui, non, y, j, n, true, false, 1, 0, in any case) or empty"
 LANGUAGES = "empty or a language the bot knows: nl, fr, en, ar, tr, fa_AF, ps, ti, so, uk, ru"
 
 
@@ -68,7 +68,8 @@ LANGUAGES = "empty or a language the bot knows: nl, fr, en, ar, tr, fa_AF, ps, t
         ),
         (
             "Amina,ar,30_40,,,,\n",
-            "line 2, column age_group: '30_40' is not an age group, allowed: 18_24, 25_40, 41_plus or empty",
+            "line 2, column age_group: '30_40' is not an age group, allowed: 18-24, 25-40, 41+ (or 18_24, 25_40, "
+            "41_plus) or empty",
         ),
         ("Amina,ar,,maybe,,,\n", f"line 2, column children: 'maybe' is not yes or no, allowed: {YES_NO}"),
         (
@@ -77,8 +78,8 @@ LANGUAGES = "empty or a language the bot knows: nl, fr, en, ar, tr, fa_AF, ps, t
         ),
         (
             "Amina,ar,,,,university,\n",
-            "line 2, column schooling: 'university' is not a schooling level, allowed: none, primary, secondary, "
-            "higher or empty",
+            "line 2, column schooling: 'university' is not a schooling level, allowed: No school, Primary school, "
+            "Secondary school, Higher education (or none, primary, secondary, higher) or empty",
         ),
         (
             "Amina,ar,,,,,sometimes\n",
@@ -111,7 +112,7 @@ def test_a_bad_row_imports_nothing_and_names_the_line_and_column(
         ("Amina,ar,,,,,,\n", "line 2, column 8: 8 values, allowed: 7 values, one per column"),
         # A quoted line break: the bad row is on line 4 of the file, the second row of participants.
         ('"Amina\nB.",ar,,,,,\nFatima,,41,,,,\n', "line 4, column age_group: '41' is not an age group"),
-        ("Amina,ar,,,,,\n\nFatima,,,,,primary,y\n,,,,,,\nHawa,nl,,,,,oui\n", "line 6, column ever_paid_job: "),
+        ("Amina,ar,,,,,\n\nFatima,,,,,primary,y\n,,,,,,\nHawa,nl,,,,,misschien\n", "line 6, column ever_paid_job: "),
         ("\n\n", "line 4, column name: no participants after the header, allowed: at least one row after the header"),
     ],
 )
