@@ -19,7 +19,7 @@ from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.conversation.port import Engine
 from bot.conversation.profile import MAX_NOTE_LENGTH, clean_text
 from bot.core import i18n
-from bot.core.timing import at_local, local
+from bot.core.timing import at_local, local, read_moment
 from bot.db.models import AuditEntry, Nudge, NudgeStatus, Person, Role, ShiftStatus, VolunteerShift
 from bot.people.caseload import require_participant_of
 from bot.people.directory import DomainError
@@ -46,8 +46,9 @@ class ShiftInput:
 
 
 def parse_moment(value: str, timezone: str) -> datetime:
-    """An ISO date-time; without an offset it is read in the participant's time zone."""
-    moment = datetime.fromisoformat(value.strip())
+    """A date and time as ``bot.core.timing.read_moment`` reads it (``12/12/2026 14:00``, the ISO form...);
+    without an offset it is read in the participant's time zone."""
+    moment = read_moment(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
     return moment.astimezone(UTC)

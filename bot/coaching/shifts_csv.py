@@ -1,19 +1,26 @@
 """``trampoline shifts import``: a placement's volunteer shifts from a CSV file, every row or none. The file is
 read through ``bot/core/csv_rows.py`` (one ``ShiftRow`` per row); the checks that need the database (is she a
 participant, of this coach's caseload; her time zone for the times) follow, with the same error format.
+
+The file may be as a spreadsheet writes it: the dates day first (``bot.core.timing.read_moment``), her name
+instead of her id, and the first column headed ``participant``, ``participant_id`` or ``name``.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching.shifts import LIMITS, ShiftInput, add_shift, parse_moment
 from bot.core import csv_rows
+from bot.core.timing import read_moment
 from bot.db.models import Person, Role
-from bot.people.caseload import require_participant_of
+from bot.people.caseload import caseload_ids, require_participant_of
 from bot.people.directory import DomainError
 
 
@@ -21,25 +28,27 @@ class ShiftRow(BaseModel):
     """One row of the shifts file: its columns, in order, and what each allows. The times are read in the
     participant's time zone once she is known (``import_csv``)."""
 
-    participant_id: int = Field(description="the id of a participant (of the coach's caseload, with --coach)")
+    participant_id: str = Field(
+        description="the id of a participant, or her name (of the coach's caseload, with --coach); the column may "
+        "be headed participant, participant_id or name"
+    )
     place: str = Field(description=f"the placement's name, at most {LIMITS['place']} characters")
     address: str = Field(description=f"its address, at most {LIMITS['address']} characters")
     start: str = Field(
-        description="an ISO date and time like 2026-12-01T09:00 (in her time zone unless it has an offset), "
-        "still to come"
+        description="a date and time like 12/12/2026 14:00, 12-12-2026 14u, 2026-12-12 14h30 or 2026-12-12T14:00, "
+        "the day first (in her time zone unless it has an offset), still to come"
     )
-    end: str = Field(description="an ISO date and time after start")
+    end: str = Field(description="a date and time like start, after start")
     contact: str | None = Field(
         description=f"empty or her contact person there, at most {LIMITS['contact']} characters"
     )
 
     @field_validator("participant_id", mode="before")
     @classmethod
-    def _number(cls, value: str) -> int:
-        try:
-            return int(value)
-        except ValueError:
-            raise ValueError(f"{value[:20]!r} is not a number") from None
+    def _someone(cls, value: str) -> str:
+        if not value:
+            raise ValueError("empty")
+        return value
 
     @field_validator("place", "address", "contact", mode="before")
     @classmethod
@@ -53,20 +62,35 @@ class ShiftRow(BaseModel):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _moment(cls, value: str) -> str:
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value[:40]!r} is not an ISO date and time") from None
+        read_moment(value)  # its ValueError says what is wrong and how to write it
         return value
+
+
+# The first cell of the header, whichever separator follows it: the participant column's other names.
+_PARTICIPANT_HEADING = re.compile(
+    r'^(\ufeff?\s*)"?\s*(participant_id|participant|name)\s*"?(?=\s*(?:[,;\t]|$))', re.I | re.M
+)
+
+
+def _as_headed(text: str) -> tuple[str, str]:
+    """``text`` with its participant column headed ``participant_id``, and the heading the file used."""
+    first_line = text.split("\n", 1)[0]
+    found = _PARTICIPANT_HEADING.match(first_line)
+    if found is None:
+        return text, "participant_id"
+    return _PARTICIPANT_HEADING.sub(r"\1participant_id", text, count=1), found.group(2).lower()
 
 
 async def import_csv(session: AsyncSession, text: str, now: datetime, coach_id: int | None = None) -> list[int]:
     """Every row, or none: the first bad row raises ``DomainError`` as ``line N, column C: what is wrong,
     allowed: ...`` (``bot/core/csv_rows.py``)."""
+    text, heading = _as_headed(text)
     try:
         rows = csv_rows.read(text, ShiftRow, what="shifts import", rows_called="shifts")
         parsed = [await _shift_of(session, line, row, now, coach_id) for line, row in rows]
     except csv_rows.RowError as exc:
+        if exc.line > 1 and exc.column == "participant_id":  # said in the words of her file
+            raise DomainError(str(exc).replace(", column participant_id:", f", column {heading}:", 1)) from None
         raise DomainError(str(exc)) from None
     return [(await add_shift(session, coach_id, shift, now)).id for shift in parsed]
 
@@ -77,17 +101,40 @@ async def _shift_of(session: AsyncSession, line: int, row: ShiftRow, now: dateti
     def wrong(column: str, problem: str) -> csv_rows.RowError:
         return csv_rows.RowError(line, column, problem, csv_rows.allowed(ShiftRow, column))
 
-    person = await session.get(Person, row.participant_id)
-    if person is None or person.role is not Role.PARTICIPANT:
-        raise wrong("participant_id", f"{row.participant_id} is not a participant")
-    if coach_id is not None:
-        try:
-            await require_participant_of(session, coach_id, row.participant_id)
-        except DomainError as exc:
-            raise wrong("participant_id", str(exc)) from None
+    if not row.participant_id.isdigit():
+        person = await _called(session, row.participant_id, coach_id, wrong)
+    else:
+        found = await session.get(Person, int(row.participant_id))
+        if found is None or found.role is not Role.PARTICIPANT:
+            raise wrong("participant_id", f"{row.participant_id} is not a participant")
+        person = found
+        if coach_id is not None:
+            try:
+                await require_participant_of(session, coach_id, person.id)
+            except DomainError as exc:
+                raise wrong("participant_id", str(exc)) from None
     starts, ends = parse_moment(row.start, person.timezone), parse_moment(row.end, person.timezone)
     if ends <= starts:
         raise wrong("end", "not after start")
     if starts <= now:
         raise wrong("start", "in the past")
-    return ShiftInput(row.participant_id, row.place, row.address, starts, ends, row.contact)
+    return ShiftInput(person.id, row.place, row.address, starts, ends, row.contact)
+
+
+async def _called(
+    session: AsyncSession, name: str, coach_id: int | None, wrong: Callable[[str, str], csv_rows.RowError]
+) -> Person:
+    """The one participant with this display name (any case), of the coach's caseload when one is given."""
+    query = select(Person).where(
+        Person.role == Role.PARTICIPANT, func.lower(Person.display_name) == name.strip().lower()
+    )
+    if coach_id is not None:
+        query = query.where(Person.id.in_(caseload_ids(coach_id)))
+    found = list((await session.scalars(query.order_by(Person.id))).all())
+    if not found:
+        whose = "participant of this coach's caseload" if coach_id is not None else "participant"
+        raise wrong("participant_id", f"no {whose} is called {name[:40]!r}")
+    if len(found) > 1:
+        ids = ", ".join(str(person.id) for person in found[:-1])
+        raise wrong("participant_id", f"{name[:40]!r} is {ids} or {found[-1].id}; write her id")
+    return found[0]

@@ -4,6 +4,7 @@ saving changes are handled by the time zone database, not by adding hours."""
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -78,3 +79,39 @@ def validate_timezone(value: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Europe/Brussels") from None
     return name
+
+
+# A date as a Belgian spreadsheet writes it (the day first, a four-digit year), then a time.
+_WRITTEN = re.compile(
+    r"(?:(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+    r"|(?P<day2>\d{1,2})(?P<sep>[/-])(?P<month2>\d{1,2})(?P=sep)(?P<year2>\d{4}))"
+    r"\s+(?P<hour>\d{1,2})(?::(?P<minute>\d{2})|[uUhH](?P<minute2>\d{2})?)"
+)
+WRITTEN_EXAMPLE = "12/12/2026 14:00"
+
+
+def read_moment(value: str) -> datetime:
+    """A date and time as people write it: ``2026-12-12``, ``12/12/2026`` or ``12-12-2026`` (the day first,
+    as in Belgium), then ``14:00``, ``14u``, ``14h`` or ``14h30``; or the ISO form ``2026-12-12T14:00`` with or
+    without an offset. Naive unless the ISO form gave an offset. Anything else (a month first, a date that does
+    not exist, no time) is a ``ValueError`` that shows how to write it: never a guess."""
+    written = value.strip()
+    refused = ValueError(f"{value[:40]!r} is not a date and time, write it as {WRITTEN_EXAMPLE}")
+    if (found := _WRITTEN.fullmatch(written)) is not None:
+        part = found.groupdict()
+        try:
+            return datetime(  # noqa: DTZ001 - a wall time; parse_moment puts it in her time zone
+                int(part["year"] or part["year2"]),
+                int(part["month"] or part["month2"]),
+                int(part["day"] or part["day2"]),
+                int(part["hour"]),
+                int(part["minute"] or part["minute2"] or 0),
+            )
+        except ValueError:
+            raise refused from None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", written):
+        try:
+            return datetime.fromisoformat(written)
+        except ValueError:
+            raise refused from None
+    raise refused

@@ -169,9 +169,16 @@ def csv_text(rows: list[str]) -> str:
     return "\n".join(["participant_id,place,address,start,end,contact", *rows]) + "\n"
 
 
-WHEN = "an ISO date and time like 2026-12-01T09:00 (in her time zone unless it has an offset), still to come"
-AFTER = "an ISO date and time after start"
-SOMEONE = "the id of a participant (of the coach's caseload, with --coach)"
+WHEN = (
+    "a date and time like 12/12/2026 14:00, 12-12-2026 14u, 2026-12-12 14h30 or 2026-12-12T14:00, the day first "
+    "(in her time zone unless it has an offset), still to come"
+)
+AFTER = "a date and time like start, after start"
+SOMEONE = (
+    "the id of a participant, or her name (of the coach's caseload, with --coach); the column may be headed "
+    "participant, participant_id or name"
+)
+NOT_A_MOMENT = "is not a date and time, write it as 12/12/2026 14:00"
 PLACE = "the placement's name, at most 200 characters"
 CONTACT = "empty or her contact person there, at most 200 characters"
 TIMES = "2026-12-01T09:00,2026-12-01T12:00"
@@ -181,18 +188,22 @@ SIX = "6 values, one per column"
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (f"x,A,B,{TIMES},", f"line 3, column participant_id: 'x' is not a number, allowed: {SOMEONE}"),
+        (f"Zoë,A,B,{TIMES},", f"line 3, column participant_id: no participant is called 'Zoë', allowed: {SOMEONE}"),
         (f"999,A,B,{TIMES},", f"line 3, column participant_id: 999 is not a participant, allowed: {SOMEONE}"),
         (f"{{p}},,B,{TIMES},", f"line 3, column place: empty, allowed: {PLACE}"),
         (f"{{p}},{'A' * 201},B,{TIMES},", f"line 3, column place: longer than 200 characters, allowed: {PLACE}"),
         (f"{{p}},A, ,{TIMES},", "line 3, column address: empty, allowed: its address, at most 300 characters"),
         (
             "{p},A,B,1 December,2026-12-01T12:00,",
-            f"line 3, column start: '1 December' is not an ISO date and time, allowed: {WHEN}",
+            f"line 3, column start: '1 December' {NOT_A_MOMENT}, allowed: {WHEN}",
         ),
         ("{p},A,B,2026-11-20T09:00,2026-11-20T12:00,", f"line 3, column start: in the past, allowed: {WHEN}"),
-        ("{p},A,B,2026-12-01T09:00,noon,", f"line 3, column end: 'noon' is not an ISO date and time, allowed: {AFTER}"),
+        ("{p},A,B,2026-12-01T09:00,noon,", f"line 3, column end: 'noon' {NOT_A_MOMENT}, allowed: {AFTER}"),
         ("{p},A,B,2026-12-01T09:00,2026-12-01T09:00+01:00,", f"line 3, column end: not after start, allowed: {AFTER}"),
+        (
+            "{p},A,B,12/13/2026 14:00,2026-12-14T12:00,",
+            f"line 3, column start: '12/13/2026 14:00' {NOT_A_MOMENT}, allowed: {WHEN}",
+        ),
         (f"{{p}},A,B,{TIMES},{'E' * 201}", f"line 3, column contact: longer than 200 characters, allowed: {CONTACT}"),
         (f"{{p}},A,B,{TIMES},Els,extra", f"line 3, column 7: 7 values, allowed: {SIX}"),
         (f"{{p}},A,B,{TIMES}", f"line 3, column contact: missing (5 values), allowed: {SIX}"),
@@ -221,8 +232,8 @@ async def test_a_shifts_file_without_rows_or_with_a_wrong_header_is_refused(db: 
             "line 2, column participant_id: no shifts after the header, allowed: at least one row after the header",
         ),
         (
-            "participant,place\n1,A\n",
-            "line 1, column participant_id: 'participant' is not the header's participant_id, allowed: exactly the "
+            "person,place\n1,A\n",
+            "line 1, column participant_id: 'person' is not the header's participant_id, allowed: exactly the "
             f"header {header}",
         ),
     ]:
@@ -241,11 +252,11 @@ async def test_csv_import_all_or_nothing(db: Database, clock: FakeClock) -> None
     with pytest.raises(DomainError) as raised:
         async with db.transaction() as session:
             await shifts_csv.import_csv(session, csv_text([good, bad_end]), clock.now())
-    assert str(raised.value) == "line 3, column end: not after start, allowed: an ISO date and time after start"
+    assert str(raised.value) == f"line 3, column end: not after start, allowed: {AFTER}"
     with pytest.raises(DomainError) as raised:
         async with db.transaction() as session:
             await shifts_csv.import_csv(session, csv_text([good.replace("2026-12-01T09:00", "tomorrow")]), clock.now())
-    assert str(raised.value) == f"line 2, column start: 'tomorrow' is not an ISO date and time, allowed: {WHEN}"
+    assert str(raised.value) == f"line 2, column start: 'tomorrow' {NOT_A_MOMENT}, allowed: {WHEN}"
     async with db.reading() as session:
         assert await session.scalar(select(func.count(VolunteerShift.id))) == 0
         assert await session.scalar(select(func.count(Nudge.id))) == 0
@@ -255,6 +266,60 @@ async def test_csv_import_all_or_nothing(db: Database, clock: FakeClock) -> None
     async with db.reading() as session:
         first = await session.get(VolunteerShift, ids[0])
         assert first is not None and first.starts_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Brussels time
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-12-12 14:00", "2026-12-12 17:00"),
+        ("12/12/2026 14:00", "12/12/2026 17u"),
+        ("12-12-2026 14h", "12-12-2026 17h00"),
+        ("12/12/2026 14u", "2026-12-12T17:00"),
+    ],
+)
+async def test_a_shifts_file_as_a_spreadsheet_writes_dates_reads_the_day_first(
+    db: Database, clock: FakeClock, start: str, end: str
+) -> None:
+    p = Programme(db, clock)
+    participant = await p.participant("Amina", "en", await p.coach())
+    async with db.transaction() as session:
+        (shift_id,) = await shifts_csv.import_csv(session, csv_text([f"{participant},A,B,{start},{end},"]), clock.now())
+    shift = await shift_row(p, shift_id)
+    assert (shift.starts_at, shift.ends_at) == (
+        datetime(2026, 12, 12, 13, 0, tzinfo=UTC),
+        datetime(2026, 12, 12, 16, 0, tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize("heading", ["participant", "participant_id", "name", "Name"])
+async def test_a_shifts_file_may_name_her_instead_of_her_id(db: Database, clock: FakeClock, heading: str) -> None:
+    p = Programme(db, clock)
+    coach = await p.coach()
+    amina = await p.participant("Amina", "en", coach)
+    text = csv_text([f"amina ,A,B,{TIMES},", f"{amina},A,B,2026-12-02T09:00,2026-12-02T12:00,"])
+    async with db.transaction() as session:
+        ids = await shifts_csv.import_csv(session, text.replace("participant_id", heading, 1), clock.now(), coach)
+    assert [(await shift_row(p, shift_id)).participant_id for shift_id in ids] == [amina, amina]
+
+
+async def test_a_name_that_is_not_hers_or_is_two_womens_is_refused(db: Database, clock: FakeClock) -> None:
+    p = Programme(db, clock)
+    sara, nadia = await p.coach("Sara"), await p.coach("Nadia")
+    first, second = await p.participant("Amina", "en", sara), await p.participant("Amina", "ar", sara)
+    await p.participant("Lina", "en", nadia)
+    for text, coach, message in [
+        (f"Amina,A,B,{TIMES},", None, f"'Amina' is {first} or {second}; write her id"),
+        (f"Lina,A,B,{TIMES},", sara, "no participant of this coach's caseload is called 'Lina'"),
+    ]:
+        with pytest.raises(DomainError) as raised:
+            async with db.transaction() as session:
+                await shifts_csv.import_csv(
+                    session, csv_text([text]).replace("participant_id", "name", 1), clock.now(), coach
+                )
+        assert str(raised.value) == f"line 2, column name: {message}, allowed: {SOMEONE}"
+    async with db.transaction() as session:
+        (shift_id,) = await shifts_csv.import_csv(session, csv_text([f"Lina,A,B,{TIMES},"]), clock.now(), nadia)
+    assert (await shift_row(p, shift_id)).participant_id != first
 
 
 async def test_csv_import_keeps_a_formula_and_flags_its_row_and_column(
