@@ -7,9 +7,11 @@ import re
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.people.directory import INVITE_ALPHABET, INVITE_CODE_LENGTH
 from tests.support.cli import Trampoline
+from tests.support.databases import POSTGRES_ADMIN_URL
 
 GOOD_TOKEN = "123456:AAFakeTokenForTestsOnly_abcdefghij"
 
@@ -184,3 +186,16 @@ def test_invite_create_takes_a_coach_or_buddy_gender(trampoline: Trampoline) -> 
     assert "participants are addressed as women" in refused
     wrong = trampoline("invite", "create", "--role", "coach", "--org", org, "--gender", "she", code=2)
     assert "feminine" in wrong.stderr
+
+
+@pytest.mark.skipif(not POSTGRES_ADMIN_URL, reason="TRAMPOLINE_TEST_POSTGRES_URL is not set")
+@pytest.mark.parametrize("command", [["org", "list"], ["db", "upgrade"]])
+def test_a_missing_postgres_database_is_named_with_the_fix(command: list[str]) -> None:
+    assert POSTGRES_ADMIN_URL
+    url = make_url(POSTGRES_ADMIN_URL).set(database="trampoline_nowhere", password="s3cret-pw")
+    trampoline = Trampoline(url.render_as_string(hide_password=False))
+    message = trampoline.error(*command)
+    assert message == (
+        'cannot use the database: database "trampoline_nowhere" does not exist '
+        "(create it with createdb trampoline_nowhere)"
+    )

@@ -12,6 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+import bot
 from bot.cli.main import cli
 
 BOX = re.compile(r"[│╭╮╰╯─┌┐└┘├┤┬┴┼]")
@@ -59,3 +60,16 @@ def test_every_help_text_is_shown_whole(path: tuple[str, ...], command: Any) -> 
 
 def test_the_chat_help_names_the_voice_mark() -> None:
     assert "a line starting with [voice] sends a voice note" in _help(("chat",))
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) or "trampoline" for p, _ in COMMANDS])
+def test_dash_h_is_help_everywhere(path: tuple[str, ...], command: Any) -> None:
+    short = CliRunner().invoke(cli, [*path, "-h"], env={"COLUMNS": "100", "TERM": "dumb"})
+    assert short.exit_code == 0, short.output
+    assert _flat(short.output) == _help(path)
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"trampoline {bot.__version__}"

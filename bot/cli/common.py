@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 import typer
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import App, build_app, conversation_service
@@ -89,7 +90,25 @@ def run_with_db(settings: Settings, as_json: bool, work: Callable[[Database], Aw
     except UnsealedWrite:
         fail(str(load_cipher_error(settings)), as_json)
     except (OSError, OperationalError, DBAPIError) as exc:
-        fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL", as_json)
+        fail(database_problem(exc, settings.database_url), as_json)
+
+
+MISSING_DATABASE = "3D000"  # PostgreSQL's invalid_catalog_name: the database does not exist
+
+
+def database_problem(exc: BaseException, database_url: str) -> str:
+    """The one line for a database that cannot be used: what to do when the database does not exist, else
+    the kind of error. Names only the database, never the URL (it may hold a password)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if getattr(cause, "sqlstate", None) == MISSING_DATABASE:
+            name = make_url(database_url).database
+            return f'cannot use the database: database "{name}" does not exist (create it with createdb {name})'
+        orig = getattr(cause, "orig", None)
+        cause = orig if isinstance(orig, BaseException) else (cause.__cause__ or cause.__context__)
+    return f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL"
 
 
 def run_with_engine(

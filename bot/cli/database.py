@@ -7,7 +7,7 @@ import asyncio
 import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.cli.common import fail, settings_or_fail
+from bot.cli.common import database_problem, fail, settings_or_fail
 from bot.cli.keys import KEY_MADE, prepare_first_key
 from bot.db.engine import Database
 from bot.db.migrate import MigrationError, current_revision, head_revision, upgrade
@@ -35,7 +35,7 @@ def db_upgrade() -> None:
     except MigrationError as exc:
         fail(str(exc))
     except (OSError, OperationalError, DBAPIError) as exc:
-        fail(f"cannot use the database ({type(exc).__name__}); check TRAMPOLINE_DATABASE_URL")
+        fail(database_problem(exc, settings.database_url))
     typer.echo(f"database is at revision {revision} (head {head_revision()})")
     if made is not None:
         typer.echo(KEY_MADE.format(made))

@@ -12,6 +12,7 @@ import logging
 
 import typer
 
+from bot import __version__
 from bot.cli import (
     coaching,
     database,
@@ -25,8 +26,12 @@ from bot.cli import (
     whatsapp,
 )
 
+# ``-h`` is help, like ``--help``, on every group and command (click passes it down to each command).
+HELP = {"help_option_names": ["-h", "--help"]}
+
 cli = typer.Typer(
     name="trampoline",
+    context_settings=HELP,
     help="Trampoline: a coaching chatbot for participants, buddies and coaches.",
     no_args_is_help=True,
     add_completion=False,
@@ -36,23 +41,39 @@ cli = typer.Typer(
     rich_markup_mode="markdown",
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"trampoline {__version__}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _top(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    pass
+
+
 cli.command("run")(service.run)
 cli.command("config")(service.show_config)
 cli.command("chat")(service.chat)
 privacy.register(cli, keys.keys_cli)  # export, forget, retention, keys rotate
 reports.register(cli, organisations.people_cli)  # summary, report, people import
-cli.add_typer(organisations.org_cli, name="org")
-cli.add_typer(organisations.invite_cli, name="invite")
-cli.add_typer(organisations.people_cli, name="people")
-cli.add_typer(database.db_cli, name="db")
-cli.add_typer(keys.keys_cli, name="keys")
-cli.add_typer(outbox.outbox_cli, name="outbox")
-cli.add_typer(texts.flows_cli, name="flows")
-cli.add_typer(texts.i18n_cli, name="i18n")
-cli.add_typer(whatsapp.whatsapp_cli, name="whatsapp")
-cli.add_typer(coaching.match_cli, name="match")
-cli.add_typer(coaching.shift_cli, name="shift")
-cli.add_typer(coaching.shifts_cli, name="shifts")
+cli.add_typer(organisations.org_cli, name="org", context_settings=HELP)
+cli.add_typer(organisations.invite_cli, name="invite", context_settings=HELP)
+cli.add_typer(organisations.people_cli, name="people", context_settings=HELP)
+cli.add_typer(database.db_cli, name="db", context_settings=HELP)
+cli.add_typer(keys.keys_cli, name="keys", context_settings=HELP)
+cli.add_typer(outbox.outbox_cli, name="outbox", context_settings=HELP)
+cli.add_typer(texts.flows_cli, name="flows", context_settings=HELP)
+cli.add_typer(texts.i18n_cli, name="i18n", context_settings=HELP)
+cli.add_typer(whatsapp.whatsapp_cli, name="whatsapp", context_settings=HELP)
+cli.add_typer(coaching.match_cli, name="match", context_settings=HELP)
+cli.add_typer(coaching.shift_cli, name="shift", context_settings=HELP)
+cli.add_typer(coaching.shifts_cli, name="shifts", context_settings=HELP)
 
 
 def main() -> None:
