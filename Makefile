@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest clean
+.PHONY: run test lint typecheck pytest system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,23 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev system-packages
 	$(BIN)/pytest
+
+# The Debian packages of tests/system-packages.txt: installed when missing and root, else the command is shown.
+system-packages:
+	@missing=$$(grep -v '^#' tests/system-packages.txt | while read -r p; do \
+		[ -z "$$p" ] || dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || echo "$$p"; \
+	done | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing Debian packages for the tests: $$missing"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) \
+				|| echo "could not install $$missing: the tests that need them fail or say why they are skipped"; \
+		else \
+			echo "the tests need these Debian packages: sudo apt-get install $$missing"; \
+		fi; \
+	fi
 
 test: lint typecheck pytest
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from bot.cli.common import JsonOption, emit_json, fail, run_with_db, run_with_engine, settings_or_fail
+from bot.cli.common import JsonOption, emit_json, fail, ngettext, run_with_db, run_with_engine, settings_or_fail
 from bot.coaching import matching, shifts, shifts_csv
 from bot.conversation.service import ConversationService
 from bot.core.clock import SystemClock
@@ -163,4 +163,4 @@ def shifts_import(
     if as_json:
         emit_json({"imported": len(ids), "ids": ids})
     else:
-        typer.echo(f"{len(ids)} shifts imported")
+        typer.echo(ngettext("{count} shift imported", "{count} shifts imported", len(ids)))

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from bot.app import invite_terms, load_conversations
-from bot.cli.common import JsonOption, emit_json, fail, run_with_db, settings_or_fail
+from bot.cli.common import JsonOption, emit_json, fail, ngettext, run_with_db, settings_or_fail
 from bot.coaching import importing, report, report_render, summary, summary_text
 from bot.coaching.texts import CoachTexts
 from bot.conversation.flows import FlowError
@@ -149,7 +149,7 @@ def people_import(
     for row in created:
         link = row["telegram_link"] or row["whatsapp_link"] or row["code"]
         typer.echo(f"line {row['line']}: person {row['person_id']} {row['name'] or ''} {link}".rstrip())
-    typer.echo(f"{len(created)} participants imported", err=True)
+    typer.echo(ngettext("{count} participant imported", "{count} participants imported", len(created)), err=True)
 
 
 def people_template(
