@@ -120,3 +120,18 @@ def test_invite_create_says_until_when_as_a_date_in_the_organisations_time_zone(
     assert f"valid until {i18n.day(expires, 'en', 'Asia/Kabul')}" in printed
     assert i18n.clock_time(expires, "en", "Asia/Kabul") in printed
     assert "+00:00" not in printed and "T" not in printed.split("valid until")[1]
+
+
+def test_a_revoked_invite_can_be_resent_with_a_new_code(trampoline: Trampoline, database_url: str) -> None:
+    made = organisation_with_invites(trampoline)
+    invite = invite_id(trampoline, made["amina"]["person_id"])
+    trampoline("invite", "revoke", str(invite))
+    resent = trampoline.json("invite", "resend", str(invite))
+    assert resent["code"] != made["amina"]["code"]
+    (listed_again,) = [i for i in listed(trampoline) if i["id"] == invite]
+    assert (listed_again["status"], listed_again["code"], listed_again["revoked_at"]) == (
+        "pending",
+        resent["code"],
+        None,
+    )
+    assert "does not work anymore" in opening(database_url, made["amina"]["code"])
