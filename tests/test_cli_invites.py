@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core import i18n
+from bot.people.directory import list_invites, revoke_invite
+from bot.privacy.export import export_person
 from tests.support.cli import Trampoline
+from tests.support.harness import Bot
 from tests.support.invites import change_invite, invite_id, listed, opening, organisation_with_invites
 
 GOOD_TOKEN = "123456:AAFakeTokenForTestsOnly_abcdefghij"
@@ -135,3 +138,14 @@ def test_a_revoked_invite_can_be_resent_with_a_new_code(trampoline: Trampoline, 
         None,
     )
     assert "does not work anymore" in opening(database_url, made["amina"]["code"])
+
+
+async def test_her_export_says_when_her_invite_was_revoked(bot: Bot) -> None:
+    person_id, _ = await bot.invite(locale="ar")
+    async with bot.db.transaction() as session:
+        (invite,) = [i for i in await list_invites(session, bot.clock.now()) if i.person_id == person_id]
+        await revoke_invite(session, bot.clock, invite.id)
+    async with bot.db.reading() as session:
+        exported = await export_person(session, person_id, bot.cipher, bot.clock.now())
+    assert exported is not None
+    assert [i["revoked_at"] for i in exported["invites"]] == [bot.clock.now().isoformat()]
