@@ -82,7 +82,16 @@ def invite_terms(settings: Settings) -> InviteTerms:
             whatsapp = whatsapp_links.invite_link(settings.whatsapp_phone_number, code)
         return {Channel.TELEGRAM.value: telegram, Channel.WHATSAPP.value: whatsapp}
 
-    return InviteTerms(valid_days=settings.invite_valid_days, links=links)
+    return InviteTerms(valid_days=settings.invite_valid_days, links=links, simulator=simulator_address(settings))
+
+
+def simulator_address(settings: Settings) -> str | None:
+    """Where a browser on this machine opens the web simulator, when it is on (a wildcard listen address is
+    not one a browser can open)."""
+    if not settings.simulator_enabled:
+        return None
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104 - compared
+    return f"http://{host}:{settings.port}/simulator"
 
 
 CONTACTS = {

@@ -77,6 +77,8 @@ VALUES: dict[str, Any] = {
     "caseload": BLOCK,
     "invite_text": "https://t.me/trampoline_bot?start=K7M2QX\n\nK7M2QX",
     "language_hint": "ar",
+    "command": "trampoline chat --invite K7M2QX",
+    "address": "http://127.0.0.1:8080/simulator",
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching import caseload
 from bot.coaching.chart import photo, store_image
+from bot.coaching.invite_sheet import try_locally
 from bot.coaching.summary import collect
 from bot.coaching.summary_nudge import DEFAULT_SUMMARY_TIME, DEFAULT_SUMMARY_WEEKDAY, SUMMARY_KIND, send_summary
 from bot.coaching.summary_text import render_text
@@ -193,7 +194,12 @@ async def invite(context: ActionContext) -> dict[str, Any]:
         return {"invite_text": texts.say("not_a_coach", locale)}
     link = made.first_link
     if link is None:
-        return {"invite_text": texts.say("invite_code_only", locale, code=made.code)}
+        simulator = context.service.invites.simulator
+        lines = [
+            texts.say("invite_code_only", locale, code=made.code),
+            *try_locally(texts, locale, made.code, simulator),
+        ]
+        return {"invite_text": "\n".join(lines)}
     identity = await reachable_identity(context.session, context.person.id)
     if identity is not None:
         qr = segno.make(link, error="m")

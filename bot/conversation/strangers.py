@@ -19,6 +19,7 @@ from bot.db.models import ChannelIdentity, Invite, Person, PersonStatus
 from bot.messaging.channel import InboundEvent, OutboundMessage
 from bot.messaging.rows import outbox_row
 from bot.messaging.unkept import anonymous_key
+from bot.people.directory import InviteStatus, invite_status
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Strangers:
             self.short_answer(session, event, now, "stranger")
             return None
         invite = await session.scalar(select(Invite).where(Invite.code == code))
-        if invite is not None and invite.used_at is None and invite.expires_at > now:
+        if invite is not None and invite_status(invite, now) is InviteStatus.PENDING:
             person = await session.get(Person, invite.person_id)
             if person is not None:
                 invite.used_at = now

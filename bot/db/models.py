@@ -206,6 +206,7 @@ class Invite(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]  # taken back (``trampoline invite revoke``): the code no longer works
 
 
 class CaseloadEntry(Base):

@@ -7,6 +7,7 @@ figures include her from the day she is invited; the code links her platform acc
 
 from __future__ import annotations
 
+import enum
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
-from bot.core.i18n import normalise_locale
+from bot.core.i18n import day, normalise_locale
 from bot.core.timing import validate_timezone
 from bot.db.models import (
     GENDER_CHOICES,
@@ -52,6 +53,7 @@ class InviteTerms:
 
     valid_days: int = 14
     links: Callable[[str], Mapping[str, str | None]] = no_links
+    simulator: str | None = None  # where the local web simulator is served, when it is on
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class CreatedInvite:
     code: str
     expires_at: datetime
     links: Mapping[str, str | None]  # per channel: the link that opens the chat with the code, None without
+    timezone: str = "UTC"  # the organisation's: how the expiry is told to a person
 
     @property
     def first_link(self) -> str | None:
@@ -161,7 +164,7 @@ async def create_invite(
     )
     session.add(invite)
     await session.flush()
-    return CreatedInvite(person.id, invite.code, invite.expires_at, terms.links(invite.code))
+    return CreatedInvite(person.id, invite.code, invite.expires_at, terms.links(invite.code), organisation.timezone)
 
 
 async def _inviting(
@@ -198,6 +201,154 @@ async def list_people(
     if role is not None:
         query = query.where(Person.role == role)
     return list(await session.scalars(query))
+
+
+class InviteStatus(enum.StrEnum):
+    PENDING = "pending"  # the code works
+    USED = "used"  # she opened it: her account is linked
+    EXPIRED = "expired"
+    REVOKED = "revoked"  # taken back by ``trampoline invite revoke``
+
+
+def invite_status(invite: Invite, now: datetime) -> InviteStatus:
+    """Whether the invite's code works ``now``, and if not, why."""
+    if invite.used_at is not None:
+        return InviteStatus.USED
+    if invite.revoked_at is not None:
+        return InviteStatus.REVOKED
+    return InviteStatus.PENDING if invite.expires_at > now else InviteStatus.EXPIRED
+
+
+@dataclass(frozen=True)
+class ListedInvite:
+    """An invite as ``trampoline invite list`` shows it: who, where, and whether the code still works."""
+
+    id: int
+    person_id: int
+    name: str | None
+    role: Role
+    locale: str
+    organisation_id: int
+    organisation: str
+    timezone: str
+    status: InviteStatus
+    code: str
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "person_id": self.person_id,
+            "name": self.name,
+            "role": self.role.value,
+            "locale": self.locale,
+            "organisation_id": self.organisation_id,
+            "organisation": self.organisation,
+            "status": self.status.value,
+            "code": self.code if self.status is InviteStatus.PENDING else None,  # a dead code is never shown
+            "expires_at": self.expires_at.isoformat(),
+            "used_at": self.used_at.isoformat() if self.used_at else None,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
+
+
+def _listed(invite: Invite, person: Person, organisation: Organisation, now: datetime) -> ListedInvite:
+    return ListedInvite(
+        id=invite.id,
+        person_id=person.id,
+        name=person.display_name,
+        role=person.role,
+        locale=person.locale,
+        organisation_id=organisation.id,
+        organisation=organisation.name,
+        timezone=organisation.timezone,
+        status=invite_status(invite, now),
+        code=invite.code,
+        expires_at=invite.expires_at,
+        used_at=invite.used_at,
+        revoked_at=invite.revoked_at,
+    )
+
+
+async def list_invites(
+    session: AsyncSession, now: datetime, *, organisation_id: int | None = None, status: InviteStatus | None = None
+) -> list[ListedInvite]:
+    """Every invite (of one organisation), oldest first, with its status ``now`` (only those of ``status``)."""
+    query = (
+        select(Invite, Person, Organisation)
+        .join(Person, Person.id == Invite.person_id)
+        .join(Organisation, Organisation.id == Person.organisation_id)
+        .order_by(Invite.id)
+    )
+    if organisation_id is not None:
+        if await session.get(Organisation, organisation_id) is None:
+            raise DomainError(f"no organisation with id {organisation_id}")
+        query = query.where(Person.organisation_id == organisation_id)
+    found = [_listed(i, p, o, now) for i, p, o in await session.execute(query)]
+    return [i for i in found if status is None or i.status is status]
+
+
+async def _invite(session: AsyncSession, invite_id: int) -> tuple[Invite, Person, Organisation]:
+    invite = await session.get(Invite, invite_id)
+    person = await session.get(Person, invite.person_id) if invite is not None else None
+    organisation = await session.get(Organisation, person.organisation_id) if person is not None else None
+    if invite is None or person is None or organisation is None:
+        raise DomainError(f"no invite with id {invite_id}")
+    return invite, person, organisation
+
+
+def _refused(invite: Invite, status: InviteStatus, timezone: str) -> str:
+    """Why an invite of ``status`` cannot be used for what was asked, as one line."""
+    if status is InviteStatus.USED and invite.used_at is not None:
+        used = day(invite.used_at, "en", timezone)
+        return f"invite {invite.id} was used on {used}: person {invite.person_id} is on the bot already"
+    if status is InviteStatus.REVOKED:
+        return f"invite {invite.id} was revoked; `trampoline invite resend {invite.id}` gives her a new code"
+    return f"invite {invite.id} has expired; `trampoline invite resend {invite.id}` gives her a new code"
+
+
+async def pending_invite(session: AsyncSession, now: datetime, invite_id: int) -> ListedInvite:
+    """The invite ``invite_id`` while its code works (to print it), or why not."""
+    invite, person, organisation = await _invite(session, invite_id)
+    listed = _listed(invite, person, organisation, now)
+    if listed.status is not InviteStatus.PENDING:
+        raise DomainError(_refused(invite, listed.status, organisation.timezone))
+    return listed
+
+
+async def resend_invite(session: AsyncSession, clock: Clock, terms: InviteTerms, invite_id: int) -> CreatedInvite:
+    """A fresh code and expiry for an invite not yet used (pending, expired or revoked): the old code stops
+    working, the invite and its person stay the same (decision 0025)."""
+    invite, person, organisation = await _invite(session, invite_id)
+    now = clock.now()
+    status = invite_status(invite, now)
+    if status is InviteStatus.USED or person.status is not PersonStatus.INVITED:
+        raise DomainError(
+            _refused(invite, status, organisation.timezone)
+            if status is InviteStatus.USED
+            else f"person {person.id} is {person.status.value}, not invited: there is nothing to resend"
+        )
+    invite.code = new_invite_code()
+    invite.expires_at = now + timedelta(days=terms.valid_days)
+    invite.revoked_at = None
+    await session.flush()
+    return CreatedInvite(person.id, invite.code, invite.expires_at, terms.links(invite.code), organisation.timezone)
+
+
+async def revoke_invite(session: AsyncSession, clock: Clock, invite_id: int) -> ListedInvite:
+    """Take an invite back: its code stops working at once; her person record stays, invited (decision 0025)."""
+    invite, person, organisation = await _invite(session, invite_id)
+    now = clock.now()
+    status = invite_status(invite, now)
+    if status is InviteStatus.USED:
+        raise DomainError(_refused(invite, status, organisation.timezone))
+    if status is InviteStatus.REVOKED:
+        raise DomainError(f"invite {invite.id} is revoked already")
+    invite.revoked_at = now
+    await session.flush()
+    return _listed(invite, person, organisation, now)
 
 
 def new_invite_code() -> str:

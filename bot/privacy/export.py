@@ -191,7 +191,12 @@ async def _arranged_and_sent(session: AsyncSession, person_id: int) -> dict[str,
             for s in shifts
         ],
         "invites": [
-            {"created_at": _time(i.created_at), "expires_at": _time(i.expires_at), "used_at": _time(i.used_at)}
+            {
+                "created_at": _time(i.created_at),
+                "expires_at": _time(i.expires_at),
+                "used_at": _time(i.used_at),
+                "revoked_at": _time(i.revoked_at),
+            }
             for i in invites
         ],
         "messages_to_her": [

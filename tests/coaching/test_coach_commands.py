@@ -142,6 +142,25 @@ async def test_an_invite_comes_as_a_link_and_a_qr_code(
     del coach_id
 
 
+@pytest.mark.parametrize("locale", ["nl", "ar"])
+async def test_an_invite_without_a_chat_app_says_how_to_try_it_here(bot: Bot, locale: str) -> None:
+    _, phone = await coach_on_the_bot(bot, locale=locale)
+    await phone.send("invite")
+    replies = await phone.press(1)  # a participant
+    async with bot.db.reading() as session:
+        code = await session.scalar(select(Invite.code).order_by(Invite.id.desc()).limit(1))
+    said = texts(replies)
+    tr = bot.language(locale)
+    assert code and code in said
+    assert f"trampoline chat --invite {code}" in said
+    try_here = "No chat app is connected yet. To try the invite on this computer: {command}"
+    assert tr.gettext(try_here) != try_here and tr.gettext(try_here).split("{")[0].strip() in said
+    if bot.settings.simulator_enabled:
+        assert "http://127.0.0.1:8080/simulator" in said
+    assert replies[-1].right_to_left == (locale == "ar")
+    assert not any(m.image_ref for m in replies)  # no link, no QR code
+
+
 async def test_a_voice_note_reaches_her_coach_as_audio(bot: Bot) -> None:
     _, coach_phone = await coach_on_the_bot(bot)
     _, phone = await onboarded(bot)
