@@ -18,6 +18,10 @@ ENV PATH=/venv/bin:$PATH \
     TRAMPOLINE_HOST=0.0.0.0 \
     TRAMPOLINE_PORT=8080 \
     TRAMPOLINE_SIMULATOR=off
+# The summary's chart is drawn with Noto (Latin, Cyrillic, Arabic script, Ethiopic); libfribidi0 lets
+# Pillow shape Arabic script (tests/system-packages.txt).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-core libfribidi0 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 trampoline
 COPY --from=build /venv /venv
 WORKDIR /app
