@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, features
@@ -80,6 +81,31 @@ def _font(path: Path | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.Im
     return ImageFont.load_default(size)
 
 
+@dataclass(frozen=True)
+class _Sprite:
+    image: Image.Image  # the text, drawn once on a transparent background
+    offset: tuple[int, int]  # where its top left sits from the anchor point
+    width: float
+
+
+@lru_cache(maxsize=4096)
+def _sprite(text: str, path: Path | None, size: int, fill: tuple[int, int, int], anchor: str, halo: bool) -> _Sprite:
+    """``text`` drawn once: the same weeks, ticks and numbers come back in every coach's chart, and drawing
+    text is most of a chart's time."""
+    font = _font(path, size)
+    rtl = any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+    shaped = isinstance(font, ImageFont.FreeTypeFont) and font.layout_engine == ImageFont.Layout.RAQM
+    direction = ("rtl" if rtl else "ltr") if shaped else None
+    stroke = 3 if halo else 0
+    scratch = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
+    box = scratch.textbbox((0, 0), text, font=font, anchor=anchor, direction=direction, stroke_width=stroke)
+    left, top, right, bottom = (math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3]))
+    image = Image.new("RGBA", (max(right - left, 1), max(bottom - top, 1)), (*BACKGROUND, 0))
+    ImageDraw.Draw(image).text((-left, -top), text, fill=fill, font=font, anchor=anchor, direction=direction,
+                               stroke_width=stroke, stroke_fill=BACKGROUND)  # fmt: skip
+    return _Sprite(image, (left, top), float(scratch.textlength(text, font=font, direction=direction)))
+
+
 class _Drawing:
     def __init__(self, fonts: ChartFonts) -> None:
         self.image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
@@ -91,13 +117,10 @@ class _Drawing:
         """Draw ``text`` at ``xy`` (a Pillow anchor: "mt" middle-top, "rm" right-middle...); its width."""
         if not text:
             return 0.0
-        font = _font(self.fonts.for_text(text), size)
-        rtl = any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
-        shaped = isinstance(font, ImageFont.FreeTypeFont) and font.layout_engine == ImageFont.Layout.RAQM
-        direction = ("rtl" if rtl else "ltr") if shaped else None
-        self.draw.text(xy, text, fill=fill, font=font, anchor=anchor, direction=direction,
-                       stroke_width=3 if halo else 0, stroke_fill=BACKGROUND)  # fmt: skip
-        return float(self.draw.textlength(text, font=font, direction=direction))
+        sprite = _sprite(text, self.fonts.for_text(text), size, fill, anchor, halo)
+        at = (round(xy[0]) + sprite.offset[0], round(xy[1]) + sprite.offset[1])
+        self.image.paste(sprite.image, at, sprite.image)
+        return sprite.width
 
 
 def weekly_chart(response: Sequence[float], steps: Sequence[int], labels: ChartLabels, fonts: ChartFonts) -> bytes:
@@ -155,7 +178,8 @@ def weekly_chart(response: Sequence[float], steps: Sequence[int], labels: ChartL
 
     _legend(canvas, labels)
     out = io.BytesIO()
-    canvas.image.save(out, format="PNG", optimize=True)
+    # The fastest compression: a chart is 20-30 KB either way, and a thousand coaches get one each.
+    canvas.image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 
