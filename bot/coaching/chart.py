@@ -178,9 +178,31 @@ def weekly_chart(response: Sequence[float], steps: Sequence[int], labels: ChartL
 
     _legend(canvas, labels)
     out = io.BytesIO()
-    # The fastest compression: a chart is 20-30 KB either way, and a thousand coaches get one each.
-    canvas.image.save(out, format="PNG", compress_level=1)
+    # Kept in a palette of the chart's colours and their blends (text edges): a quarter of the bytes to
+    # compress, so a thousand coaches' charts are written in a few seconds.
+    canvas.image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(out, format="PNG", compress_level=1)
     return out.getvalue()
+
+
+@cache
+def _palette() -> Image.Image:
+    """The chart's colours, each blended with white in 16 steps, and white text on a bar."""
+    colours = [BACKGROUND, GRID_COLOUR]
+    for colour in (AXIS_COLOUR, TEXT_COLOUR, BAR_COLOUR, LINE_COLOUR):
+        colours += [_blend(BACKGROUND, colour, k / 15) for k in range(16)]
+    colours += [_blend(BAR_COLOUR, LINE_COLOUR, k / 15) for k in range(1, 15)]
+    flat = [value for colour in colours for value in colour]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(flat + [0] * (768 - len(flat)))
+    return palette
+
+
+def _blend(a: tuple[int, int, int], b: tuple[int, int, int], share: float) -> tuple[int, int, int]:
+    return (
+        round(a[0] * (1 - share) + b[0] * share),
+        round(a[1] * (1 - share) + b[1] * share),
+        round(a[2] * (1 - share) + b[2] * share),
+    )
 
 
 def steps_scale(steps: Sequence[int]) -> int:
