@@ -18,9 +18,11 @@ ENV PATH=/venv/bin:$PATH \
     TRAMPOLINE_HOST=0.0.0.0 \
     TRAMPOLINE_PORT=8080 \
     TRAMPOLINE_SIMULATOR=off
-# Pango (WeasyPrint's layout, for `trampoline invite sheet`) and the Noto fonts of the eleven languages' scripts.
+# Pango (WeasyPrint's layout, for `trampoline invite sheet`), the Noto fonts of the eleven languages' scripts
+# (the invite sheet and the summary's chart) and libfribidi0 (Pillow shapes Arabic script in the chart).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-dejavu-core \
+       libfribidi0 \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 trampoline
 COPY --from=build /venv /venv

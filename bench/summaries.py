@@ -27,11 +27,11 @@ from cryptography.fernet import Fernet as _Fernet
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from bot.app import load_conversations
+from bot.app import chart_fonts, load_conversations
 from bot.coaching.report import build_report
 from bot.coaching.report_render import render
 from bot.coaching.summary import collect
-from bot.coaching.summary_text import render_text
+from bot.coaching.summary_text import render_chart, render_text
 from bot.coaching.texts import CoachTexts
 from bot.core.crypto import Cipher as _Cipher
 from bot.db.engine import Database
@@ -127,7 +127,8 @@ async def bench(coaches: int, per_coach: int, weeks: int) -> dict[str, Any]:
             coach_ids = list(await session.scalars(select(Person.id).where(Person.role == Role.COACH)))
             summaries = await collect(session, coach_ids, NOW)
         collect_s = time.perf_counter() - started
-        written = [(render_text(texts, s), s.chart_png()) for s in summaries]
+        fonts = chart_fonts()
+        written = [(render_text(texts, s), render_chart(texts, s, fonts)) for s in summaries]
         summaries_s = time.perf_counter() - started
 
         started = time.perf_counter()

@@ -20,6 +20,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import TemplateError, WhatsAppChannel, load_templates
 from bot.coaching import buddy_actions, shifts
 from bot.coaching import chat as coaching_chat
+from bot.coaching.chart import ChartFonts
 from bot.conversation import actions as engine_actions
 from bot.conversation.actions import ActionRegistry
 from bot.conversation.flow_loading import load_flows
@@ -66,7 +67,7 @@ def features() -> Features:
     privacy_actions.register(actions)  # privacy.export, privacy.forget
     buddy_actions.register(actions, nudges)  # match.*, buddy.*, the match reminders
     shifts.register(actions, nudges)  # shift.*, the shift reminders
-    coaching_chat.register(actions, nudges)  # coaching.*, the coach's weekly summary
+    coaching_chat.register(actions, nudges, chart_fonts())  # coaching.*, the coach's weekly summary
     return Features(actions, nudges)
 
 
@@ -109,6 +110,19 @@ def contact_for(identity: ChannelIdentity) -> str | None:
 
 def retention_policy(settings: Settings) -> RetentionPolicy:
     return RetentionPolicy(settings.retention_messages_days, settings.retention_inactive_months)
+
+
+NOTO = Path("/usr/share/fonts/truetype/noto")  # Debian's fonts-noto-core (tests/system-packages.txt, Dockerfile)
+
+
+def chart_fonts() -> ChartFonts:
+    """The fonts of the summary's chart: Noto for Latin and Cyrillic, Arabic script and Ethiopic (Tigrinya);
+    a font that is not installed falls back to Pillow's own (Latin only)."""
+    return ChartFonts(
+        latin=NOTO / "NotoSans-Regular.ttf",
+        arabic=NOTO / "NotoSansArabic-Regular.ttf",
+        ethiopic=NOTO / "NotoSansEthiopic-Regular.ttf",
+    )
 
 
 def image_directory() -> Path:

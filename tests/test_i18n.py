@@ -18,6 +18,7 @@ from tests.support.harness import conversations
 
 FLOWS, CATALOGS = conversations()
 ROOT = project_root()
+CLI_COUNTS = ("{count} shift imported", "{count} participant imported")
 
 
 def ids(catalog: object) -> set[tuple[str, str | None]]:
@@ -35,6 +36,7 @@ def test_the_extractor_finds_every_text_of_the_flows() -> None:
     wanted |= {(msgid, None) for msgid in coach_msgids()}  # conversations/_coaching.yaml
     templates = load_templates(ROOT / "conversations" / "_whatsapp_templates.yaml")
     wanted |= {(template.text, None) for template in templates.by_kind.values()}  # the template bodies
+    wanted |= {(msgid, None) for msgid in CLI_COUNTS}  # the command line's counts (bot.cli.common.ngettext)
     assert ids(extract_catalog(ROOT)) == wanted
 
 

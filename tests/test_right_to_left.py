@@ -53,6 +53,7 @@ VALUES: dict[str, Any] = {
     "trend": "↗",
     "status": "🟢",
     "last": date(2026, 11, 20),
+    "date": "3 dec",
     "until": date(2027, 1, 5),
     "paused_until": date(2027, 1, 5),
     "meet_by": date(2026, 12, 14),

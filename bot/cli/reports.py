@@ -46,6 +46,8 @@ def summary_command(
     fmt: SummaryFormat = typer.Option(SummaryFormat.TEXT, "--format", help="text or html."),
 ) -> None:
     """Print a coach's weekly summary, in her language, as she gets it in the chat."""
+    from bot.app import chart_fonts  # here, not at the top: this file's imports are shared with `report`
+
     settings = settings_or_fail()
     if week is not None:
         try:
@@ -65,7 +67,7 @@ def summary_command(
             raise DomainError(f"no coach with id {coach}")
         made = found[0]
         if fmt is SummaryFormat.HTML:
-            return summary_text.render_html(texts, made)
+            return summary_text.render_html(texts, made, chart_fonts())
         return summary_text.render_text(texts, made)
 
     typer.echo(run_with_db(settings, False, work))

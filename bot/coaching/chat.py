@@ -11,17 +11,18 @@ from __future__ import annotations
 import io
 import logging
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import segno
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching import caseload
-from bot.coaching.chart import photo, store_image
+from bot.coaching.chart import ChartFonts, photo, store_image
 from bot.coaching.invite_sheet import try_locally
 from bot.coaching.summary import collect
 from bot.coaching.summary_nudge import DEFAULT_SUMMARY_TIME, DEFAULT_SUMMARY_WEEKDAY, SUMMARY_KIND, send_summary
-from bot.coaching.summary_text import render_text
+from bot.coaching.summary_text import render_chart, render_text
 from bot.coaching.texts import texts_for
 from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.conversation.interpreter import SEND_NOTE_ACTION
@@ -91,7 +92,7 @@ async def save_settings(context: ActionContext) -> dict[str, Any]:
 # -- commands ---
 
 
-async def summary_now(context: ActionContext) -> dict[str, Any]:
+async def summary_now(context: ActionContext, fonts: ChartFonts) -> dict[str, Any]:
     """``summary``: this week's summary now, the chart as a photo after it."""
     if not _is_coach(context):
         return {"summary": ""}
@@ -99,7 +100,7 @@ async def summary_now(context: ActionContext) -> dict[str, Any]:
     [made] = await collect(context.session, [context.person.id], context.now)
     identity = await reachable_identity(context.session, context.person.id)
     if identity is not None:
-        image = store_image(made.chart_png(), context.service.images)
+        image = store_image(render_chart(texts, made, fonts), context.service.images)
         caption = texts.say("summary_chart_caption", made.locale)
         key = f"summary-chart:{context.person.id}:{context.now.isoformat()}"
         context.session.add(
@@ -298,10 +299,12 @@ async def _pass_note_on(context: ActionContext, kind: str, content: str, key: st
     context.session.add(row)
 
 
-def register(actions: ActionRegistry, nudges: NudgeKinds) -> None:
-    """The flow actions and nudge kinds of the coach's tools in the chat."""
+def register(actions: ActionRegistry, nudges: NudgeKinds, fonts: ChartFonts | None = None) -> None:
+    """The flow actions and nudge kinds of the coach's tools in the chat; the summary's chart is drawn with
+    ``fonts`` (``app.chart_fonts``)."""
+    fonts = fonts or ChartFonts()
     actions.add("coaching.settings", save_settings)
-    actions.add("coaching.summary", summary_now, frozenset({"summary"}))
+    actions.add("coaching.summary", partial(summary_now, fonts=fonts), frozenset({"summary"}))
     actions.add("coaching.participants", participants, frozenset({"caseload"}))
     actions.add("coaching.choices", choices, frozenset({"women", "women_count"}))
     actions.add("coaching.participant", participant, frozenset({"details"}))
@@ -309,4 +312,4 @@ def register(actions: ActionRegistry, nudges: NudgeKinds) -> None:
     actions.add("coaching.invite", invite, frozenset({"invite_text"}))
     actions.add("coaching.forward_note", forward_note)
     actions.add(SEND_NOTE_ACTION, send_held_note)
-    nudges.add(SUMMARY_KIND, send_summary)
+    nudges.add(SUMMARY_KIND, partial(send_summary, fonts=fonts))

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bot.coaching.chart import weekly_chart
 from bot.core.timing import iso_week, week_label
 from bot.db.models import (
     Alert,
@@ -35,12 +34,22 @@ from bot.people.caseload import caseloads
 CHART_WEEKS = 8
 SILENT_DAYS = 14
 LOW_MOOD = 2
+VERY_LOW_MOOD = 1  # one week of this is enough to tell her coach
 BUDDY_STUCK_AFTER = timedelta(days=7)
 NO_STEP = "none"
 NO_OBSTACLE = "none"
 MOOD_EMOJI = {1: "😢", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
 # The order in which the attention list is read: someone who asked for her first, silence and low mood after.
-ATTENTION_ORDER = ("contact_request", "stuck", "need_help", "cant_come", "silent", "low_mood", "buddy_stuck")
+ATTENTION_ORDER = (
+    "contact_request",
+    "stuck",
+    "need_help",
+    "cant_come",
+    "very_low_mood",
+    "silent",
+    "low_mood",
+    "buddy_stuck",
+)
 ALERT_KINDS = frozenset({"contact_request", "stuck", "need_help", "cant_come"})
 STEP_DIMENSIONS = ("coaching", "volunteer", "job", "buddy", "other")
 CHUNK = 1000
@@ -66,7 +75,7 @@ def previous_weeks(label: str, count: int) -> list[str]:
 @dataclass
 class ParticipantWeek:
     id: int
-    name: str
+    name: str | None  # None: invited without a name (summary_text names her by her invite)
     status: PersonStatus
     joined_at: datetime
     last_contact: datetime | None = None
@@ -100,15 +109,18 @@ class CoachSummary:
     def attention(self) -> list[tuple[str, ParticipantWeek, dict[str, Any]]]:
         """What needs her, in reading order: one line per reason, women by name within a reason."""
         found: dict[str, list[tuple[ParticipantWeek, dict[str, Any]]]] = defaultdict(list)
-        for p in sorted(self.participants, key=lambda p: (p.name.casefold(), p.id)):
+        for p in sorted(self.participants, key=lambda p: ((p.name or "").casefold(), p.id)):
             for kind in ALERT_KINDS & p.alerts:
                 found[kind].append((p, {}))
             if p.status is PersonStatus.ACTIVE:
                 silent = (self.as_of - p.last_contact).days if p.last_contact is not None else None
                 if silent is not None and silent >= SILENT_DAYS:
                     found["silent"].append((p, {"days": silent}))
+            current = p.this_week(self.week)
             moods = [c[1] for c in p.checkins[:2]]
-            if len(moods) == 2 and all(m is not None and m <= LOW_MOOD for m in moods):
+            if current is not None and current[0] is not None and current[0] <= VERY_LOW_MOOD:
+                found["very_low_mood"].append((p, {}))  # one line for her: the more urgent reason
+            elif len(moods) == 2 and all(m is not None and m <= LOW_MOOD for m in moods):
                 found["low_mood"].append((p, {}))
             if p.buddy_stuck:
                 found["buddy_stuck"].append((p, {}))
@@ -125,9 +137,10 @@ class CoachSummary:
             steps.append(taken)
         return response, steps
 
-    def chart_png(self) -> bytes:
-        response, steps = self.chart_series()
-        return weekly_chart(response, steps)
+    def days(self) -> tuple[date, date]:
+        """The Monday and the Sunday of the summary's week."""
+        monday = week_monday(self.week)
+        return monday, monday + timedelta(days=6)
 
 
 async def collect(
@@ -198,7 +211,7 @@ async def _caseload_people(session: AsyncSession, caseload: Any) -> People:
         .where(Person.role == Role.PARTICIPANT)
     )
     for coach_id, pid, name, status, created in rows:
-        entry = ParticipantWeek(pid, name or f"#{pid}", status, created)
+        entry = ParticipantWeek(pid, name or None, status, created)
         people[(coach_id, pid)] = entry
     contacts = await session.execute(
         select(caseload.c.coach_id, ChannelIdentity.person_id, func.max(ChannelIdentity.last_inbound_at))

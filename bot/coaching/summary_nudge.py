@@ -12,9 +12,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.coaching.chart import photo, store_image
+from bot.coaching.chart import ChartFonts, photo, store_image
 from bot.coaching.summary import collect
-from bot.coaching.summary_text import render_text
+from bot.coaching.summary_text import render_chart, render_text
 from bot.coaching.texts import texts_for
 from bot.conversation.port import Engine
 from bot.core import i18n
@@ -77,8 +77,11 @@ async def plan_coach_summaries(db: Database, now: datetime) -> int:
         return len(planned)
 
 
-async def send_summary(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
-    """The ``coach_summary`` nudge: her summary as text, then the chart as a photo."""
+async def send_summary(
+    service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime, fonts: ChartFonts
+) -> str:
+    """The ``coach_summary`` nudge: her summary as text, then the chart as a photo (drawn with ``fonts``;
+    ``bot/coaching/chat.py`` binds them when it registers the nudge)."""
     if person.role is not Role.COACH:
         return "not a coach"
     if now > nudge.due_at + SUMMARY_LATE_GRACE:
@@ -91,7 +94,7 @@ async def send_summary(service: Engine, session: AsyncSession, person: Person, n
     texts = texts_for(service)
     rtl = i18n.is_right_to_left(person.locale)
     text = OutboundMessage(text=render_text(texts, made), locale=person.locale, right_to_left=rtl)
-    image = store_image(made.chart_png(), service.images)
+    image = store_image(render_chart(texts, made, fonts), service.images)
     picture = photo(image, texts.say("summary_chart_caption", person.locale), person.locale)
     for number, message in enumerate((text, picture)):
         session.add(

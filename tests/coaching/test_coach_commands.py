@@ -199,7 +199,7 @@ async def test_the_weekly_summary_comes_at_her_chosen_time(bot: Bot) -> None:
     bot.clock.set(nudge.due_at)
     assert await runner.run_due(bot.clock.now()) == 1
     await bot.dispatcher.dispatch_due()
-    assert "Your week 2026-W48" in phone.inbox[-2].text
+    assert "Your week Nov 23\u2009–\u200929" in phone.inbox[-2].text
     assert phone.inbox[-1].image_ref is not None
 
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.coaching.chart import ChartFonts
 from bot.coaching.summary import collect
-from bot.coaching.summary_text import render_html, render_lines
+from bot.coaching.summary_text import render_chart, render_html, render_lines
 from bot.coaching.texts import CoachTexts
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
@@ -107,7 +108,7 @@ async def constructed_week(bot: Bot) -> int:
 
 
 EXPECTED_EN = [
-    "📋 Your week 2026-W48: 5 women",
+    "📋 Your week Nov 23\u2009–\u200929: 5 women",
     "",
     "Needs you first:",
     "📞 Amina asked you to contact her.",
@@ -123,7 +124,11 @@ EXPECTED_EN = [
     "✉️ Lina: not yet on the bot",
     "✅ Nour: mood 😐 3 →, 1 step, hard: 👶 Childcare and ⏰ Time",
     "",
-    "Notes this week: Amina 🎤 and Nour 💬",
+    "📝 Notes this week:",
+    "Amina:",
+    "🎤 a voice note",
+    "Nour:",
+    "💬 a written note",
     "",
     "All together:",
     "Check-ins: 3 of 5",
@@ -183,4 +188,4 @@ async def test_a_past_week_can_be_asked_for_and_counts_only_that_week(db: Databa
     response, steps = summary.chart_series()
     assert len(response) == 8 and response[-1] == pytest.approx(3 / 5)
     assert steps[-1] == 1
-    assert summary.chart_png().startswith(b"\x89PNG")
+    assert render_chart(texts, summary, ChartFonts()).startswith(b"\x89PNG")
