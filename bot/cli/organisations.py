@@ -257,7 +257,10 @@ def invite_sheet(
 
     invite = run_with_db(settings, False, work)
     staff = [lang.value] if lang is not None else list(STAFF_LOCALES)
-    pdf = sheet_pdf(invite, invite_terms(settings), CoachTexts(flows, catalogs), staff)
+    try:
+        pdf = sheet_pdf(invite, invite_terms(settings), CoachTexts(flows, catalogs), staff)
+    except OSError:  # WeasyPrint could not load Pango
+        fail("cannot lay out the sheet: it needs Pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0)")
     try:
         out.write_bytes(pdf)
     except OSError as exc:
