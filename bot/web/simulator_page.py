@@ -247,14 +247,18 @@ function setUp(phone) {
       const stream = await navigator.mediaDevices.getUserMedia({audio: true});
       const chunks = [];
       const recording = new MediaRecorder(stream);
-      recording.addEventListener("dataavailable", (event) => chunks.push(event.data));
+      recording.addEventListener("dataavailable", (event) => {
+        chunks.push(event.data);
+        record.dataset.recorded = String(chunks.length);  // some sound is in: "Stop and send" has something
+      });
       recording.addEventListener("stop", async () => {
         stream.getTracks().forEach((track) => track.stop());
         recorder = null;
+        delete record.dataset.recorded;
         record.textContent = "Record a voice note";
         await sendVoice(new Blob(chunks, {type: (recording.mimeType || "audio/webm").split(";")[0]}));
       });
-      recording.start();
+      recording.start(250);  // hands over what it has every quarter of a second
       recorder = recording;
       record.textContent = "Stop and send";
       status.textContent = "Recording…";

@@ -191,3 +191,18 @@ def test_the_coach_phone_shows_the_chart_after_summary(page: Any) -> None:
     image = coach.locator(".msg.bot img.image").last
     expect(image).to_be_visible()
     page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=image.element_handle())
+
+
+def test_a_voice_note_recorded_in_the_browser_is_sent(page: Any) -> None:
+    """Chromium's fake microphone (tests/support/browser.py) records; "Stop and send" sends it."""
+    phone = start(page, 1, "participant", "en")
+    before = phone.locator(".msg.bot").count()
+    record = phone.get_by_role("button", name="Record a voice note")
+    record.click()
+    stop = phone.get_by_role("button", name="Stop and send")
+    expect(stop).to_be_visible()
+    expect(phone.locator(".record[data-recorded]")).to_have_count(1)  # some sound is recorded
+    stop.click()
+    expect(phone.locator(".msg.me").last.locator("audio")).to_have_count(1)
+    expect(phone.locator(".msg.bot")).to_have_count(before + 1)
+    expect(record).to_be_visible()
