@@ -10,21 +10,17 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.core.channel import Channel
-from bot.core.clock import FakeClock, OffsetClock
-from bot.core.settings import Settings
-from bot.db.engine import Database
 from tests.emulators.whatsapp import WhatsAppUser
 from tests.support.chat import ONBOARDING
-from tests.support.harness import TEST_KEY, activate, conversations
+from tests.support.harness import activate, conversations
+from tests.support.simulator import client, running_simulator  # noqa: F401  (the fixture)
 from tests.support.telegram import TelegramBot, onboarded_on_telegram
 from tests.support.whatsapp import WhatsAppBot
 
@@ -63,24 +59,6 @@ async def test_mydata_on_whatsapp_uploads_the_json_then_sends_the_document(wa: W
 # -- the web simulator ---
 
 
-def settings_for(db: Database) -> Settings:
-    return Settings(database_url=db.url.render_as_string(hide_password=False), encryption_keys=TEST_KEY, simulator=True)
-
-
-@pytest.fixture
-async def running(db: Database) -> AsyncIterator[App]:
-    app = build_app(settings_for(db), clock=OffsetClock(FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))))
-    app.inbox.start()
-    yield app
-    await app.inbox.stop()
-    await app.db.dispose()
-
-
-def browser(app: App) -> httpx.AsyncClient:
-    """One browser: its cookies are its phones' sessions."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app.web), base_url="http://test")
-
-
 async def everything(app: App, web: httpx.AsyncClient, phone: str) -> str:
     await app.dispatcher.dispatch_due()
     return str((await web.get(f"/simulator/phones/{phone}/messages")).json()["html"])
@@ -90,7 +68,7 @@ async def everything(app: App, web: httpx.AsyncClient, phone: str) -> str:
 async def test_the_simulator_phone_shows_a_link_that_serves_her_json_to_that_phone_only(
     running: App, locale: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with browser(running) as web, browser(running) as stranger:
+    async with client(running) as web, client(running) as stranger:
         phone = (await web.post("/simulator/phones", json={"role": "participant", "locale": locale})).json()["phone"]
         await everything(running, web, phone)
         assert (await web.post(f"/simulator/phones/{phone}/text", json={"text": "mydata"})).status_code == 200

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import browser_fixture, expect, page_fixture, said, service_fixture, start  # noqa: F401
+from tests.support.browser import (  # noqa: F401  (the fixtures)
+    answer_everything,
+    browser_fixture,
+    expect,
+    page_fixture,
+    said,
+    service_fixture,
+    start,
+)
 
 
 def english(msgid: str) -> str:
@@ -23,18 +31,7 @@ def finish_onboarding(phone: Any) -> None:
     done = english("All done, {name}! 🎉 Every week I will ask how you are. You can write to me at any time.\n\n"
                    "Words you can send:\nMENU – what you can do\nHELP – how this works\nPAUSE – a break from messages"
                    "\nCOACH – ask your coach to contact you\nSTOP – no more messages").split(",")[0]  # fmt: skip
-    skip = english("Skip")
-    for answered in range(40):
-        if answered == 8:  # like a person who takes her time: the bot's flood gate lets her go on
-            phone.page.get_by_role("button", name="Forward one hour").click()
-            expect(phone.page.locator("#clock-status")).to_contain_text("Moved to")
-        phone.locator(f".answers:has(button:enabled), .msg.bot:has-text('{done}')").last.wait_for()
-        if phone.locator(".msg.bot", has_text=done).count():
-            return
-        question = phone.locator(".answers:has(button:enabled)").last
-        skip_button = question.locator("button.press", has_text=skip)
-        (skip_button if skip_button.count() else question.locator("button.press")).first.click()
-    raise AssertionError("onboarding did not end")
+    answer_everything(phone, done)
 
 
 def test_onboarding_in_arabic_renders_right_to_left(page: Any) -> None:

@@ -5,41 +5,28 @@ the phone's language naming the confirm button. Over HTTP first, then in Debian'
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.app import App, build_app
-from bot.core.clock import FakeClock, OffsetClock
-from bot.core.settings import Settings
-from bot.db.engine import Database
+from bot.app import App
 from bot.messaging.channel import Button, EventKind, InboundEvent, OutboundMessage
-from tests.support.browser import browser_fixture, expect, page_fixture, said, service_fixture, start  # noqa: F401
-from tests.support.harness import TEST_KEY, conversations
+from tests.support.browser import (  # noqa: F401  (the fixtures)
+    answer_everything,
+    browser_fixture,
+    expect,
+    page_fixture,
+    service_fixture,
+    start,
+)
+from tests.support.harness import conversations
+from tests.support.simulator import client, running_simulator  # noqa: F401  (the fixture)
 
 FLOWS, CATALOGS = conversations()
 VOICE = b"OggS\x00\x02fake opus voice note"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-async def running(db: Database) -> AsyncIterator[App]:
-    settings = Settings(
-        database_url=db.url.render_as_string(hide_password=False), encryption_keys=TEST_KEY, simulator=True
-    )
-    app = build_app(settings, clock=OffsetClock(FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))))
-    app.inbox.start()
-    yield app
-    await app.inbox.stop()
-    await app.db.dispose()
-
-
-def client(app: App) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app.web), base_url="http://test")
 
 
 async def new_phone(web: httpx.AsyncClient, role: str = "participant", locale: str = "en") -> str:
@@ -156,19 +143,6 @@ async def test_the_multiple_choice_hint_is_in_her_language_and_names_the_confirm
 
 
 # -- in the browser ---
-
-
-def answer_everything(phone: Any, enough: str) -> None:
-    """Answer each question (skip what may be skipped, else the first answer) until ``enough`` is shown."""
-    skip = said("en", "Skip")
-    for _ in range(30):
-        phone.locator(f".answers:has(button:enabled), .msg.bot:has-text('{enough}')").last.wait_for()
-        if phone.locator(".msg.bot", has_text=enough).count():
-            return
-        question = phone.locator(".answers:has(button:enabled)").last
-        skip_button = question.locator("button.press", has_text=skip)
-        (skip_button if skip_button.count() else question.locator("button.press")).first.click()
-    raise AssertionError(f"{enough!r} never came")
 
 
 def test_a_voice_note_picked_from_a_file_is_sent_and_answered(page: Any, tmp_path: Path) -> None:
