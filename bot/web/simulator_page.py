@@ -110,7 +110,8 @@ def _attachment(attachment: Attachment) -> str:
         return f'<p><a class="document" href="{url}" download="{download}">📎 {name}</a></p>'
     if attachment.kind == "audio":
         return f'<audio controls src="{url}"></audio>'
-    return f"<p>🎤 {name}</p>"
+    mark = {"photo": "📷", "image": "🖼"}.get(attachment.name, "🎤")  # said, not shown: the file is elsewhere
+    return f"<p>{mark} {name}</p>"
 
 
 def _button(button_id: str, label: str) -> str:

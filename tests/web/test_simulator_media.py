@@ -180,3 +180,21 @@ def test_a_voice_note_recorded_in_the_browser_is_sent(page: Any) -> None:
     expect(phone.locator(".msg.me").last.locator("audio")).to_have_count(1)
     expect(phone.locator(".msg.bot")).to_have_count(before + 1)
     expect(record).to_be_visible()
+
+
+async def test_a_voice_note_passed_on_to_the_coach_plays_on_her_phone(running: App) -> None:
+    async with client(running) as web:
+        coach = await new_phone(web, role="coach")
+        participant = await new_phone(web)
+        await web.post(f"/simulator/phones/{participant}/voice", content=VOICE, headers={"content-type": "audio/ogg"})
+        (ref,) = running.simulator.files
+        await shown(running, web, coach)
+        note = OutboundMessage(text="🎤 A note from Amina", locale="en", media_kind="voice", media_ref=ref)
+        await running.simulator.send(f"web-coach-{coach}", note)
+        html = (await shown(running, web, coach)).split('<li class="msg bot"')[-1]
+        (source,) = re.findall(r'<audio controls src="([^"]+)"', html)
+        assert (await web.get(source)).content == VOICE
+        # A note that came on another platform: said, not played (its file stays there).
+        elsewhere = OutboundMessage(text="🎤", locale="en", media_kind="voice", media_ref="AwACAgQ-telegram")
+        await running.simulator.send(f"web-coach-{coach}", elsewhere)
+        assert "<audio" not in (await shown(running, web, coach)).split('<li class="msg bot"')[-1]
