@@ -198,7 +198,7 @@ class Simulator:
 
     async def choose(self, phone: Phone, buttons: tuple[str, ...], labels: list[str]) -> None:
         """``labels``: the ticked ones, or the confirm button's when none is ticked."""
-        self._show(phone, mine(", ".join(labels), phone.locale))
+        self._show(phone, mine(", ".join(labels) or "✓", phone.locale))
         await self._submit(self.app.simulator.choose(phone.external_id, buttons))
 
     async def voice(self, phone: Phone, data: bytes, mime_type: str) -> None:
@@ -415,7 +415,11 @@ def mount_simulator(app: App) -> Simulator:
         return Response(
             kept.data,
             media_type=kept.mime_type,
-            headers={"Content-Disposition": f'{disposition}; filename="{kept.name}"', "Cache-Control": "no-store"},
+            headers={
+                "Content-Disposition": f'{disposition}; filename="{kept.name}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
         )
 
     return simulator
