@@ -229,7 +229,9 @@ def build_app(
         settings, cipher, wired.actions, lock_rows=db.backend == "postgresql", loaded=loaded
     )
     flows, catalogs = conversations.flows, conversations.catalogs
-    simulator = SimulatorChannel(clock)
+    simulator = SimulatorChannel(
+        clock, say=lambda text_id, locale: conversations.renderer.text(flows.texts[text_id], locale, {})
+    )
     adapters: dict[Channel, ChannelAdapter] = {Channel.SIMULATOR: simulator}
     telegram = telegram_channel(settings, clock, flows, catalogs)
     if telegram is not None:

@@ -6,6 +6,7 @@ real."""
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
@@ -16,6 +17,8 @@ from bot.messaging.channel import (
     Capabilities,
     EventKind,
     InboundEvent,
+    MediaFetchError,
+    MediaFile,
     OutboundMessage,
     SendContext,
     SendOutcome,
@@ -23,6 +26,12 @@ from bot.messaging.channel import (
 )
 
 Listener = Callable[[str, OutboundMessage], None]
+Say = Callable[[str, str], str]  # (text id of conversations/_texts.yaml, locale) -> the text in that locale
+
+# The voice notes simulated phones sent, kept in memory for the bot to pass on (the newest ones only).
+KEPT_FILES = 200
+# What the simulator shows around a message when no texts were handed in (tests that build it alone).
+_FALLBACK_TEXTS = {"multiple_hint": "Tick one or more, then press “Done”."}
 
 # It shows a message as the conversation means it: no length or button limits, marks for a multiple choice.
 CAPABILITIES = Capabilities(
@@ -47,6 +56,13 @@ class SimulatorChannel:
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     transcripts: dict[str, list[OutboundMessage]] = field(default_factory=dict)
     listeners: list[Listener] = field(default_factory=list)
+    say: Say | None = None  # the texts a phone shows around a message (the multiple-choice hint), in its language
+    files: OrderedDict[str, MediaFile] = field(default_factory=OrderedDict)  # voice notes received, by reference
+
+    def text_for(self, text_id: str, locale: str) -> str:
+        if self.say is not None:
+            return self.say(text_id, locale)
+        return _FALLBACK_TEXTS.get(text_id, text_id)
 
     def sends_media_from(self, channel: Channel) -> bool:
         """The simulator records what it is asked to send: any reference will do."""
@@ -64,6 +80,23 @@ class SimulatorChannel:
 
     def media(self, external_id: str, kind: str, ref: str) -> InboundEvent:
         return self._event(external_id, EventKind.MEDIA, media_kind=kind, media_ref=ref)
+
+    def voice_note(self, external_id: str, data: bytes, mime_type: str) -> InboundEvent:
+        """A voice note recorded or picked on a simulated phone: kept in memory under a reference of its own,
+        it arrives as a Telegram voice note does (kind MEDIA, ``media_kind`` voice)."""
+        ref = f"simulator-voice-{uuid.uuid4().hex}"
+        suffix = {"audio/ogg": ".ogg", "audio/webm": ".webm", "audio/mpeg": ".mp3", "audio/wav": ".wav"}
+        self.files[ref] = MediaFile(data=data, mime_type=mime_type, filename=f"voice{suffix.get(mime_type, '')}")
+        while len(self.files) > KEPT_FILES:
+            self.files.popitem(last=False)
+        return self.media(external_id, "voice", ref)
+
+    async def fetch_media(self, ref: str, kind: str) -> MediaFile:
+        """A voice note a simulated phone sent, by its reference (to pass it on to a coach elsewhere)."""
+        found = self.files.get(ref)
+        if found is None:
+            raise MediaFetchError("the simulator no longer has this file", permanent=True)
+        return found
 
     def _event(self, external_id: str, kind: EventKind, **details: str | None) -> InboundEvent:
         return InboundEvent(

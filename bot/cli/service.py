@@ -11,6 +11,7 @@ import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import App
+from bot.cli.chat_terminal import Terminal
 from bot.cli.common import JsonOption, app_or_fail, emit_json, fail, log_review_state, settings_or_fail
 from bot.cli.keys import KEY_MADE, prepare_first_key
 from bot.core.logs import configure_logging
@@ -85,11 +86,12 @@ async def _chat(app: App, locale: str | None, code: str | None) -> None:
     phone = f"terminal-{code}"
     last: list[OutboundMessage] = []
 
+    terminal = Terminal(app.simulator.text_for)
+
     def show(_: str, message: OutboundMessage) -> None:
         last[:] = [message]
-        typer.echo(f"\nbot: {message.text}")
-        for number, button in enumerate(message.buttons, start=1):
-            typer.echo(f"  {number}. {button.label}")
+        for line in terminal.lines(message):
+            typer.echo(line)
 
     app.simulator.listeners.append(show)
 

@@ -145,6 +145,10 @@ class Interpreter:
             outcome.actions.append(ActionCall(SEND_NOTE_ACTION, {"notes": notes}))
             outcome.messages.append(self._question(step, context, lead=self.flows.texts["note_sent"]))
             return outcome
+        if step.ask == "multi" and reply.confirmed and not reply.choices:
+            # "Done" with nothing ticked: not her mistake, so not a miss. Ask again, saying how.
+            outcome.messages.append(self._question(step, context, lead=self.flows.texts["nothing_ticked"]))
+            return outcome
         understood, value = self._understand(step, reply, context, tr)
         if value == CONTRADICTS:
             # Understood, but it says "nothing" and something else: not her mistake, so not a miss.

@@ -64,6 +64,7 @@ def reply_of(event: InboundEvent) -> Reply:
         text=event.text,
         choice=event.choice,
         choices=event.choices,
+        confirmed=event.kind is EventKind.CHOICES,
         media_kind=event.media_kind,
         media_ref=event.media_ref,
     )

@@ -56,6 +56,7 @@ REQUIRED_TEXTS = frozenset(
         "note_held",
         "note_sent",
         "exclusive_chosen",
+        "nothing_ticked",
         "stranger",
         "invite_invalid",
         "private_only",

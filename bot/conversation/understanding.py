@@ -46,6 +46,7 @@ class Reply:
     text: str | None = None
     choice: str | None = None  # a button id: "step|value"
     choices: tuple[str, ...] = ()  # several button ids at once
+    confirmed: bool = False  # a multiple choice confirmed ("Done"), ``choices`` the ticked ones, maybe none
     media_kind: str | None = None
     media_ref: str | None = None
 

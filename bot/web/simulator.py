@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import mimetypes
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import FastAPI, Request
@@ -36,7 +39,7 @@ from bot.messaging.dispatcher import Dispatcher
 from bot.people.directory import DEMO_COACH, DEMO_ORGANISATION, InviteTerms, add_organisation, create_invite
 from bot.runtime.inbox import Inbox
 from bot.scheduling.planner import NudgeRunner, plan_checkins
-from bot.web.simulator_page import ROLES, from_bot, mine, page_html
+from bot.web.simulator_page import ROLES, Attachment, from_bot, mine, page_html
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +47,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
+MAX_VOICE_MB = 5  # a voice note of a few minutes
+PHONE_FILES = 50  # the files a phone keeps to show (its newest): images, her data export, voice notes
+SESSION_COOKIE = "trampoline_simulator"  # this browser's session: a phone's files are served to it only
 # How far "fast-forward" looks for the next nudge; a demo never needs more than a few weeks.
 HORIZON = timedelta(days=60)
 
@@ -87,6 +93,15 @@ class Entry:
     html: str
 
 
+@dataclass(frozen=True)
+class File:
+    """A file a phone shows, in memory: served to the browser session that started the phone, never logged."""
+
+    data: bytes = field(repr=False)
+    mime_type: str
+    name: str
+
+
 @dataclass
 class Phone:
     id: str
@@ -94,7 +109,17 @@ class Phone:
     locale: str
     person_id: int
     external_id: str
+    session: str = ""  # the browser session that started it (``SESSION_COOKIE``)
     entries: list[Entry] = field(default_factory=list)
+    files: OrderedDict[str, File] = field(default_factory=OrderedDict)
+
+    def keep(self, kind: str, file: File) -> Attachment:
+        """Keep ``file`` to be served to this phone's session; how the phone shows it."""
+        token = secrets.token_urlsafe(12)
+        self.files[token] = file
+        while len(self.files) > PHONE_FILES:
+            self.files.popitem(last=False)
+        return Attachment(kind, f"/simulator/phones/{self.id}/files/{token}", file.name)
 
 
 class Simulator:
@@ -111,8 +136,9 @@ class Simulator:
 
     # -- phones ---
 
-    async def start_phone(self, role: Role, locale: str) -> Phone:
-        """Make (once) the demo organisation and coach, invite a person of ``role`` and send ``/start CODE``."""
+    async def start_phone(self, role: Role, locale: str, browser: str = "") -> Phone:
+        """Make (once) the demo organisation and coach, invite a person of ``role`` and send ``/start CODE``.
+        ``browser``: the session of the browser that starts it, the only one its files are served to."""
         app = self.app
         async with app.db.transaction() as session:
             organisation_id, demo_coach_id = await self._demo(session)
@@ -128,7 +154,7 @@ class Simulator:
                 locale=locale,
             )
         phone_id = secrets.token_urlsafe(9)
-        phone = Phone(phone_id, role, locale, created.person_id, f"web-{role.value}-{phone_id}")
+        phone = Phone(phone_id, role, locale, created.person_id, f"web-{role.value}-{phone_id}", browser)
         self.phones[phone_id] = phone
         self._by_external[phone.external_id] = phone
         if role is Role.COACH:
@@ -171,8 +197,16 @@ class Simulator:
         await self._submit(self.app.simulator.press(phone.external_id, button))
 
     async def choose(self, phone: Phone, buttons: tuple[str, ...], labels: list[str]) -> None:
-        self._show(phone, mine(", ".join(labels) or "-", phone.locale))
+        """``labels``: the ticked ones, or the confirm button's when none is ticked."""
+        self._show(phone, mine(", ".join(labels) or "✓", phone.locale))
         await self._submit(self.app.simulator.choose(phone.external_id, buttons))
+
+    async def voice(self, phone: Phone, data: bytes, mime_type: str) -> None:
+        """A voice note recorded or picked on the phone: it arrives as a Telegram voice note does."""
+        event = self.app.simulator.voice_note(phone.external_id, data, mime_type)
+        played = phone.keep("audio", File(data, mime_type, "voice"))
+        self._show(phone, mine("🎤", phone.locale, played))
+        await self._submit(event)
 
     async def _submit(self, event: InboundEvent) -> None:
         await self.app.inbox.submit(event)  # committed; the dispatcher was woken and sends the replies
@@ -182,7 +216,37 @@ class Simulator:
         if phone is not None:
             if message.locale:
                 phone.locale = message.locale
-            self._show(phone, from_bot(message))
+            hint = self.app.simulator.text_for("multiple_hint", phone.locale) if message.multiple else ""
+            self._show(phone, from_bot(message, hint, self._attachments(phone, message)))
+
+    def _attachments(self, phone: Phone, message: OutboundMessage) -> tuple[Attachment, ...]:
+        """The image (a chart: a file of this machine), the file (her data export) and the note (a voice note
+        or photo passed on) of ``message``, kept for the phone to fetch."""
+        shown: list[Attachment] = []
+        if message.image_ref:
+            shown.append(self._image(phone, message.image_ref))
+        if message.document_name is not None and message.document_text is not None:
+            document = File(message.document_text.encode("utf-8"), _mime(message.document_name), message.document_name)
+            shown.append(phone.keep("document", document))
+        if message.media_kind is not None and message.media_ref is not None:
+            passed_on = self.app.simulator.files.get(message.media_ref)
+            if passed_on is None:  # a note that came on another platform: its file stays there
+                shown.append(Attachment("missing", name=message.media_kind))
+            else:
+                kind = "image" if message.media_kind == "photo" else "audio"
+                shown.append(phone.keep(kind, File(passed_on.data, passed_on.mime_type, passed_on.filename)))
+        return tuple(shown)
+
+    def _image(self, phone: Phone, ref: str) -> Attachment:
+        if ref.startswith("https://"):
+            return Attachment("image", ref)
+        path = Path(ref)
+        try:
+            data = path.read_bytes()  # a small chart, read once, when it is received
+        except OSError as exc:
+            log.warning("simulator: an image to show could not be read (%s)", type(exc).__name__)
+            return Attachment("missing", name="image")
+        return phone.keep("image", File(data, _mime(path.name), path.name))
 
     def _show(self, phone: Phone, fragment: str) -> None:
         phone.entries.append(Entry(next(self._numbers), fragment))
@@ -223,6 +287,10 @@ class Simulator:
         return moment
 
 
+def _mime(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
 def _aware(moment: datetime) -> datetime:
     """SQLite hands times back without their zone; they are stored in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -231,7 +299,7 @@ def _aware(moment: datetime) -> datetime:
 # -- routes ---
 
 
-# About 90 lines on purpose: every route of the simulator in one place, each a few lines over ``Simulator``.
+# About 120 lines on purpose: every route of the simulator in one place, each a few lines over ``Simulator``.
 def mount_simulator(app: App) -> Simulator:
     """Serve the simulator on ``app.web`` at /simulator."""
     simulator = Simulator(app)
@@ -275,8 +343,11 @@ def mount_simulator(app: App) -> Simulator:
             return _error(400, "role must be participant, buddy or coach")
         if locale not in codes:
             return _error(400, f"language must be one of {', '.join(sorted(codes))}")
-        phone = await simulator.start_phone(Role(role), locale)
-        return JSONResponse({"phone": phone.id, "person_id": phone.person_id})
+        session = request.cookies.get(SESSION_COOKIE) or secrets.token_urlsafe(18)
+        phone = await simulator.start_phone(Role(role), locale, session)
+        answer = JSONResponse({"phone": phone.id, "person_id": phone.person_id})
+        answer.set_cookie(SESSION_COOKIE, session, path="/simulator", httponly=True, samesite="strict")
+        return answer
 
     @web.get("/simulator/phones/{phone_id}/messages")
     async def messages(phone_id: str, after: int = 0) -> Response:
@@ -317,6 +388,39 @@ def mount_simulator(app: App) -> Simulator:
         else:
             return _error(400, "press exactly one button")
         return JSONResponse({"ok": True})
+
+    @web.post("/simulator/phones/{phone_id}/voice")
+    async def voice(phone_id: str, request: Request) -> Response:
+        phone = simulator.phones.get(phone_id)
+        if phone is None:
+            return _error(404, "no such phone (the service may have restarted): start it again")
+        mime_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        refused = f"send a voice note: an audio file of at most {MAX_VOICE_MB} MB"
+        declared = request.headers.get("content-length", "")
+        if not mime_type.startswith("audio/") or (declared.isdigit() and int(declared) > MAX_VOICE_MB * 2**20):
+            return _error(400, refused)
+        data = await request.body()
+        if not data or len(data) > MAX_VOICE_MB * 2**20:
+            return _error(400, refused)
+        await simulator.voice(phone, data, mime_type)
+        return JSONResponse({"ok": True})
+
+    @web.get("/simulator/phones/{phone_id}/files/{token}")
+    async def file(phone_id: str, token: str, request: Request) -> Response:
+        phone = simulator.phones.get(phone_id)
+        kept = phone.files.get(token) if phone is not None else None
+        if phone is None or kept is None or request.cookies.get(SESSION_COOKIE) != phone.session:
+            return _error(404, "no such file on this phone")
+        disposition = "inline" if kept.mime_type.startswith(("image/", "audio/")) else "attachment"
+        return Response(
+            kept.data,
+            media_type=kept.mime_type,
+            headers={
+                "Content-Disposition": f'{disposition}; filename="{kept.name}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     return simulator
 

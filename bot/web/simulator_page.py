@@ -5,12 +5,24 @@ here. ``bot/web/simulator.py`` holds the phones and the routes that serve this."
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from bot.core.i18n import is_right_to_left
 from bot.db.models import Role
 from bot.messaging.channel import OutboundMessage
 
 ROLES = (Role.PARTICIPANT, Role.BUDDY, Role.COACH)
+NOTE_SUFFIX = "|_note"  # the conversation's button "send this to my coach as a note": last, after skip
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """What a message carries besides its text, as the phone shows it: ``kind`` image, document, audio (played
+    back) or missing (a note whose file the simulator does not have); ``url`` where this phone gets it."""
+
+    kind: str
+    url: str = ""
+    name: str = ""
 
 
 def _attrs(locale: str) -> str:
@@ -53,28 +65,33 @@ def _body(text: str, own_direction: bool = False) -> str:
     return "".join(parts)
 
 
-def mine(text: str, locale: str) -> str:
-    return f'<li class="msg me" {_attrs(locale)}><span class="who">You:</span> {_body(text, own_direction=True)}</li>'
+def mine(text: str, locale: str, attachment: Attachment | None = None) -> str:
+    body = _body(text, own_direction=True) + (_attachment(attachment) if attachment is not None else "")
+    return f'<li class="msg me" {_attrs(locale)}><span class="who">You:</span> {body}</li>'
 
 
-def from_bot(message: OutboundMessage) -> str:
+def from_bot(message: OutboundMessage, hint: str = "", attachments: tuple[Attachment, ...] = ()) -> str:
+    """``hint``: what the boxes of a multiple choice ask of her, in her language; ``attachments``: the image,
+    file or note the message carries, where this phone gets them."""
     locale = message.locale or "en"
     direction = "rtl" if message.right_to_left else "ltr"
     lang = html.escape(locale.replace("_", "-"), quote=True)
     parts = [f'<li class="msg bot" lang="{lang}" dir="{direction}"><span class="who">Bot:</span> ']
     parts.append(_body(message.text))
+    parts.extend(_attachment(attachment) for attachment in attachments)
     buttons = list(message.buttons)
     if message.multiple and buttons:
-        skip = buttons.pop() if message.skippable else None
-        parts.append('<fieldset class="answers multi"><legend>Choose one or more, then press the last button</legend>')
+        # Skip and "send this to my coach as a note" are plain presses beside the confirm button, not boxes.
+        note = buttons.pop() if buttons[-1].id.endswith(NOTE_SUFFIX) else None
+        skip = buttons.pop() if message.skippable and buttons else None
+        parts.append(f'<fieldset class="answers multi"><legend>{html.escape(hint)}</legend>')
         for button in buttons:
             parts.append(
                 f'<label><input type="checkbox" value="{html.escape(button.id, quote=True)}"> '
                 f"<span>{html.escape(button.label)}</span></label>"
             )
         parts.append(f'<button type="button" class="done">{html.escape(message.confirm_label or "OK")}</button>')
-        if skip is not None:
-            parts.append(_button(skip.id, skip.label))
+        parts.extend(_button(extra.id, extra.label) for extra in (skip, note) if extra is not None)
         parts.append("</fieldset>")
     elif buttons:
         parts.append('<div class="answers" role="group" aria-label="Answers">')
@@ -82,6 +99,19 @@ def from_bot(message: OutboundMessage) -> str:
         parts.append("</div>")
     parts.append("</li>")
     return "".join(parts)
+
+
+def _attachment(attachment: Attachment) -> str:
+    url, name = html.escape(attachment.url, quote=True), html.escape(attachment.name)
+    if attachment.kind == "image":
+        return f'<img class="image" src="{url}" alt="{html.escape(attachment.name, quote=True)}">'
+    if attachment.kind == "document":
+        download = html.escape(attachment.name, quote=True)
+        return f'<p><a class="document" href="{url}" download="{download}">📎 {name}</a></p>'
+    if attachment.kind == "audio":
+        return f'<audio controls src="{url}"></audio>'
+    mark = {"photo": "📷", "image": "🖼"}.get(attachment.name, "🎤")  # said, not shown: the file is elsewhere
+    return f"<p>{mark} {name}</p>"
 
 
 def _button(button_id: str, label: str) -> str:
@@ -111,6 +141,9 @@ h1{font-size:1.4rem;margin:0 0 .5rem} .hint{margin:.2rem 0 1rem;max-width:70rem}
 .answers button:disabled{opacity:.5;cursor:default}
 button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #1a5fd0;outline-offset:2px}
 .compose{display:flex;gap:.4rem;margin-top:.5rem} .compose input{flex:1;padding:.4rem}
+.voice{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;margin-top:.4rem;font-size:.85rem}
+.voice button{padding:.35rem .6rem;border-radius:.5rem;border:1px solid #446;background:#e8ecff;font:inherit}
+.msg img.image{max-width:100%;height:auto;border-radius:.4rem;margin:.3rem 0} .msg audio{max-width:100%}
 .status{min-height:1.2rem;font-size:.85rem;color:#333}
 """
 
@@ -161,6 +194,7 @@ function setUp(phone) {
       phone.dataset.phone = id;
       compose.querySelector("input").disabled = false;
       compose.querySelector("button").disabled = false;
+      record.disabled = false; picker.disabled = false;
       status.textContent = "Started: invite sent with /start.";
       await poll();
     } catch (error) { status.textContent = error.message; }
@@ -181,12 +215,55 @@ function setUp(phone) {
     if (button.classList.contains("done")) {
       const marked = [...message.querySelectorAll("input:checked")];
       message.querySelectorAll("button, input").forEach((b) => { b.disabled = true; });
-      await act("press", {multiple: true, buttons: marked.map((b) => b.value),
-        labels: marked.map((b) => b.parentElement.textContent.trim())});
+      // Nothing ticked: her bubble shows the button she pressed, and the bot asks again.
+      const labels = marked.length ? marked.map((b) => b.parentElement.textContent.trim()) : [button.textContent];
+      await act("press", {multiple: true, buttons: marked.map((b) => b.value), labels});
     } else if (button.classList.contains("press")) {
       message.querySelectorAll("button, input").forEach((b) => { b.disabled = true; });
       await act("press", {buttons: [button.value], labels: [button.textContent]});
     }
+  });
+  // A voice note: recorded here (MediaRecorder) or picked from a file, sent as it is.
+  const record = phone.querySelector(".record");
+  const picker = phone.querySelector(".voice input");
+  async function sendVoice(blob) {
+    status.textContent = "";
+    try {
+      const response = await fetch(`/simulator/phones/${id}/voice`,
+        {method: "POST", headers: {"Content-Type": blob.type || "audio/ogg"}, body: blob});
+      const data = await response.json();
+      if (!response.ok) throw new Error(data.error || response.statusText);
+      await poll();
+    } catch (error) { status.textContent = error.message; }
+  }
+  picker.addEventListener("change", async () => {
+    const file = picker.files[0];
+    picker.value = "";
+    if (file && id !== null) await sendVoice(file);
+  });
+  let recorder = null;
+  record.addEventListener("click", async () => {
+    if (recorder !== null) { recorder.stop(); return; }
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({audio: true});
+      const chunks = [];
+      const recording = new MediaRecorder(stream);
+      recording.addEventListener("dataavailable", (event) => {
+        chunks.push(event.data);
+        record.dataset.recorded = String(chunks.length);  // some sound is in: "Stop and send" has something
+      });
+      recording.addEventListener("stop", async () => {
+        stream.getTracks().forEach((track) => track.stop());
+        recorder = null;
+        delete record.dataset.recorded;
+        record.textContent = "Record a voice note";
+        await sendVoice(new Blob(chunks, {type: (recording.mimeType || "audio/webm").split(";")[0]}));
+      });
+      recording.start(250);  // hands over what it has every quarter of a second
+      recorder = recording;
+      record.textContent = "Stop and send";
+      status.textContent = "Recording…";
+    } catch (error) { status.textContent = `No microphone (${error.message}): pick an audio file instead.`; }
   });
   setInterval(poll, 700);
 }
@@ -231,6 +308,10 @@ def page_html(languages: list[tuple[str, str]], can_move_clock: bool) -> str:
     <input id="phone-{number}-text" name="text" autocomplete="off" placeholder="Type a message" disabled>
     <button type="submit" disabled>Send</button>
   </form>
+  <div class="voice">
+    <button type="button" class="record" disabled>Record a voice note</button>
+    <label>Or pick an audio file <input type="file" accept="audio/*" disabled></label>
+  </div>
 </section>"""
 
     clock = (
@@ -251,7 +332,7 @@ def page_html(languages: list[tuple[str, str]], can_move_clock: bool) -> str:
 <h1>Trampoline simulator</h1>
 <p class="hint">Three phones on the real inbox, conversation engine and outbox. Start a coach first: participants
 started after her are in her caseload and her phone receives their alerts. Press the buttons or type (for example
-<kbd>menu</kbd>, <kbd>check-in</kbd>, <kbd>coach</kbd>).</p>
+<kbd>menu</kbd>, <kbd>check-in</kbd>, <kbd>coach</kbd>), or send a voice note.</p>
 {clock}
 <div class="phones">{phone(1, Role.PARTICIPANT)}{phone(2, Role.BUDDY)}{phone(3, Role.COACH)}</div>
 </main>

@@ -295,6 +295,10 @@ class TelegramEmulator:
             params["chat_id"], photo=photo, caption=params.get("caption"), reply_markup=params.get("reply_markup")
         )
 
+    async def _sendDocument(self, params: dict[str, Any]) -> Any:
+        document = {"file_id": self._file_id(params["document"]), "file_unique_id": "d1", "file_name": "file"}
+        return self._new_message(params["chat_id"], document=document, caption=params.get("caption"))
+
     async def _editMessageText(self, params: dict[str, Any]) -> Any:
         message = self.messages.get((params["chat_id"], params["message_id"]))
         if message is None:

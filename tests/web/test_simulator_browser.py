@@ -1,110 +1,29 @@
-"""The web simulator in a real browser: Debian's Chromium, headless, driven by Playwright, against the real
-service (``trampoline run`` in a subprocess on a free port, with its own SQLite database).
-
-No browser is ever downloaded: the tests use /usr/bin/chromium (``apt-get install chromium``; ``.ci/run``
-installs it) and are skipped, saying so, where it is missing.
-"""
+"""The web simulator in a real browser (tests/support/browser.py): onboarding right to left, the keyboard, a
+nudge with a multiple choice, a coach's alert."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import load_conversations
-from tests.support.service import free_port, wait_until_healthy
-
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and os.path.exists(p)), None)
-if CHROMIUM is None:
-    pytest.skip(
-        "no Chromium found at /usr/bin/chromium: install Debian's package (apt-get install chromium) "
-        "to run the browser tests; a browser is never downloaded",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright for Python is not installed (pip install -e '.[dev]')"
+from tests.support.browser import (  # noqa: F401  (the fixtures)
+    answer_everything,
+    browser_fixture,
+    expect,
+    page_fixture,
+    said,
+    service_fixture,
+    start,
 )
-expect = sync_api.expect
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def english(msgid: str) -> str:
-    return load_conversations()[1].translations("en").gettext(msgid)
+    return said("en", msgid)
 
 
 def arabic(msgid: str) -> str:
-    return load_conversations()[1].translations("ar").gettext(msgid)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[str]:
-    """The service as `make run` starts it with no platform token: SQLite, the simulator on."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "TRAMPOLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'trampoline.db'}",
-        "TRAMPOLINE_PORT": str(port),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        wait_until_healthy(process, f"http://127.0.0.1:{port}/healthz")
-        yield f"http://127.0.0.1:{port}"
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-        assert process.returncode == 0, output
-        assert f"simulator: open http://127.0.0.1:{port}/simulator" in output
-        assert "Traceback" not in output
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-
-
-@pytest.fixture
-def page(browser: Any, service: str) -> Iterator[Any]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{service}/simulator")
-    yield page
-    context.close()
-
-
-def start(page: Any, slot: int, role: str, locale: str) -> Any:
-    phone = page.locator(f'.phone[data-slot="{slot}"]')
-    phone.get_by_label("Role").select_option(role)
-    phone.get_by_label("Language").select_option(locale)
-    phone.get_by_role("button", name="Start").click()
-    expect(phone.locator(".msg.bot")).to_have_count(1)
-    return phone
+    return said("ar", msgid)
 
 
 def finish_onboarding(phone: Any) -> None:
@@ -112,18 +31,7 @@ def finish_onboarding(phone: Any) -> None:
     done = english("All done, {name}! 🎉 Every week I will ask how you are. You can write to me at any time.\n\n"
                    "Words you can send:\nMENU – what you can do\nHELP – how this works\nPAUSE – a break from messages"
                    "\nCOACH – ask your coach to contact you\nSTOP – no more messages").split(",")[0]  # fmt: skip
-    skip = english("Skip")
-    for answered in range(40):
-        if answered == 8:  # like a person who takes her time: the bot's flood gate lets her go on
-            phone.page.get_by_role("button", name="Forward one hour").click()
-            expect(phone.page.locator("#clock-status")).to_contain_text("Moved to")
-        phone.locator(f".answers:has(button:enabled), .msg.bot:has-text('{done}')").last.wait_for()
-        if phone.locator(".msg.bot", has_text=done).count():
-            return
-        question = phone.locator(".answers:has(button:enabled)").last
-        skip_button = question.locator("button.press", has_text=skip)
-        (skip_button if skip_button.count() else question.locator("button.press")).first.click()
-    raise AssertionError("onboarding did not end")
+    answer_everything(phone, done)
 
 
 def test_onboarding_in_arabic_renders_right_to_left(page: Any) -> None:

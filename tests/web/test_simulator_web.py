@@ -4,17 +4,16 @@ engine and outbox."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
 
 from bot.app import App, build_app
 from bot.core.clock import FakeClock, OffsetClock
-from bot.core.settings import Settings, load_settings
+from bot.core.settings import load_settings
 from bot.db.engine import Database
+from tests.support.simulator import client, running_simulator, settings_for  # noqa: F401  (the fixture)
 
 TOKEN = "123456:AAFakeTokenForTestsOnly_abcdefghij"
 
@@ -47,29 +46,6 @@ def test_the_offset_clock_follows_real_time_and_only_jumps_forward() -> None:
     assert clock.now() == datetime(2026, 11, 25, 9, 5, tzinfo=UTC)
     with pytest.raises(ValueError):
         clock.advance(timedelta(seconds=-1))
-
-
-def settings_for(db: Database, **more: object) -> Settings:
-    return Settings(
-        database_url=db.url.render_as_string(hide_password=False),
-        encryption_keys=Fernet.generate_key().decode(),
-        **more,  # type: ignore[arg-type]
-    )
-
-
-@pytest.fixture
-async def running(db: Database) -> AsyncIterator[App]:
-    """The app with its inbox worker started, as ``serve`` starts it; the tests run the dispatcher."""
-    clock = OffsetClock(FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC)))
-    app = build_app(settings_for(db, simulator=True), clock=clock)
-    app.inbox.start()
-    yield app
-    await app.inbox.stop()
-    await app.db.dispose()
-
-
-def client(app: App) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app.web), base_url="http://test")
 
 
 async def messages(app: App, web: httpx.AsyncClient, phone: str, after: int = 0) -> dict[str, object]:
