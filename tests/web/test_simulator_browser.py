@@ -8,7 +8,6 @@ installs it) and are skipped, saying so, where it is missing.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,30 +18,15 @@ from typing import Any
 import pytest
 
 from bot.app import load_conversations
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, NO_CHROMIUM
 from tests.support.service import free_port, wait_until_healthy
 
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and os.path.exists(p)), None)
 if CHROMIUM is None:
-    pytest.skip(
-        "no Chromium found at /usr/bin/chromium: install Debian's package (apt-get install chromium) "
-        "to run the browser tests; a browser is never downloaded",
-        allow_module_level=True,
-    )
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed (pip install -e '.[dev]')"
 )
 expect = sync_api.expect
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def english(msgid: str) -> str:
