@@ -77,6 +77,11 @@ VALUES: dict[str, Any] = {
     "caseload": BLOCK,
     "invite_text": "https://t.me/trampoline_bot?start=K7M2QX\n\nK7M2QX",
     "language_hint": "ar",
+    # The programme report's (written in nl, fr or en; its catalog entries are checked all the same).
+    "day": date(2026, 12, 31),
+    "period": "1 January – 31 December 2026",
+    "minimum": 5,
+    "mark": "<5",
 }
 
 

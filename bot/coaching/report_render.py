@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -133,7 +134,11 @@ class _Words:
         return format_decimal(value, locale=self.dates)
 
     def percent(self, value: float | None) -> str:
-        return "" if value is None else format_percent(value / 100, "#,##0.0%", locale=self.dates)
+        if value is None:
+            return ""
+        # The language's own percent pattern ("58,3 %" in French), with one decimal.
+        pattern = re.sub(r"0(?=[^0#,.]*$)", "0.0", str(self.dates.percent_formats[None].pattern))
+        return format_percent(value / 100, pattern, locale=self.dates)
 
     def count(self, table: Table, cell: Cell) -> str:
         return SUPPRESSED if cell.suppressed else self.number(cell.count)
@@ -222,14 +227,15 @@ def as_csv(report: Report, words: _Words) -> str:
 
 
 def _rows(report: Report, t: Table, words: _Words) -> list[tuple[str, str, str, float | None]]:
-    """(label, count, percent, bar share 0..1 or None) per cell, then the total."""
+    """(label, count, percent, bar share 0..1 or None) per cell, then the total; a table of one cell has no
+    bar (it would compare the cell with itself)."""
     most = max([c.count for c in t.cells if not c.suppressed] + [1])
     rows = [
         (
             words.label(t, c),
             words.count(t, c),
             words.percent(t.percent(c)),
-            None if c.suppressed or c.count == 0 else c.count / most,
+            None if c.suppressed or c.count == 0 or len(t.cells) == 1 else c.count / most,
         )
         for c in t.cells
     ]
@@ -280,7 +286,8 @@ def as_html(report: Report, words: _Words) -> str:
         sections.append(
             f'<section id="table-{html.escape(t.key)}"><h2>{html.escape(words.text(t.title))}</h2>'
             + "".join(f"<p>{html.escape(note)}</p>" for note in notes)
-            + f"<table><thead><tr><th></th><th class=n>{html.escape(words.text(t.unit))}</th><th class=n>%</th>"
+            + f"<table><thead><tr><th></th><th class=n>{html.escape(words.text(t.unit))}</th>"
+            f"<th class=n>{'%' if t.total is not None else ''}</th>"
             f"<th></th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
         )
     return (
