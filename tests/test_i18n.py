@@ -18,7 +18,6 @@ from tests.support.harness import conversations
 
 FLOWS, CATALOGS = conversations()
 ROOT = project_root()
-CLI_COUNTS = ("{count} shift imported", "{count} participant imported")
 
 
 def ids(catalog: object) -> set[tuple[str, str | None]]:
@@ -36,8 +35,18 @@ def test_the_extractor_finds_every_text_of_the_flows() -> None:
     wanted |= {(msgid, None) for msgid in coach_msgids()}  # conversations/_coaching.yaml
     templates = load_templates(ROOT / "conversations" / "_whatsapp_templates.yaml")
     wanted |= {(template.text, None) for template in templates.by_kind.values()}  # the template bodies
-    wanted |= {(msgid, None) for msgid in CLI_COUNTS}  # the command line's counts (bot.cli.common.ngettext)
+    wanted |= python_msgids()  # the code's own: CLI counts (ngettext), the programme report's texts (N_)
     assert ids(extract_catalog(ROOT)) == wanted
+
+
+def python_msgids() -> set[tuple[str, str | None]]:
+    from babel.messages.extract import extract_from_dir
+
+    found = set()
+    for _, _, message, _, context in extract_from_dir(str(ROOT), method_map=[("bot/**.py", "python")]):
+        found.add((message[0] if isinstance(message, tuple) else message, context))
+    assert ("Programme report", None) in found and ("{count} shift imported", None) in found
+    return found
 
 
 def test_the_committed_template_is_current() -> None:

@@ -80,6 +80,11 @@ VALUES: dict[str, Any] = {
     "language_hint": "ar",
     "command": "trampoline chat --invite K7M2QX",
     "address": "http://127.0.0.1:8080/simulator",
+    # The programme report's (written in nl, fr or en; its catalog entries are checked all the same).
+    "day": date(2026, 12, 31),
+    "period": "1 January – 31 December 2026",
+    "minimum": 5,
+    "mark": "<5",
 }
 
 

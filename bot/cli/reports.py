@@ -36,8 +36,12 @@ class SummaryFormat(enum.StrEnum):
 
 class ReportFormat(enum.StrEnum):
     HTML = "html"
+    TEXT = "text"
     CSV = "csv"
     JSON = "json"
+
+
+ReportLanguage = enum.StrEnum("ReportLanguage", {code: code for code in report_render.REPORT_LANGUAGES})  # type: ignore[misc]
 
 
 def summary_command(
@@ -86,22 +90,30 @@ def report_command(
     org: int | None = typer.Option(None, "--org", help="Only this organisation; default all of them."),
     date_from: str | None = typer.Option(None, "--from", help="First day, like 2026-01-01."),
     date_to: str | None = typer.Option(None, "--to", help="Last day, like 2026-12-31; default today."),
-    fmt: ReportFormat = typer.Option(..., "--format", help="html, csv or json."),
+    fmt: ReportFormat = typer.Option(ReportFormat.HTML, "--format", help="html (A4), text, csv or json."),
+    lang: ReportLanguage | None = typer.Option(
+        None, "--lang", help="nl, fr or en; default the organisation's language with --org, else en."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write to this file instead of printing."),
 ) -> None:
     """The programme report: counts and percentages without names or ids; cells of fewer than 5 women, and
-    the cells that would reveal them, are suppressed."""
+    the cells that would reveal them, are suppressed. The demo organisation is left out unless --org names it."""
     settings = settings_or_fail(fmt is ReportFormat.JSON)
     start, end = _day(date_from, "--from"), _day(date_to, "--to")
     if start is not None and end is not None and start > end:
         fail("--from is after --to")
+    try:
+        catalogs = load_conversations()[1]
+    except FlowError as exc:
+        fail(str(exc), fmt is ReportFormat.JSON)
 
     async def work(db: Database) -> str:
         async with db.reading() as session:
             made = await report.build_report(
                 session, now=SystemClock().now(), organisation_id=org, period_from=start, period_to=end
             )
-        return report_render.render(made, fmt.value)
+        language = report_render.language_for(made, lang.value if lang is not None else None)
+        return report_render.render(made, fmt.value, catalogs.translations(language))
 
     rendered = run_with_db(settings, fmt is ReportFormat.JSON, work)
     if out is None:

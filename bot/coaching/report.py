@@ -8,8 +8,11 @@ at least two are hidden and together they hold 5 or more. A total under 5 hides 
 lists where one woman can be in several (languages, obstacles, steps) do not add up to anything and need only
 the first rule. A zero reveals nobody and is shown.
 
-This module counts and suppresses (the tables); ``bot/coaching/report_render.py`` writes them as JSON, CSV
-or HTML.
+This module counts and suppresses (the tables); ``bot/coaching/report_render.py`` writes them as text, JSON,
+CSV or HTML in nl, fr or en. Titles are English message ids (marked with ``N_`` for ``trampoline i18n
+extract``); cell labels are stable keys (codes, values, organisation names) that the renderer names. Dari is
+one language here: ``prs`` (a language she speaks) and ``fa_AF`` (her chat language) are both ``fa_AF``. The
+demo organisation of ``trampoline chat`` is never counted unless asked for by ``--org`` (decision 0029).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.i18n import LANGUAGE_ALIASES
 from bot.core.timing import iso_week
 from bot.db.models import (
     AnonymousCount,
@@ -35,10 +39,22 @@ from bot.db.models import (
     ShiftStatus,
     VolunteerShift,
 )
+from bot.people.directory import DEMO_ORGANISATION, DomainError
+
+
+def N_(message: str) -> str:  # the name gettext's extractors know
+    """Marks an English text for the catalogs; the renderer translates it."""
+    return message
+
 
 MIN_CELL = 5
 SUPPRESSED = "<5"
 RETENTION_MONTHS = (3, 6, 12)
+RETENTION_TITLES = {
+    3: N_("Still active after 3 months (of those who joined 3 or more months ago)"),
+    6: N_("Still active after 6 months (of those who joined 6 or more months ago)"),
+    12: N_("Still active after 12 months (of those who joined 12 or more months ago)"),
+}
 STEP_DIMENSIONS = ("coaching", "volunteer", "job", "buddy", "other")
 # The obstacles the check-in offers (conversations/checkin.yaml), in its order.
 OBSTACLES = (
@@ -57,9 +73,10 @@ OBSTACLES = (
 
 @dataclass
 class Cell:
-    label: str
+    label: str  # a stable key: a code, a value, an organisation's name (the renderer names it)
     count: int
     suppressed: bool = False
+    times: int | None = None  # how many steps (or shifts) these women took, said beside the label
 
     def shown(self) -> int | None:
         return None if self.suppressed else self.count
@@ -71,7 +88,7 @@ class Table:
     title: str
     cells: list[Cell]
     total: int | None = None  # cells add up to this (and it is shown): complementary suppression applies
-    unit: str = "women"
+    unit: str = N_("women")
     notes: list[str] = field(default_factory=list)
 
     def percent(self, cell: Cell) -> float | None:
@@ -109,9 +126,17 @@ class Report:
     period_to: date
     organisation_id: int | None
     tables: list[Table]
+    first_day: date | None = None  # the day the first woman counted joined (an open start begins there)
+    erased: int = 0  # women erased at their request or after the retention period
+    organisation_locale: str | None = None  # the default language of the organisation asked for
 
 
 # -- gathering the figures ---
+
+
+def language_code(code: str) -> str:
+    """One code per language: Dari is ``fa_AF`` whether she chose it to chat or named it as spoken (``prs``)."""
+    return LANGUAGE_ALIASES.get(code, code)
 
 
 def _yes_no(values: list[bool | None], yes: str, no: str) -> list[Cell]:
@@ -134,9 +159,10 @@ class _Scope:
     end: datetime
     start: datetime | None
     organisation_id: int | None
+    demo_id: int | None = None  # the demo organisation, left out when all organisations are counted
 
     def participants_only(self, query: Any, person_column: Any) -> Any:
-        return _participants_only(query, person_column, self.end, self.organisation_id)
+        return _participants_only(query, person_column, self.end, self.organisation_id, self.demo_id)
 
     def from_start(self, query: Any, moment: Any) -> Any:
         return query.where(moment >= self.start) if self.start is not None else query
@@ -155,7 +181,18 @@ async def build_report(
     is counted within the period."""
     to_day = period_to or now.date()
     end = datetime.combine(to_day + timedelta(days=1), time(), UTC)
-    scope = _Scope(end, datetime.combine(period_from, time(), UTC) if period_from else None, organisation_id)
+    organisation_locale = None
+    if organisation_id is not None:
+        organisation_locale = await session.scalar(
+            select(Organisation.default_locale).where(Organisation.id == organisation_id)
+        )
+        if organisation_locale is None:
+            raise DomainError(f"no organisation with id {organisation_id}")
+    demo_id = None
+    if organisation_id is None:
+        demo_id = await session.scalar(select(Organisation.id).where(Organisation.name == DEMO_ORGANISATION))
+    start = datetime.combine(period_from, time(), UTC) if period_from else None
+    scope = _Scope(end, start, organisation_id, demo_id)
     rows = await _women(session, scope)
     tables = [
         *await _intake_tables(session, rows),
@@ -164,10 +201,17 @@ async def build_report(
         await _match_table(session, scope),
         *await _retention_tables(session, scope, rows),
     ]
-    erased = await _erased(session, organisation_id, to_day)
-    if erased:
-        tables[0].notes.append(f"{erased} erased at their request or after the retention period")
-    return Report(period_from, to_day, organisation_id, [suppress(t) for t in tables])
+    erased = await _erased(session, organisation_id, to_day, demo_id)
+    first_day = min((r.created_at for r in rows), default=None)
+    return Report(
+        period_from,
+        to_day,
+        organisation_id,
+        [suppress(t) for t in tables],
+        first_day=first_day.date() if first_day is not None else None,
+        erased=erased,
+        organisation_locale=organisation_locale,
+    )
 
 
 async def _women(session: AsyncSession, scope: _Scope) -> list[Any]:
@@ -190,6 +234,8 @@ async def _women(session: AsyncSession, scope: _Scope) -> list[Any]:
     )
     if scope.organisation_id is not None:
         query = query.where(Person.organisation_id == scope.organisation_id)
+    if scope.demo_id is not None:
+        query = query.where(Person.organisation_id != scope.demo_id)
     return list((await (await session.connection()).execute(query)).all())
 
 
@@ -201,46 +247,50 @@ async def _intake_tables(session: AsyncSession, profiles: list[Any]) -> list[Tab
     ages = Counter(p.age_group for p in profiles)
     schooling = Counter(p.schooling for p in profiles)
     paid = [None if p.ever_paid_job is None else not p.ever_paid_job for p in profiles]
-    chat_languages = Counter(p.locale for p in profiles)
+    chat_languages = Counter(language_code(p.locale) for p in profiles)
     spoken: Counter[str] = Counter()
     for p in profiles:
-        spoken.update(set(p.languages or []))
+        spoken.update({language_code(code) for code in p.languages or []})
     return [
-        Table("participants", "Participants coached", [Cell("participants", total)]),
+        Table("participants", N_("Participants coached"), [Cell("participants", total)]),
         Table(
             "organisations",
-            "Organisations",
+            N_("Organisations"),
             [Cell(names.get(org, "?"), n) for org, n in sorted(organisations.items())],
             total=total,
         ),
         Table(
             "age_group",
-            "Age groups",
+            N_("Age groups"),
             [Cell(label, ages[value]) for value, label in (("18_24", "18-24"), ("25_40", "25-40"), ("41_plus", "41+"))]
             + [Cell("unknown", ages[None])],
             total=total,
         ),
         Table(
             "single_parent",
-            "Single mothers",
+            N_("Single mothers"),
             _yes_no([p.single_parent for p in profiles], "single mother", "not a single mother"),
             total=total,
         ),
         Table(
             "schooling",
-            "Schooling",
+            N_("Schooling"),
             [Cell(v, schooling[v]) for v in ("none", "primary", "secondary", "higher")]
             + [Cell("unknown", schooling[None])],
             total=total,
         ),
-        Table("never_paid_job", "Never had a paid job", _yes_no(paid, "never had a paid job", "had a paid job"), total),
+        Table(
+            "never_paid_job", N_("Never had a paid job"), _yes_no(paid, "never had a paid job", "had a paid job"), total
+        ),
         Table(
             "chat_language",
-            "Language used with the bot",
+            N_("Language used with the bot"),
             [Cell(code, n) for code, n in sorted(chat_languages.items())],
             total=total,
         ),
-        Table("languages", "Languages spoken", [Cell(code, n) for code, n in sorted(spoken.items(), key=_by_count)]),
+        Table(
+            "languages", N_("Languages spoken"), [Cell(code, n) for code, n in sorted(spoken.items(), key=_by_count)]
+        ),
     ]
 
 
@@ -248,19 +298,19 @@ async def _checkin_tables(session: AsyncSession, scope: _Scope) -> list[Table]:
     """Check-in figures, counted in the database: one row per (element, woman)."""
     week_from = iso_week(scope.start, "UTC") if scope.start else None
     week_to = iso_week(scope.end - timedelta(seconds=1), "UTC")
-    elements = await _elements(session, scope.organisation_id, scope.end, week_from, week_to)
+    elements = await _elements(session, scope, week_from, week_to)
     obstacles = {v: n for (kind, v), n in elements.items() if kind == "obstacles"}
     steps = {v: n for (kind, v), n in elements.items() if kind == "steps"}
     return [
         Table(
             "obstacles",
-            "Most named obstacles (women who named them)",
+            N_("Most named obstacles (women who named them)"),
             [Cell(o, n) for o, (n, _) in sorted(obstacles.items(), key=lambda i: (-i[1][0], i[0])) if n > 0],
         ),
         Table(
             "steps",
-            "Steps per dimension (women who took them; steps in the label)",
-            [Cell(f"{d} ({steps.get(d, (0, 0))[1]} steps)", steps.get(d, (0, 0))[0]) for d in STEP_DIMENSIONS],
+            N_("Steps per dimension (women who took them; how many steps in brackets)"),
+            [Cell(d, steps.get(d, (0, 0))[0], times=steps.get(d, (0, 0))[1]) for d in STEP_DIMENSIONS],
         ),
     ]
 
@@ -276,10 +326,10 @@ async def _shift_table(session: AsyncSession, scope: _Scope) -> Table:
     shifts, shift_women = (await session.execute(scope.from_start(query, VolunteerShift.starts_at))).one()
     return Table(
         "shifts",
-        "Volunteer shifts attended",
-        [Cell(f"women who attended ({shifts} shifts)" if shift_women >= MIN_CELL else "women who attended",
-              shift_women)],
-    )  # fmt: skip
+        N_("Volunteer shifts attended"),
+        # How many shifts only when the women who attended are shown: 3 shifts of "<5" women tells too much.
+        [Cell("women who attended", shift_women, times=shifts if shift_women >= MIN_CELL else None)],
+    )
 
 
 async def _match_table(session: AsyncSession, scope: _Scope) -> Table:
@@ -295,7 +345,7 @@ async def _match_table(session: AsyncSession, scope: _Scope) -> Table:
     matches = {row[0]: row[1] for row in await session.execute(query)}
     return Table(
         "buddy_matches",
-        "Buddy matches (women matched)",
+        N_("Buddy matches (women matched)"),
         [Cell("made", sum(matches.values())), Cell("still active", matches.get(MatchStatus.ACTIVE, 0))],
     )
 
@@ -319,7 +369,7 @@ async def _retention_tables(session: AsyncSession, scope: _Scope, rows: list[Any
         tables.append(
             Table(
                 f"active_after_{months}",
-                f"Still active after {months} months (of those who joined {months} or more months ago)",
+                RETENTION_TITLES[months],
                 [Cell("still active", active), Cell("no longer active", len(eligible) - active)],
                 total=len(eligible),
             )
@@ -332,11 +382,7 @@ def _by_count(item: tuple[str, int]) -> tuple[int, str]:
 
 
 async def _elements(
-    session: AsyncSession,
-    organisation_id: int | None,
-    end: datetime,
-    week_from: str | None,
-    week_to: str,
+    session: AsyncSession, scope: _Scope, week_from: str | None, week_to: str
 ) -> dict[tuple[str, str], tuple[int, int]]:
     """For each known step dimension and obstacle: (women who named it, times it was named), keyed by
     ("steps" or "obstacles", value). One pass over the check-ins: each list is matched as JSON text
@@ -352,13 +398,16 @@ async def _elements(
     )
     totals = ", ".join(f"SUM(CASE WHEN n{i} > 0 THEN 1 ELSE 0 END), COALESCE(SUM(n{i}), 0)" for i in range(len(wanted)))
     where = ["p.role = 'participant'", "p.created_at < :end", "c.completed_at IS NOT NULL", "c.week <= :week_to"]
-    values: dict[str, Any] = {"end": end, "week_to": week_to}
+    values: dict[str, Any] = {"end": scope.end, "week_to": week_to}
     if week_from is not None:
         where.append("c.week >= :week_from")
         values["week_from"] = week_from
-    if organisation_id is not None:
+    if scope.organisation_id is not None:
         where.append("p.organisation_id = :org")
-        values["org"] = organisation_id
+        values["org"] = scope.organisation_id
+    if scope.demo_id is not None:
+        where.append("p.organisation_id != :demo")
+        values["demo"] = scope.demo_id
     statement = text(
         f"SELECT {totals} FROM (SELECT c.person_id, {sums} FROM checkins AS c "  # noqa: S608 (constants only)
         f"JOIN people AS p ON p.id = c.person_id WHERE {' AND '.join(where)} GROUP BY c.person_id) AS per_woman"
@@ -367,14 +416,18 @@ async def _elements(
     return {key: (int(row[2 * i] or 0), int(row[2 * i + 1] or 0)) for i, key in enumerate(wanted)}
 
 
-def _participants_only(query: Any, person_column: Any, end: datetime, organisation_id: int | None) -> Any:
+def _participants_only(
+    query: Any, person_column: Any, end: datetime, organisation_id: int | None, demo_id: int | None
+) -> Any:
     query = query.join(Person, Person.id == person_column).where(
         Person.role == Role.PARTICIPANT, Person.created_at < end
     )
+    if demo_id is not None:
+        query = query.where(Person.organisation_id != demo_id)
     return query.where(Person.organisation_id == organisation_id) if organisation_id is not None else query
 
 
-async def _erased(session: AsyncSession, organisation_id: int | None, to_day: date) -> int:
+async def _erased(session: AsyncSession, organisation_id: int | None, to_day: date, demo_id: int | None) -> int:
     query = select(func.coalesce(func.sum(AnonymousCount.count), 0)).where(
         AnonymousCount.metric == "erased",
         AnonymousCount.role == Role.PARTICIPANT.value,
@@ -382,4 +435,6 @@ async def _erased(session: AsyncSession, organisation_id: int | None, to_day: da
     )
     if organisation_id is not None:
         query = query.where(AnonymousCount.organisation_id == organisation_id)
+    if demo_id is not None:
+        query = query.where(AnonymousCount.organisation_id != demo_id)
     return int(await session.scalar(query) or 0)

@@ -124,7 +124,8 @@ async def test_the_report_counts_the_programme_without_names(db: Database) -> No
     assert [(c.label, c.shown()) for c in tables["chat_language"].cells] == [("ar", None), ("fr", None)]
     assert [(c.label, c.shown()) for c in tables["languages"].cells] == [("fr", 7), ("ar", 6)]
     assert [(c.label, c.shown()) for c in tables["obstacles"].cells][:2] == [("childcare", 6), ("language", 6)]
-    assert tables["steps"].cells[1].label == "volunteer (10 steps)" and tables["steps"].cells[1].shown() == 5
+    assert tables["steps"].cells[1].label == "volunteer" and tables["steps"].cells[1].shown() == 5
+    assert tables["steps"].cells[1].times == 10
     assert tables["active_after_3"].total == 7
     assert [c.shown() for c in tables["active_after_3"].cells] == [None, None]  # 5 and 2: the 5 would reveal the 2
     assert tables["active_after_6"].total == 0
@@ -137,5 +138,5 @@ async def test_the_report_counts_the_programme_without_names(db: Database) -> No
     assert json.loads(as_json)["tables"][0]["rows"][0]["count"] == 7
     rows = list(csv.reader(io.StringIO(as_csv.lstrip("\ufeff"))))
     assert rows[0] == ["table", "row", "count", "percent"]
-    assert ["Age groups", "41+", "<5", ""] in rows
+    assert ["Age groups", "41 or older", "<5", ""] in rows  # the label she chose at onboarding
     assert "<svg" in as_html and "@page{size:A4" in as_html

@@ -23,12 +23,12 @@ from bot.app import load_conversations
 from tests.support.service import free_port, wait_until_healthy
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and os.path.exists(p)), None)
+NO_CHROMIUM = (
+    "no Chromium found at /usr/bin/chromium: install Debian's package (apt-get install chromium) "
+    "to run the browser tests; a browser is never downloaded"
+)
 if CHROMIUM is None:
-    pytest.skip(
-        "no Chromium found at /usr/bin/chromium: install Debian's package (apt-get install chromium) "
-        "to run the browser tests; a browser is never downloaded",
-        allow_module_level=True,
-    )
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed (pip install -e '.[dev]')"
 )
