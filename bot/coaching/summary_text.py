@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval, format_skeleton
@@ -61,6 +62,7 @@ def _mood(texts: CoachTexts, locale: str, p: ParticipantWeek, mood: int | None) 
     return " ".join(part for part in (MOOD_EMOJI.get(mood, ""), str(mood), _trend(texts, locale, p)) if part)
 
 
+@lru_cache(maxsize=1024)
 def short_day(value: date, locale: str) -> str:
     """A day as a coach writes it on a list: "7 dec", "7 ديسمبر", "Dec 7"."""
     return format_skeleton("MMMd", value, locale=i18n.babel_locale(locale))
@@ -243,10 +245,9 @@ def render_chart(texts: CoachTexts, summary: CoachSummary, fonts: ChartFonts, *,
     words = not rtl or (can_shape() if shaping is None else shaping)
     response, steps = summary.chart_series()
     mondays = [week_monday(label) for label in summary.weeks]
-    percent = i18n.babel_locale(locale)
 
     def share(value: float) -> str:
-        return format_percent(value, locale=percent) if words else f"{round(value * 100)}%"
+        return _percent(round(value, 4), locale) if words else f"{round(value * 100)}%"
 
     def count(value: int) -> str:
         return i18n.number(value, locale) if words else str(value)
@@ -262,6 +263,11 @@ def render_chart(texts: CoachTexts, summary: CoachSummary, fonts: ChartFonts, *,
         right_to_left=rtl,
     )
     return weekly_chart(response, steps, labels, fonts)
+
+
+@lru_cache(maxsize=4096)
+def _percent(value: float, locale: str) -> str:
+    return format_percent(value, locale=i18n.babel_locale(locale))
 
 
 def render_html(texts: CoachTexts, summary: CoachSummary, fonts: ChartFonts | None = None) -> str:

@@ -9,14 +9,14 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.coaching.summary import collect
-from bot.coaching.summary_text import render_html, render_lines
+from bot.coaching.summary import CoachSummary, ParticipantWeek, collect
+from bot.coaching.summary_text import render_html, render_lines, shown_names
 from bot.coaching.texts import CoachTexts
 from bot.core import i18n
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import PersonStatus
-from tests.support.harness import Bot
+from tests.support.harness import Bot, conversations
 from tests.support.summary_week import checkin, coach_speaks, note_only, woman
 
 FRIDAY = datetime(2026, 12, 11, 14, 0, tzinfo=UTC)  # week 2026-W50: Monday 7 to Sunday 13 December
@@ -152,3 +152,27 @@ async def test_a_single_very_bad_mood_is_on_the_attention_list_with_its_reason(d
         [summary] = await collect(session, [sara], FRIDAY)
     lines = render_lines(texts, summary)
     assert lines[2:4] == ["Needs you first:", "😢 Hana: very low mood this week (1 of 5)."]
+
+
+def _named(*people: tuple[str | None, int]) -> dict[int, str]:
+    """How ``shown_names`` names women called ``name`` invited on day ``day`` of December 2026 (nl)."""
+    bot_flows, catalogs = conversations()
+    women = [
+        ParticipantWeek(pid, name, PersonStatus.ACTIVE, datetime(2026, 12, day, 10, 0, tzinfo=UTC))
+        for pid, (name, day) in enumerate(people, start=1)
+    ]
+    summary = CoachSummary(1, "Sara", "nl", "Europe/Brussels", "2026-W50", FRIDAY, [], women)
+    return shown_names(CoachTexts(bot_flows, catalogs), summary)
+
+
+def test_namesakes_are_told_apart_by_the_family_initial_then_the_full_name_then_the_invite_day() -> None:
+    assert _named(("Fatima al-Hassan", 1), ("Fatima Bakri", 2), ("Hana Idrissi", 3)) == {
+        1: "Fatima H.",
+        2: "Fatima B.",
+        3: "Hana",
+    }
+    assert _named(("Fatima Ahmadi", 1), ("Fatima Alaoui", 2)) == {1: "Fatima Ahmadi", 2: "Fatima Alaoui"}
+    assert _named(("Fatima", 1), ("Fatima", 4)) == {1: "Fatima (uitgenodigd 1 dec)", 2: "Fatima (uitgenodigd 4 dec)"}
+    same_day = _named(("Fatima", 2), ("Fatima", 2), (None, 2))
+    assert len(set(same_day.values())) == 3
+    assert same_day[3] == "nog geen naam, uitgenodigd 2 dec"

@@ -43,7 +43,7 @@ def test_an_empty_plural_form_of_a_coach_text_fails(tmp_path: Path) -> None:
     path = locales / "fr" / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale="fr")
-    message = catalog.get("✅ {name}: mood {mood} {trend}, {steps} step{obstacles}")
+    message = catalog.get("✅ {name}: mood {mood}, {steps} step{obstacles}")
     assert message is not None
     message.string = (message.string[0], message.string[1], "")
     with path.open("wb") as handle:

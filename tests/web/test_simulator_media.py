@@ -142,7 +142,26 @@ async def test_the_multiple_choice_hint_is_in_her_language_and_names_the_confirm
     assert f'<button type="button" class="done">{done}</button>' in html
 
 
+async def test_a_voice_note_passed_on_to_the_coach_plays_on_her_phone(running: App) -> None:
+    async with client(running) as web:
+        coach = await new_phone(web, role="coach")
+        participant = await new_phone(web)
+        await web.post(f"/simulator/phones/{participant}/voice", content=VOICE, headers={"content-type": "audio/ogg"})
+        (ref,) = running.simulator.files
+        await shown(running, web, coach)
+        note = OutboundMessage(text="🎤 A note from Amina", locale="en", media_kind="voice", media_ref=ref)
+        await running.simulator.send(f"web-coach-{coach}", note)
+        html = (await shown(running, web, coach)).split('<li class="msg bot"')[-1]
+        (source,) = re.findall(r'<audio controls src="([^"]+)"', html)
+        assert (await web.get(source)).content == VOICE
+        # A note that came on another platform: said, not played (its file stays there).
+        elsewhere = OutboundMessage(text="🎤", locale="en", media_kind="voice", media_ref="AwACAgQ-telegram")
+        await running.simulator.send(f"web-coach-{coach}", elsewhere)
+        assert "<audio" not in (await shown(running, web, coach)).split('<li class="msg bot"')[-1]
+
+
 # -- in the browser ---
+# (after every async test: the browser's sync API runs a loop of its own for the rest of the module)
 
 
 def test_a_voice_note_picked_from_a_file_is_sent_and_answered(page: Any, tmp_path: Path) -> None:
@@ -180,21 +199,3 @@ def test_a_voice_note_recorded_in_the_browser_is_sent(page: Any) -> None:
     expect(phone.locator(".msg.me").last.locator("audio")).to_have_count(1)
     expect(phone.locator(".msg.bot")).to_have_count(before + 1)
     expect(record).to_be_visible()
-
-
-async def test_a_voice_note_passed_on_to_the_coach_plays_on_her_phone(running: App) -> None:
-    async with client(running) as web:
-        coach = await new_phone(web, role="coach")
-        participant = await new_phone(web)
-        await web.post(f"/simulator/phones/{participant}/voice", content=VOICE, headers={"content-type": "audio/ogg"})
-        (ref,) = running.simulator.files
-        await shown(running, web, coach)
-        note = OutboundMessage(text="🎤 A note from Amina", locale="en", media_kind="voice", media_ref=ref)
-        await running.simulator.send(f"web-coach-{coach}", note)
-        html = (await shown(running, web, coach)).split('<li class="msg bot"')[-1]
-        (source,) = re.findall(r'<audio controls src="([^"]+)"', html)
-        assert (await web.get(source)).content == VOICE
-        # A note that came on another platform: said, not played (its file stays there).
-        elsewhere = OutboundMessage(text="🎤", locale="en", media_kind="voice", media_ref="AwACAgQ-telegram")
-        await running.simulator.send(f"web-coach-{coach}", elsewhere)
-        assert "<audio" not in (await shown(running, web, coach)).split('<li class="msg bot"')[-1]
