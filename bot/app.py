@@ -149,6 +149,7 @@ class App:
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    demo: App | None = None  # where the simulator plays, apart from the real people (decision 0027)
 
     @property
     def invites(self) -> InviteTerms:
@@ -188,17 +189,54 @@ def conversation_service(
     )
 
 
+DEMO_DATABASE = "demo.db"
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The settings of the demo (the web simulator, ``trampoline chat`` without an invite; decision 0027): a
+    SQLite file of its own, ``demo.db`` beside the configured SQLite file (or in ``var/`` of the working
+    directory), and no platform, so nothing of the demo reaches real people, their ids or their reports."""
+    folder = settings.sqlite_path.parent if settings.sqlite_path is not None else Path.cwd() / "var"
+    return settings.model_copy(
+        update={
+            "database_url": f"sqlite+aiosqlite:///{folder / DEMO_DATABASE}",
+            "telegram_bot_token": None,
+            "telegram_bot_username": None,
+            "whatsapp_phone_number_id": None,
+            "whatsapp_phone_number": None,
+        }
+    )
+
+
+def build_demo(
+    settings: Settings, clock: Clock | None = None, *, loaded: tuple[FlowSet, Catalogs] | None = None
+) -> App:
+    """The demo, built like the service on ``demo_settings``, with a clock of its own that the simulator moves
+    forward (by default the real time plus an offset); the service's own clock never jumps."""
+    return _assemble(demo_settings(settings), clock or OffsetClock(), loaded=loaded)
+
+
 def build_app(
     settings: Settings,
     clock: Clock | None = None,
     *,
     db: Database | None = None,
     loaded: tuple[FlowSet, Catalogs] | None = None,
+    demo_clock: Clock | None = None,
 ) -> App:
     """Build everything from the settings. Raises ``FlowError`` or ``SettingsError`` (one line each).
-    Tests hand in their own database and the flows and catalogs they loaded once (loading takes a second)."""
-    # The simulator's clock control moves the clock forward; a service with real people never jumps in time.
-    clock = clock or (OffsetClock() if settings.simulator_enabled else SystemClock())
+    Tests hand in their own database and the flows and catalogs they loaded once (loading takes a second).
+    With the simulator on, ``app.demo`` is the demo it plays in, served at /simulator on ``app.web``."""
+    app = _assemble(settings, clock or SystemClock(), db=db, loaded=loaded)
+    if settings.simulator_enabled:
+        app.demo = build_demo(settings, demo_clock, loaded=(app.flows, app.catalogs))
+        mount_simulator(app.demo, app.web)
+    return app
+
+
+def _assemble(
+    settings: Settings, clock: Clock, *, db: Database | None = None, loaded: tuple[FlowSet, Catalogs] | None = None
+) -> App:
     cipher = load_cipher(settings)
     db = db or Database(settings.database_url, sealer=cipher)
     wired = features()
@@ -239,8 +277,6 @@ def build_app(
         telegram=telegram,
         whatsapp=whatsapp,
     )
-    if settings.simulator_enabled:
-        mount_simulator(app)
     return app
 
 

@@ -15,6 +15,7 @@ from bot.app import App, build_app
 from bot.core.clock import FakeClock, OffsetClock
 from bot.core.settings import Settings, load_settings
 from bot.db.engine import Database
+from bot.db.migrate import upgrade
 
 TOKEN = "123456:AAFakeTokenForTestsOnly_abcdefghij"
 
@@ -59,13 +60,19 @@ def settings_for(db: Database, **more: object) -> Settings:
 
 @pytest.fixture
 async def running(db: Database) -> AsyncIterator[App]:
-    """The app with its inbox worker started, as ``serve`` starts it; the tests run the dispatcher."""
+    """The demo the simulator plays in, its inbox worker started as ``serve`` starts it, its web app the
+    service's; the tests run the dispatcher."""
     clock = OffsetClock(FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC)))
-    app = build_app(settings_for(db, simulator=True), clock=clock)
+    service = build_app(settings_for(db, simulator=True), demo_clock=clock)
+    assert service.demo is not None
+    app = service.demo
+    await upgrade(app.db)
     app.inbox.start()
+    app.web = service.web
     yield app
     await app.inbox.stop()
     await app.db.dispose()
+    await service.db.dispose()
 
 
 def client(app: App) -> httpx.AsyncClient:
