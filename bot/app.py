@@ -197,9 +197,12 @@ def demo_settings(settings: Settings) -> Settings:
     SQLite file of its own, ``demo.db`` beside the configured SQLite file (or in ``var/`` of the working
     directory), and no platform, so nothing of the demo reaches real people, their ids or their reports."""
     folder = settings.sqlite_path.parent if settings.sqlite_path is not None else Path.cwd() / "var"
+    path = folder / DEMO_DATABASE
+    if path == settings.sqlite_path:  # the real one is called demo.db: the demo must still be another file
+        path = path.with_name(f"demo-of-{DEMO_DATABASE}")
     return settings.model_copy(
         update={
-            "database_url": f"sqlite+aiosqlite:///{folder / DEMO_DATABASE}",
+            "database_url": f"sqlite+aiosqlite:///{path}",
             "telegram_bot_token": None,
             "telegram_bot_username": None,
             "whatsapp_phone_number_id": None,

@@ -16,9 +16,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import App, build_app
+from bot.app import App, build_app, demo_settings
 from bot.coaching import report, summary
 from bot.core.clock import FakeClock
+from bot.core.settings import load_settings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Organisation, Person, Role
@@ -147,3 +148,12 @@ def test_chat_with_an_invite_uses_the_real_database(tmp_path: Path) -> None:
     assert [person[:3] for person in real] == [(1, "coach", "invited"), (2, "participant", "active")]
     assert real[1][3] == "ar"
     assert not (tmp_path / "var" / "demo.db").exists()
+
+
+def test_the_demo_database_sits_beside_the_configured_one_and_is_never_it(tmp_path: Path) -> None:
+    beside = demo_settings(load_settings(TRAMPOLINE_DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'bot.db'}"))
+    assert beside.sqlite_path == tmp_path / "data" / "demo.db" and not beside.telegram_enabled
+    named_demo = load_settings(TRAMPOLINE_DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}")
+    assert demo_settings(named_demo).sqlite_path not in (None, named_demo.sqlite_path)
+    postgres = load_settings(TRAMPOLINE_DATABASE_URL="postgresql://bot@127.0.0.1/trampoline")
+    assert demo_settings(postgres).sqlite_path == Path.cwd() / "var" / "demo.db"
