@@ -212,11 +212,16 @@ def demo_settings(settings: Settings) -> Settings:
 
 
 def build_demo(
-    settings: Settings, clock: Clock | None = None, *, loaded: tuple[FlowSet, Catalogs] | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    loaded: tuple[FlowSet, Catalogs] | None = None,
+    web: FastAPI | None = None,
 ) -> App:
     """The demo, built like the service on ``demo_settings``, with a clock of its own that the simulator moves
-    forward (by default the real time plus an offset); the service's own clock never jumps."""
-    return _assemble(demo_settings(settings), clock or OffsetClock(), loaded=loaded)
+    forward (by default the real time plus an offset); the service's own clock never jumps. With ``web`` (the
+    service's web app) the demo is served there and has no web app of its own."""
+    return _assemble(demo_settings(settings), clock or OffsetClock(), loaded=loaded, web=web)
 
 
 def build_app(
@@ -232,13 +237,18 @@ def build_app(
     With the simulator on, ``app.demo`` is the demo it plays in, served at /simulator on ``app.web``."""
     app = _assemble(settings, clock or SystemClock(), db=db, loaded=loaded)
     if settings.simulator_enabled:
-        app.demo = build_demo(settings, demo_clock, loaded=(app.flows, app.catalogs))
-        mount_simulator(app.demo, app.web)
+        app.demo = build_demo(settings, demo_clock, loaded=(app.flows, app.catalogs), web=app.web)
+        mount_simulator(app.demo)
     return app
 
 
 def _assemble(
-    settings: Settings, clock: Clock, *, db: Database | None = None, loaded: tuple[FlowSet, Catalogs] | None = None
+    settings: Settings,
+    clock: Clock,
+    *,
+    db: Database | None = None,
+    loaded: tuple[FlowSet, Catalogs] | None = None,
+    web: FastAPI | None = None,
 ) -> App:
     cipher = load_cipher(settings)
     db = db or Database(settings.database_url, sealer=cipher)
@@ -262,7 +272,8 @@ def _assemble(
         settings=settings,
         clock=clock,
         db=db,
-        web=create_web_app(
+        web=web
+        or create_web_app(
             db,
             submit=inbox.submit,
             telegram=telegram,

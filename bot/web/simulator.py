@@ -10,8 +10,8 @@ itself), so the browser needs no build step and only a little JavaScript. Here a
 It is on only with the embedded default (SQLite, no platform token) or ``TRAMPOLINE_SIMULATOR=on``: anyone
 who reaches it can make people and move the clock. Both are the demo's (decision 0027): ``app.py`` hands in a
 demo with a database and a clock of its own, so the real people, their ids and reports and the service's
-time are never touched. The page's own words are English, like the
-command line; what the bot says is in each phone's language.
+time are never touched. The page's own words are English, like the command line; what the bot says is in
+each phone's language.
 """
 
 from __future__ import annotations
@@ -234,10 +234,10 @@ def _aware(moment: datetime) -> datetime:
 
 
 # About 90 lines on purpose: every route of the simulator in one place, each a few lines over ``Simulator``.
-def mount_simulator(app: App, web: FastAPI | None = None) -> Simulator:
-    """Serve the simulator of ``app`` (the demo) at /simulator on ``web`` (the service's; default ``app.web``)."""
+def mount_simulator(app: App) -> Simulator:
+    """Serve the simulator of ``app`` (the demo, whose web app is the service's) at /simulator on ``app.web``."""
     simulator = Simulator(app)
-    web = web or app.web
+    web: FastAPI = app.web
     languages = [(code, AUTONYMS.get(code, code)) for code in app.catalogs.available()]
     codes = {code for code, _ in languages}
     can_move_clock = callable(getattr(app.clock, "set", None))

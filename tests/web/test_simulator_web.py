@@ -60,15 +60,14 @@ def settings_for(db: Database, **more: object) -> Settings:
 
 @pytest.fixture
 async def running(db: Database) -> AsyncIterator[App]:
-    """The demo the simulator plays in, its inbox worker started as ``serve`` starts it, its web app the
-    service's; the tests run the dispatcher."""
+    """The demo the simulator plays in (its web app is the service's), its inbox worker started as ``serve``
+    starts it; the tests run the dispatcher."""
     clock = OffsetClock(FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC)))
     service = build_app(settings_for(db, simulator=True), demo_clock=clock)
     assert service.demo is not None
     app = service.demo
     await upgrade(app.db)
     app.inbox.start()
-    app.web = service.web
     yield app
     await app.inbox.stop()
     await app.db.dispose()
