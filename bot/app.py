@@ -172,6 +172,7 @@ class App:
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    demo: App | None = None  # where the simulator plays, apart from the real people (decision 0027)
 
     @property
     def invites(self) -> InviteTerms:
@@ -211,17 +212,67 @@ def conversation_service(
     )
 
 
+DEMO_DATABASE = "demo.db"
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The settings of the demo (the web simulator, ``trampoline chat`` without an invite; decision 0027): a
+    SQLite file of its own, ``demo.db`` beside the configured SQLite file (or in ``var/`` of the working
+    directory), and no platform, so nothing of the demo reaches real people, their ids or their reports."""
+    folder = settings.sqlite_path.parent if settings.sqlite_path is not None else Path.cwd() / "var"
+    path = folder / DEMO_DATABASE
+    if path == settings.sqlite_path:  # the real one is called demo.db: the demo must still be another file
+        path = path.with_name(f"demo-of-{DEMO_DATABASE}")
+    return settings.model_copy(
+        update={
+            "database_url": f"sqlite+aiosqlite:///{path}",
+            "telegram_bot_token": None,
+            "telegram_bot_username": None,
+            "whatsapp_phone_number_id": None,
+            "whatsapp_phone_number": None,
+        }
+    )
+
+
+def build_demo(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    loaded: tuple[FlowSet, Catalogs] | None = None,
+    web: FastAPI | None = None,
+) -> App:
+    """The demo, built like the service on ``demo_settings``, with a clock of its own that the simulator moves
+    forward (by default the real time plus an offset); the service's own clock never jumps. With ``web`` (the
+    service's web app) the demo is served there and has no web app of its own."""
+    return _assemble(demo_settings(settings), clock or OffsetClock(), loaded=loaded, web=web)
+
+
 def build_app(
     settings: Settings,
     clock: Clock | None = None,
     *,
     db: Database | None = None,
     loaded: tuple[FlowSet, Catalogs] | None = None,
+    demo_clock: Clock | None = None,
 ) -> App:
     """Build everything from the settings. Raises ``FlowError`` or ``SettingsError`` (one line each).
-    Tests hand in their own database and the flows and catalogs they loaded once (loading takes a second)."""
-    # The simulator's clock control moves the clock forward; a service with real people never jumps in time.
-    clock = clock or (OffsetClock() if settings.simulator_enabled else SystemClock())
+    Tests hand in their own database and the flows and catalogs they loaded once (loading takes a second).
+    With the simulator on, ``app.demo`` is the demo it plays in, served at /simulator on ``app.web``."""
+    app = _assemble(settings, clock or SystemClock(), db=db, loaded=loaded)
+    if settings.simulator_enabled:
+        app.demo = build_demo(settings, demo_clock, loaded=(app.flows, app.catalogs), web=app.web)
+        mount_simulator(app.demo)
+    return app
+
+
+def _assemble(
+    settings: Settings,
+    clock: Clock,
+    *,
+    db: Database | None = None,
+    loaded: tuple[FlowSet, Catalogs] | None = None,
+    web: FastAPI | None = None,
+) -> App:
     cipher = load_cipher(settings)
     db = db or Database(settings.database_url, sealer=cipher)
     wired = features()
@@ -246,7 +297,8 @@ def build_app(
         settings=settings,
         clock=clock,
         db=db,
-        web=create_web_app(
+        web=web
+        or create_web_app(
             db,
             submit=inbox.submit,
             telegram=telegram,
@@ -264,8 +316,6 @@ def build_app(
         telegram=telegram,
         whatsapp=whatsapp,
     )
-    if settings.simulator_enabled:
-        mount_simulator(app)
     return app
 
 

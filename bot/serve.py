@@ -12,7 +12,7 @@ import logging
 import secrets
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
 from sqlalchemy import select
@@ -114,6 +114,27 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+async def start_demo(app: App) -> Callable[[], Awaitable[None]] | None:
+    """The simulator's demo, when there is one (decision 0027): its own database migrated, its inbox worker,
+    dispatcher and ticks on its own clock. Returns what stops them, once ``app.stopping`` is set."""
+    demo = app.demo
+    if demo is None:
+        return None
+    await upgrade(demo.db)
+    demo.inbox.start()
+    dispatching = asyncio.create_task(demo.dispatcher.run(app.stopping), name="demo dispatcher")
+    ticks = Ticks(demo.db, demo.nudges, demo.clock, demo.dispatcher.wake.set, retention_policy(demo.settings))
+    scheduler = start_scheduler(ticks)
+
+    async def stop() -> None:
+        scheduler.shutdown(wait=False)
+        await dispatching
+        await demo.inbox.stop()
+        await demo.db.dispose()
+
+    return stop
+
+
 # About 60 lines on purpose: the order of start-up and of shutdown reads in one place.
 async def serve(app: App, listening: socket.socket | None = None) -> None:
     """Run the service until SIGINT or SIGTERM: open the port, migrate, then serve HTTP, run the inbox
@@ -134,6 +155,7 @@ async def serve(app: App, listening: socket.socket | None = None) -> None:
     retention = retention_policy(settings)
     scheduler = start_scheduler(Ticks(app.db, app.nudges, app.clock, app.dispatcher.wake.set, retention))
     telegram = await start_telegram(app)
+    stop_demo = await start_demo(app)
 
     server = _Server(
         uvicorn.Config(
@@ -175,6 +197,8 @@ async def serve(app: App, listening: socket.socket | None = None) -> None:
         if app.whatsapp is not None:
             await app.whatsapp.stop()
         await app.inbox.stop()
+        if stop_demo is not None:
+            await stop_demo()
         await app.db.dispose()
         log.info("stopped")
 

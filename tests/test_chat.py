@@ -1,17 +1,14 @@
 """``trampoline chat`` with a scripted conversation piped in: onboarding and a check-in, end to end, through
-the same inbox, engine and outbox as the platforms, on the configured database."""
+the same inbox, engine and outbox as the platforms, on the demo database (decision 0027)."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.chat import CHECKIN, ONBOARDING, checkin_word
+from tests.support.chat import CHECKIN, ONBOARDING, checkin_word, piped_chat
 from tests.support.harness import conversations
 
 FLOWS, CATALOGS = conversations()
@@ -24,22 +21,14 @@ def test_a_piped_conversation_runs_onboarding_and_a_checkin(tmp_path: Path, loca
     if locale not in CATALOGS.available():
         pytest.skip(f"no {locale} catalog")
     lines = [line.format(name=name, note=note) for line in [*ONBOARDING, checkin_word(locale), *CHECKIN]]
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--locale", locale],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ},
-        timeout=120,
-    )
+    done = piped_chat(tmp_path, "--locale", locale, lines=lines)
     assert done.returncode == 0, done.stderr
     tr = CATALOGS.translations(locale)
     out = done.stdout
     assert tr.gettext("Hello! 👋 Which language do you want to use?") in out
     assert tr.gettext("Do you want your coach to contact you?") in out
     assert "Sorry" not in out and tr.gettext(FLOWS.texts["reprompt_choice"]) not in out  # type: ignore[arg-type]
-    with sqlite3.connect(tmp_path / "var" / "trampoline.db") as database:
+    with sqlite3.connect(tmp_path / "var" / "demo.db") as database:
         person = database.execute(
             "SELECT id, status, locale, display_name FROM people WHERE role = 'participant'"
         ).fetchone()

@@ -45,7 +45,7 @@ def test_her_forget_word_as_a_note_in_trampoline_chat(tmp_path: Path, locale: st
     tr = CATALOGS.translations(locale)
     assert tr.gettext("Did you also want to delete all your data?") in done.stdout
     assert tr.gettext("Do you want your coach to contact you?") in done.stdout
-    with sqlite3.connect(tmp_path / "var" / "trampoline.db") as database:
+    with sqlite3.connect(tmp_path / "var" / "demo.db") as database:  # a demo participant (decision 0027)
         person = database.execute("SELECT status, locale FROM people WHERE role = 'participant'").fetchone()
         (ciphertext,) = database.execute("SELECT note_ciphertext FROM checkins ORDER BY id DESC").fetchone()
     assert person == ("active", locale)

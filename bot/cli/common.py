@@ -148,9 +148,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         typer.echo("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
 
 
-def app_or_fail(settings: Settings) -> App:
+def app_or_fail(settings: Settings, build: Callable[[Settings], App] = build_app) -> App:
     try:
-        return build_app(settings)
+        return build(settings)
     except (FlowError, SettingsError) as exc:
         fail(str(exc))
 

@@ -10,7 +10,7 @@ import sys
 import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.app import App
+from bot.app import App, build_app, build_demo
 from bot.cli.chat_terminal import Terminal
 from bot.cli.common import JsonOption, app_or_fail, emit_json, fail, log_review_state, settings_or_fail
 from bot.cli.keys import KEY_MADE, prepare_first_key
@@ -56,20 +56,23 @@ def show_config(as_json: bool = JsonOption) -> None:
 
 def chat(
     locale: str | None = typer.Option(None, help="Her phone's language, offered first (ar, nl, fr, en, ...)."),
-    invite: str | None = typer.Option(None, help="An invite code; without one a demo participant is made."),
+    invite: str | None = typer.Option(
+        None, help="An invite code, on the configured database; without one a demo participant, in var/demo.db."
+    ),
 ) -> None:
     """Chat with the bot in this terminal, through the same inbox, engine and outbox as the platforms.
 
     Numbers choose buttons; several numbers ("1 3") answer a multiple-choice question; a line starting
     with [voice] sends a voice note. When stdin is not a terminal, each line is one answer and every bot
-    message is printed, so a whole conversation can be piped in.
+    message is printed, so a whole conversation can be piped in. Without --invite it plays in the demo
+    database (demo.db beside the configured SQLite file), which no report or summary of real people counts.
     """
     settings = settings_or_fail()
     configure_logging("WARNING")
     made = prepare_first_key(settings)
     if made is not None:
         typer.echo(KEY_MADE.format(made), err=True)
-    app = app_or_fail(settings)
+    app = app_or_fail(settings, build_app if invite is not None else build_demo)
     try:
         asyncio.run(_chat(app, locale, invite))
     except (OperationalError, DBAPIError, OSError) as exc:

@@ -8,8 +8,10 @@ messages; each one arrives as an HTML fragment rendered and escaped in ``simulat
 itself), so the browser needs no build step and only a little JavaScript. Here are the phones and the routes.
 
 It is on only with the embedded default (SQLite, no platform token) or ``TRAMPOLINE_SIMULATOR=on``: anyone
-who reaches it can make people and move the service's clock. The page's own words are English, like the
-command line; what the bot says is in each phone's language.
+who reaches it can make people and move the clock. Both are the demo's (decision 0027): ``app.py`` hands in a
+demo with a database and a clock of its own, so the real people, their ids and reports and the service's
+time are never touched. The page's own words are English, like the command line; what the bot says is in
+each phone's language.
 """
 
 from __future__ import annotations
@@ -301,7 +303,7 @@ def _aware(moment: datetime) -> datetime:
 
 # About 120 lines on purpose: every route of the simulator in one place, each a few lines over ``Simulator``.
 def mount_simulator(app: App) -> Simulator:
-    """Serve the simulator on ``app.web`` at /simulator."""
+    """Serve the simulator of ``app`` (the demo, whose web app is the service's) at /simulator on ``app.web``."""
     simulator = Simulator(app)
     web: FastAPI = app.web
     languages = [(code, AUTONYMS.get(code, code)) for code in app.catalogs.available()]

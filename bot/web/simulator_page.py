@@ -333,6 +333,8 @@ def page_html(languages: list[tuple[str, str]], can_move_clock: bool) -> str:
 <p class="hint">Three phones on the real inbox, conversation engine and outbox. Start a coach first: participants
 started after her are in her caseload and her phone receives their alerts. Press the buttons or type (for example
 <kbd>menu</kbd>, <kbd>check-in</kbd>, <kbd>coach</kbd>), or send a voice note.</p>
+<p class="hint">A demo database with its own clock: the real people, their reports and the time the commands
+see are never touched.</p>
 {clock}
 <div class="phones">{phone(1, Role.PARTICIPANT)}{phone(2, Role.BUDDY)}{phone(3, Role.COACH)}</div>
 </main>

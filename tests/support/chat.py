@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from tests.support.harness import conversations
 
 FLOWS, CATALOGS = conversations()
@@ -33,3 +38,16 @@ ONBOARDING = [
 
 
 CHECKIN = ["4", "2 3", "1", "{note}", "2"]
+
+
+def piped_chat(workdir: Path, *args: str, lines: list[str]) -> subprocess.CompletedProcess[str]:
+    """`trampoline chat ARGS` run in ``workdir`` with ``lines`` piped in, one answer a line."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "chat", *args],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env={**os.environ},
+        timeout=120,
+    )

@@ -1,5 +1,5 @@
 """The web simulator without a browser: the app as ``build_app`` builds it with the simulator on, its inbox worker
-started as ``serve`` starts it (the tests run the dispatcher), and an HTTP client that keeps its cookies like
+started as ``serve`` starts it (the tests run the dispatcher; it is the demo, decision 0027), and an HTTP client that keeps its cookies like
 one browser. A test module imports the fixture ``running`` (``running_simulator``)."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bot.app import App, build_app
 from bot.core.clock import FakeClock, OffsetClock
 from bot.core.settings import Settings
 from bot.db.engine import Database
+from bot.db.migrate import upgrade
 
 
 def settings_for(db: Database, **more: object) -> Settings:
@@ -27,12 +28,18 @@ def settings_for(db: Database, **more: object) -> Settings:
 
 @pytest.fixture(name="running")
 async def running_simulator(db: Database) -> AsyncIterator[App]:
+    """The demo the simulator plays in (decision 0027: its own database and clock; its web app is the
+    service's), its inbox worker started as ``serve`` starts it; the tests run the dispatcher."""
     clock = OffsetClock(FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC)))
-    app = build_app(settings_for(db, simulator=True), clock=clock)
+    service = build_app(settings_for(db, simulator=True), demo_clock=clock)
+    assert service.demo is not None
+    app = service.demo
+    await upgrade(app.db)
     app.inbox.start()
     yield app
     await app.inbox.stop()
     await app.db.dispose()
+    await service.db.dispose()
 
 
 def client(app: App) -> httpx.AsyncClient:
