@@ -1,6 +1,7 @@
-"""The web simulator without a browser: the app as ``build_app`` builds it with the simulator on, its inbox worker
-started as ``serve`` starts it (the tests run the dispatcher; it is the demo, decision 0027), and an HTTP client that keeps its cookies like
-one browser. A test module imports the fixture ``running`` (``running_simulator``)."""
+"""The web simulator without a browser: the demo app as ``build_app`` builds it with the simulator on (its own
+database and clock, decision 0027), its inbox worker started as ``serve`` starts it (the tests run the
+dispatcher), and an HTTP client that keeps its cookies like one browser. A test module imports the fixture
+``running`` (``running_simulator``)."""
 
 from __future__ import annotations
 
