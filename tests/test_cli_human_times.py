@@ -30,7 +30,7 @@ def test_match_propose_and_outbox_status_print_human_times(database_url: str) ->
     trampoline = Trampoline(database_url)
     keys = {"TRAMPOLINE_ENCRYPTION_KEYS": TEST_KEY}
     out = trampoline("match", "propose", "--participant", str(amina), "--buddy", str(lotte), **keys).stdout
-    assert "answers are due by" in out and str(datetime.now(UTC).year) in out, out
+    assert re.search(r"answers are due by \d{1,2} \w{3} \d{4}, \d{1,2}:\d{2}", out), out
     assert not RAW_TIMESTAMP.search(out), out
     status = trampoline("outbox", "status", **keys).stdout
     assert "oldest waiting since:" in status and not RAW_TIMESTAMP.search(status), status

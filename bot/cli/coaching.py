@@ -8,10 +8,9 @@ from typing import Any
 
 import typer
 
-from bot.cli.common import JsonOption, emit_json, fail, ngettext, run_with_db, run_with_engine, settings_or_fail
+from bot.cli.common import JsonOption, emit_json, fail, ngettext, run_with_db, run_with_engine, settings_or_fail, when
 from bot.coaching import matching, shifts, shifts_csv
 from bot.conversation.service import ConversationService
-from bot.core import i18n
 from bot.core.clock import SystemClock
 from bot.db.engine import Database
 from bot.people.caseload import coach_of, require_participant_of
@@ -54,15 +53,15 @@ def match_propose(
                 "coach_id": coach_id,
                 "status": match.status.value,
                 "deadline_at": match.deadline_at.isoformat() if match.deadline_at else None,
-                "due": i18n.moment(match.deadline_at, "en", settings.timezone) if match.deadline_at else "-",
             }
 
     result = run_with_engine(settings, as_json, work)
-    due = result.pop("due")
     if as_json:
         emit_json(result)
     else:
-        typer.echo(f"match {result['id']} proposed; answers are due by {due}")
+        typer.echo(
+            f"match {result['id']} proposed; answers are due by {when(result['deadline_at'], settings.timezone)}"
+        )
 
 
 @match_cli.command("suggest")

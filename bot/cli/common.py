@@ -9,6 +9,7 @@ import enum
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -20,6 +21,7 @@ from bot.app import App, build_app, conversation_service
 from bot.conversation.flows import FlowError
 from bot.conversation.review import review_shares
 from bot.conversation.service import ConversationService
+from bot.core import i18n
 from bot.core.keys import load_cipher
 from bot.core.settings import Settings, SettingsError, load_settings
 from bot.db.engine import Database
@@ -51,6 +53,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     line speaks English, the message ids; the texts are collected into the catalog template like every other
     (``trampoline i18n extract`` reads ``ngettext`` calls), so a translated command line needs no new code."""
     return str(NullTranslations().ngettext(singular, plural, count)).format(count=count)
+
+
+def when(iso: str | None, timezone: str) -> str:
+    """A stored moment (as its JSON output writes it) as a person in Belgium reads it, day first and on a
+    24-hour clock (British English, as the report's English), in ``timezone``; ``-`` for none."""
+    return i18n.moment(datetime.fromisoformat(iso), "en_GB", timezone) if iso else "-"
 
 
 def fail(message: str, as_json: bool = False, code: int = 1) -> NoReturn:

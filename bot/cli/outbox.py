@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import typer
 
-from bot.cli.common import JsonOption, emit_json, fail, print_table, run_with_db, settings_or_fail
-from bot.core import i18n
+from bot.cli.common import JsonOption, emit_json, fail, print_table, run_with_db, settings_or_fail, when
 from bot.core.clock import SystemClock
 from bot.db.engine import Database
 from bot.messaging.queries import outbox_entry, outbox_status
@@ -29,8 +27,7 @@ def outbox_status_command(as_json: bool = JsonOption) -> None:
         emit_json(status)
         return
     print_table(["STATUS", "COUNT"], [[name, number] for name, number in status["counts"].items()])
-    oldest = status["oldest_pending_due_at"]
-    since = i18n.moment(datetime.fromisoformat(oldest), "en", settings.timezone) if oldest else "-"
+    since = when(status["oldest_pending_due_at"], settings.timezone)
     typer.echo(f"due now: {status['due_now']}; oldest waiting since: {since}")
 
 
