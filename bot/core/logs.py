@@ -22,7 +22,7 @@ QUIET_LIBRARIES = ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite", 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _SECRETS = (
     (re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}"), "<token>"),  # a Telegram bot token (also inside a URL)
-    (re.compile(r"\b[A-Za-z0-9_-]{43}="), "<key>"),  # a Fernet key
+    (re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}="), "<key>"),  # a Fernet key, even one starting with - or _
     (re.compile(r"gAAAAA[A-Za-z0-9_=-]{20,}"), "<ciphertext>"),  # a Fernet token
     (re.compile(r"\+\d[\d ]{6,}\d|\b\d{8,}\b"), "<number>"),  # a phone number or a platform account id
 )

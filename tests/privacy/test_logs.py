@@ -80,6 +80,13 @@ def test_scrub_masks_tokens_keys_and_numbers_but_not_times() -> None:
     assert "2026-11-30T09:00:00" in shown and "person 42" in shown
 
 
+@pytest.mark.parametrize("first", ["-", "_", "A", "0"])
+def test_scrub_masks_a_key_whatever_character_it_starts_with(first: str) -> None:
+    # Fernet keys are urlsafe base64: one in 32 starts with "-" or "_", where a word boundary does not match.
+    key = first + TEST_KEY[1:]
+    assert key not in scrub(f"key {key} and key={key}")
+
+
 def test_json_format_is_one_object_a_line(debug_logging: None, capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("INFO", "json")
     logging.getLogger("trampoline.test").info("person %s wrote from %s", 42, PHONE)
