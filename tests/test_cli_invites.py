@@ -44,7 +44,7 @@ def test_invite_list_shows_each_invite_with_its_status_and_the_code_only_while_p
     assert header.split() == ["ID", "PERSON", "NAME", "ROLE", "ORGANISATION", "STATUS", "EXPIRES", "CODE"]
     assert len(rows) == 3 and made["amina"]["code"] in rows[1] and buddy["code"] not in table
     expires = datetime.fromisoformat(made["coach"]["expires_at"])
-    assert i18n.day(expires, "en", "Europe/Brussels") in rows[0]
+    assert i18n.day(expires, "en_GB", "Europe/Brussels") in rows[0]
     assert "+00:00" not in table and made["coach"]["expires_at"][:10] not in table
 
 
@@ -120,8 +120,8 @@ def test_invite_create_says_until_when_as_a_date_in_the_organisations_time_zone(
     printed = trampoline("invite", "create", "--role", "coach", "--org", str(org)).stdout
     (invite,) = listed(trampoline)
     expires = datetime.fromisoformat(invite["expires_at"])
-    assert f"valid until {i18n.day(expires, 'en', 'Asia/Kabul')}" in printed
-    assert i18n.clock_time(expires, "en", "Asia/Kabul") in printed
+    assert f"valid until {i18n.day(expires, 'en_GB', 'Asia/Kabul')}" in printed
+    assert i18n.clock_time(expires, "en_GB", "Asia/Kabul") in printed
     assert "+00:00" not in printed and "T" not in printed.split("valid until")[1]
 
 

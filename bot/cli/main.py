@@ -22,6 +22,7 @@ from bot.cli import (
     privacy,
     reports,
     service,
+    shifts,
     texts,
     whatsapp,
 )
@@ -72,8 +73,8 @@ cli.add_typer(texts.flows_cli, name="flows", context_settings=HELP)
 cli.add_typer(texts.i18n_cli, name="i18n", context_settings=HELP)
 cli.add_typer(whatsapp.whatsapp_cli, name="whatsapp", context_settings=HELP)
 cli.add_typer(coaching.match_cli, name="match", context_settings=HELP)
-cli.add_typer(coaching.shift_cli, name="shift", context_settings=HELP)
-cli.add_typer(coaching.shifts_cli, name="shifts", context_settings=HELP)
+cli.add_typer(shifts.shift_cli, name="shift", context_settings=HELP)
+cli.add_typer(shifts.shift_cli, name="shifts", context_settings=HELP, hidden=True)  # its old name
 
 
 def main() -> None:

@@ -143,7 +143,7 @@ def invite_create(
 
 def _until(moment: datetime, timezone: str) -> str:
     """When an invite ends, as a person reads it: the date and time in the organisation's time zone."""
-    return f"{i18n.day(moment, 'en', timezone)}, {i18n.clock_time(moment, 'en', timezone)}"
+    return f"{i18n.day(moment, 'en_GB', timezone)}, {i18n.clock_time(moment, 'en_GB', timezone)}"
 
 
 def _print_invite(settings: Settings, as_json: bool, done: str, invite: CreatedInvite) -> None:

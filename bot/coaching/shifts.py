@@ -20,8 +20,8 @@ from bot.conversation.port import Engine
 from bot.conversation.profile import MAX_NOTE_LENGTH, clean_text
 from bot.core import i18n
 from bot.core.timing import at_local, local, read_moment
-from bot.db.models import AuditEntry, Nudge, NudgeStatus, Person, Role, ShiftStatus, VolunteerShift
-from bot.people.caseload import require_participant_of
+from bot.db.models import AuditEntry, Nudge, NudgeStatus, Person, PersonStatus, Role, ShiftStatus, VolunteerShift
+from bot.people.caseload import caseload_ids, require_participant_of
 from bot.people.directory import DomainError
 from bot.scheduling.planner import NudgeKinds, schedule_nudge
 
@@ -30,7 +30,9 @@ SHORTLY_BEFORE = timedelta(hours=2)
 FOLLOWUP_AFTER = timedelta(hours=1)
 REMINDER_FLOW = "shift_reminder"
 FOLLOWUP_FLOW = "shift_followup"
-CANCEL_REASONS = frozenset({"childcare", "illness", "transport", "other"})
+CANCEL_REASONS = frozenset({"childcare", "illness", "transport", "other"})  # hers, in the reminder
+COACH_REASONS = ("closed", "not-needed", "moved", "other")  # her coach's (``cancel_by_coach``)
+CANCELLED_FLOW = "shift_cancelled"
 UPCOMING = (ShiftStatus.PLANNED, ShiftStatus.CONFIRMED)
 LIMITS = {"place": 200, "address": 300, "contact": 200}  # characters
 
@@ -119,6 +121,128 @@ async def plan_reminders(session: AsyncSession, shift: VolunteerShift, participa
     )  # fmt: skip
 
 
+# -- what a coach manages: the list, and a cancellation ---
+
+
+@dataclass(frozen=True)
+class ListedShift:
+    """One shift as ``trampoline shift list`` shows it: with her name, and her time zone for its times."""
+
+    id: int
+    participant_id: int
+    participant_name: str
+    timezone: str
+    place: str
+    address: str
+    contact: str | None
+    starts_at: datetime
+    ends_at: datetime
+    status: ShiftStatus
+    cancel_reason: str | None
+
+
+async def listed(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    coach_id: int | None = None,
+    participant_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[ListedShift]:
+    """The shifts of a coach's caseload (of everyone without ``coach_id``; of one woman with
+    ``participant_id``, who must be of that caseload), soonest first, whose day in HER time zone is from
+    ``since`` (default: her today) up to ``until`` (included; default: no end)."""
+    query = select(VolunteerShift, Person).join(Person, Person.id == VolunteerShift.participant_id)
+    if participant_id is not None:
+        if coach_id is not None:
+            await require_participant_of(session, coach_id, participant_id)
+        query = query.where(VolunteerShift.participant_id == participant_id)
+    elif coach_id is not None:
+        query = query.where(VolunteerShift.participant_id.in_(caseload_ids(coach_id)))
+    # A day in her time zone starts at most 14 hours before or after the same day in UTC: a coarse window in
+    # SQL, then her own day exactly.
+    margin = timedelta(days=1)
+    if since is not None:
+        query = query.where(VolunteerShift.starts_at >= datetime.combine(since, time(), UTC) - margin)
+    else:
+        query = query.where(VolunteerShift.ends_at >= now - margin)
+    if until is not None:
+        query = query.where(VolunteerShift.starts_at < datetime.combine(until, time(), UTC) + 2 * margin)
+    found = []
+    for shift, person in (await session.execute(query.order_by(VolunteerShift.starts_at, VolunteerShift.id))).all():
+        day = local(shift.starts_at, person.timezone).date()
+        if day < (since if since is not None else local(now, person.timezone).date()):
+            continue
+        if until is not None and day > until:
+            continue
+        name = person.display_name or f"#{person.id}"
+        found.append(
+            ListedShift(
+                shift.id,
+                person.id,
+                name,
+                person.timezone,
+                shift.place,
+                shift.address,
+                shift.contact,
+                shift.starts_at,
+                shift.ends_at,
+                shift.status,
+                shift.cancel_reason,
+            )
+        )
+    return found
+
+
+async def participant_of_shift(session: AsyncSession, shift_id: int) -> int | None:
+    """Whose shift it is (for a command that acts as her own coach), or ``None`` when there is no such shift."""
+    return await session.scalar(select(VolunteerShift.participant_id).where(VolunteerShift.id == shift_id))
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """A shift her coach cancelled, and what telling her did (``started``, or why she could not be told)."""
+
+    id: int
+    participant_id: int
+    status: ShiftStatus
+    cancel_reason: str
+    told: str
+
+
+async def cancel_by_coach(
+    session: AsyncSession, service: Engine, coach_id: int, shift_id: int, reason: str, now: datetime
+) -> Cancelled:
+    """Her coach cancels a shift that has not started, for one of ``COACH_REASONS``: no reminder or question
+    about it follows, and she is told in her language which shift and why (flow ``shift_cancelled``)."""
+    if reason not in COACH_REASONS:
+        raise DomainError(f"the reason must be one of {', '.join(COACH_REASONS)}, not {reason[:40]!r}")
+    shift = await session.get(VolunteerShift, shift_id)
+    if shift is None:
+        raise DomainError(f"there is no shift {shift_id} in the caseload of coach {coach_id}")
+    try:
+        participant = await require_participant_of(session, coach_id, shift.participant_id)
+    except DomainError:
+        raise DomainError(f"there is no shift {shift_id} in the caseload of coach {coach_id}") from None
+    if shift.status is ShiftStatus.CANCELLED:
+        raise DomainError(f"shift {shift_id} is already cancelled")
+    if shift.status not in UPCOMING or shift.starts_at <= now:
+        raise DomainError(f"shift {shift_id} has started: it cannot be cancelled any more")
+    shift.status = ShiftStatus.CANCELLED
+    shift.cancel_reason = f"coach:{reason}"
+    await _drop_pending(session, shift.id, keep_followup=False)
+    detail = {"shift": shift.id, "reason": reason}
+    session.add(AuditEntry(at=now, actor_id=coach_id, action="shift.cancel", subject_id=participant.id, detail=detail))
+    told = "she has stopped: she is not told"
+    if participant.status is not PersonStatus.STOPPED:
+        told = await service.start_scheduled(
+            session, participant, CANCELLED_FLOW, key=f"shift:{shift.id}:cancelled", now=now,
+            stale_after=shift.starts_at, variables={"shift_id": shift.id},
+        )  # fmt: skip
+    return Cancelled(shift.id, participant.id, shift.status, shift.cancel_reason, told)
+
+
 # -- the participant's answers ---
 
 
@@ -179,6 +303,16 @@ async def shift_last(context: ActionContext) -> dict[str, Any]:
     return _describe(shift, context.person) if shift is not None else {"shift_found": "no"}
 
 
+async def shift_cancelled(context: ActionContext) -> dict[str, Any]:
+    """The shift her coach cancelled (``var.shift_id``), and why: ``shift_reason`` is one of
+    ``COACH_REASONS``."""
+    shift = await _mine(context)
+    if shift is None or shift.status is not ShiftStatus.CANCELLED:
+        return {"shift_found": "no", "shift_reason": ""}
+    reason = (shift.cancel_reason or "").removeprefix("coach:")
+    return {**_describe(shift, context.person), "shift_reason": reason if reason in COACH_REASONS else "other"}
+
+
 async def shift_confirm(context: ActionContext) -> dict[str, Any]:
     shift = await _mine(context)
     if shift is not None and shift.status in UPCOMING:
@@ -224,12 +358,12 @@ async def shift_attendance(context: ActionContext) -> dict[str, Any]:
     return {}
 
 
-async def _drop_pending(session: AsyncSession, shift_id: int) -> None:
+async def _drop_pending(session: AsyncSession, shift_id: int, *, keep_followup: bool = True) -> None:
     rows = await session.scalars(
         select(Nudge).where(Nudge.status == NudgeStatus.PENDING, Nudge.key.like(f"shift:{shift_id}:%"))
     )
     for nudge in rows:
-        if nudge.kind != "shift_followup":
+        if not keep_followup or nudge.kind != "shift_followup":
             nudge.status = NudgeStatus.SKIPPED
             nudge.reason = "the shift was cancelled"
 
@@ -318,6 +452,7 @@ def register(actions: ActionRegistry, nudges: NudgeKinds) -> None:
     """The flow actions and nudge kinds of volunteer shifts."""
     actions.add("shift.next", shift_next, SHIFT_OUTPUTS)
     actions.add("shift.last", shift_last, SHIFT_OUTPUTS)
+    actions.add("shift.cancelled", shift_cancelled, SHIFT_OUTPUTS | {"shift_reason"})
     actions.add("shift.confirm", shift_confirm)
     actions.add("shift.cancel", shift_cancel)
     actions.add("shift.help", shift_help)

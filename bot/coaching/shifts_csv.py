@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy import func, select
@@ -64,6 +64,20 @@ class ShiftRow(BaseModel):
     def _moment(cls, value: str) -> str:
         read_moment(value)  # its ValueError says what is wrong and how to write it
         return value
+
+
+HEADER = csv_rows.header(ShiftRow)
+
+
+def examples(today: date) -> tuple[tuple[str, ...], ...]:
+    """Two rows for the template, as a coordinator writes them: her name, the day first, a month ahead."""
+    first, second = today + timedelta(days=30), today + timedelta(days=37)
+    return (
+        ("Amina", "Kringwinkel Gent", "Sint-Pietersnieuwstraat 5, 9000 Gent", f"{first:%d/%m/%Y} 14:00",
+         f"{first:%d/%m/%Y} 17:00", "Els"),
+        ("Fatima", "Oxfam Solidariteit", "Ravensteinstraat 10, 1000 Brussel", f"{second:%d/%m/%Y} 09u30",
+         f"{second:%d/%m/%Y} 12u30", ""),
+    )  # fmt: skip
 
 
 # The first cell of the header, whichever separator follows it: the participant column's other names.

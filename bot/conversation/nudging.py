@@ -4,6 +4,7 @@ Each is sent on the channel she used last (not one she blocked)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +31,15 @@ class Nudging:
         return turn
 
     async def start_scheduled(
-        self, session: AsyncSession, person: Person, flow_name: str, *, key: str, now: datetime, stale_after: datetime
+        self,
+        session: AsyncSession,
+        person: Person,
+        flow_name: str,
+        *,
+        key: str,
+        now: datetime,
+        stale_after: datetime,
+        variables: dict[str, Any] | None = None,
     ) -> str:
         """Start ``flow_name`` because its time has come (not because she asked). Returns what happened:
         ``started``, or the reason it did not (the flow waits behind an open one, or she has no channel)."""
@@ -41,7 +50,7 @@ class Nudging:
         if active is not None and active.flow == flow_name:
             return "this flow is already open"
         turn.stale_after = stale_after
-        started = await self.lifecycle.start_flow(turn, flow_name, explicit=False)
+        started = await self.lifecycle.start_flow(turn, flow_name, explicit=False, variables=variables)
         queue(turn)
         return "started" if started else "queued behind an open conversation"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,9 +55,18 @@ class Engine(Protocol):
         ...
 
     async def start_scheduled(
-        self, session: AsyncSession, person: Person, flow_name: str, *, key: str, now: datetime, stale_after: datetime
+        self,
+        session: AsyncSession,
+        person: Person,
+        flow_name: str,
+        *,
+        key: str,
+        now: datetime,
+        stale_after: datetime,
+        variables: dict[str, Any] | None = None,
     ) -> str:
-        """Start ``flow_name`` because its time has come; returns ``started`` or why not."""
+        """Start ``flow_name`` because its time has come (``variables``: its ``var.*`` values from the start);
+        returns ``started`` or why not."""
         ...
 
     async def remind(

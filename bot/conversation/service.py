@@ -142,11 +142,21 @@ class ConversationService:
         return await alert_coach(session, participant, kind, now, flows=self.flows, renderer=self.renderer)
 
     async def start_scheduled(
-        self, session: AsyncSession, person: Person, flow_name: str, *, key: str, now: datetime, stale_after: datetime
+        self,
+        session: AsyncSession,
+        person: Person,
+        flow_name: str,
+        *,
+        key: str,
+        now: datetime,
+        stale_after: datetime,
+        variables: dict[str, Any] | None = None,
     ) -> str:
         """Start ``flow_name`` because its time has come (not because she asked); returns ``started`` or why
         not."""
-        return await self.nudging.start_scheduled(session, person, flow_name, key=key, now=now, stale_after=stale_after)
+        return await self.nudging.start_scheduled(
+            session, person, flow_name, key=key, now=now, stale_after=stale_after, variables=variables
+        )
 
     async def remind(
         self,

@@ -88,6 +88,27 @@ _WRITTEN = re.compile(
     r"\s+(?P<hour>\d{1,2})(?::(?P<minute>\d{2})|[uUhH](?P<minute2>\d{2})?)"
 )
 WRITTEN_EXAMPLE = "12/12/2026 14:00"
+_WRITTEN_DAY = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+    r"|(?P<day2>\d{1,2})(?P<sep>[/.-])(?P<month2>\d{1,2})(?P=sep)(?P<year2>\d{4})"
+)
+WRITTEN_DAY_EXAMPLE = "12/12/2026"
+
+
+def read_day(value: str) -> date:
+    """A date as people write it: ``12/12/2026``, ``12-12-2026`` or ``12.12.2026`` (the day first, as in
+    Belgium) or ``2026-12-12``. Anything else is a ``ValueError`` that shows how to write it."""
+    refused = ValueError(f"{value[:40]!r} is not a date, write it as {WRITTEN_DAY_EXAMPLE}")
+    found = _WRITTEN_DAY.fullmatch(value.strip())
+    if found is None:
+        raise refused
+    part = found.groupdict()
+    try:
+        return date(
+            int(part["year"] or part["year2"]), int(part["month"] or part["month2"]), int(part["day"] or part["day2"])
+        )
+    except ValueError:
+        raise refused from None
 
 
 def read_moment(value: str) -> datetime:

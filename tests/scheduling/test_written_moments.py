@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.core.timing import read_moment
+from bot.core.timing import read_day, read_moment
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,24 @@ def test_anything_else_is_refused_with_an_example(written: str) -> None:
     with pytest.raises(ValueError) as raised:
         read_moment(written)
     assert str(raised.value) == f"{written[:40]!r} is not a date and time, write it as 12/12/2026 14:00"
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("12/12/2026", date(2026, 12, 12)),
+        ("3/1/2027", date(2027, 1, 3)),
+        ("03-01-2027", date(2027, 1, 3)),
+        ("03.01.2027", date(2027, 1, 3)),
+        (" 2027-01-03 ", date(2027, 1, 3)),
+    ],
+)
+def test_a_day_is_read_day_first(written: str, meant: date) -> None:
+    assert read_day(written) == meant
+
+
+@pytest.mark.parametrize("written", ["31/02/2027", "12/12/26", "2026/12/12", "03/01-2027", "12/12/2026 14:00", ""])
+def test_any_other_day_is_refused_with_an_example(written: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        read_day(written)
+    assert str(raised.value) == f"{written[:40]!r} is not a date, write it as 12/12/2026"

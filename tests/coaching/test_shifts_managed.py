@@ -114,9 +114,7 @@ async def test_the_list_is_hers_in_a_window_with_names_and_her_times(db: Databas
         assert everything[0].participant_name == "Amina" and everything[0].timezone == "Europe/Brussels"
         only_hiba = await shifts.listed(session, clock.now(), coach_id=sara, participant_id=hiba)
         assert [s.id for s in only_hiba] == [second]
-        first_week = await shifts.listed(
-            session, clock.now(), coach_id=sara, until=date(2026, 11, 30)
-        )
+        first_week = await shifts.listed(session, clock.now(), coach_id=sara, until=date(2026, 11, 30))
         assert [s.id for s in first_week] == [first]
         later = await shifts.listed(session, clock.now(), coach_id=sara, since=date(2026, 11, 26))
         assert [s.id for s in later] == [second]
@@ -138,9 +136,7 @@ def test_one_shift_group_with_every_command() -> None:
     code, out, _ = run("sqlite+aiosqlite://", "--help")
     assert " shift " in out and " shifts " not in out  # one group in the list
     code, out, _ = run("sqlite+aiosqlite://", "shift", "import", "--help")
-    assert "participant_id,place,address,start,end,contact" in out.replace(" ", "").replace("\n", "").replace(
-        "│", ""
-    )
+    assert "participant_id,place,address,start,end,contact" in out.replace(" ", "").replace("\n", "").replace("│", "")
 
 
 def test_the_template_imports_as_it_is_once_her_names_are_there(database_url: str, tmp_path: Path) -> None:
@@ -152,7 +148,7 @@ def test_the_template_imports_as_it_is_once_her_names_are_there(database_url: st
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(rows[0]) == shifts_csv.HEADER and len(rows) == 3
     for row in rows[1:]:
-        assert read_moment(row[3]) > datetime.now()  # noqa: DTZ005 - a wall time, still to come
+        assert read_moment(row[3]) > datetime.now()  # a wall time, still to come
         assert not row[0].isdigit()  # a name, as a coordinator writes it
 
     async def her_names() -> None:
