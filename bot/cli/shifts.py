@@ -26,7 +26,7 @@ from bot.cli.common import (
 )
 from bot.coaching import shifts, shifts_csv
 from bot.conversation.service import ConversationService
-from bot.core import csv_safe
+from bot.core import csv_rows, csv_safe
 from bot.core.clock import SystemClock
 from bot.core.timing import WRITTEN_EXAMPLE, read_day
 from bot.db.engine import Database
@@ -109,9 +109,11 @@ def shift_import(
     """Import shifts from a CSV file: every row, or none (the first bad row is named)."""
     settings = settings_or_fail(as_json)
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {exc}", as_json)
+        text = csv_rows.decode(file.read_bytes())
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}", as_json)
+    except csv_rows.EncodingError as exc:
+        fail(str(exc), as_json)
 
     async def work(db: Database) -> list[int]:
         async with db.transaction() as session:

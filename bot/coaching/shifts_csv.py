@@ -3,7 +3,8 @@ read through ``bot/core/csv_rows.py`` (one ``ShiftRow`` per row); the checks tha
 participant, of this coach's caseload; her time zone for the times) follow, with the same error format.
 
 The file may be as a spreadsheet writes it: the dates day first (``bot.core.timing.read_moment``), her name
-instead of her id, and the first column headed ``participant``, ``participant_id`` or ``name``.
+instead of her id, and the first column headed ``participant``, ``participant_id`` or ``name`` (in Dutch or French too:
+``naam``, ``deelnemer``, ``nom``, ``participante``).
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def examples(today: date) -> tuple[tuple[str, ...], ...]:
 
 # The first cell of the header, whichever separator follows it: the participant column's other names.
 _PARTICIPANT_HEADING = re.compile(
-    r'^(\ufeff?\s*)"?\s*(participant_id|participant|name)\s*"?(?=\s*(?:[,;\t]|$))', re.I | re.M
+    r'^(\ufeff?\s*)"?\s*(participant_id|participant|name|naam|deelnemer|nom|participante)\s*"?(?=\s*(?:[,;\t]|$))',
+    re.I | re.M,
 )
 
 

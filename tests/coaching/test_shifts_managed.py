@@ -214,3 +214,39 @@ def test_cli_list_and_cancel_as_a_coach_reads_them(database_url: str) -> None:
             await db.dispose()
 
     assert asyncio.run(status()) == (ShiftStatus.CANCELLED, "coach:not-needed")
+
+
+def test_a_belgian_excel_shifts_file_imports_as_it_is(database_url: str, tmp_path: Path) -> None:
+    """Semicolons, a BOM, CRLF, "naam" over her names, the day first with "14u": as Excel in Belgium saves it."""
+    data = (Path(__file__).parent.parent / "data" / "shifts_excel_be.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b";" in data and b"\r\n" in data
+
+    async def her_names() -> tuple[int, int]:
+        db = Database(database_url)
+        try:
+            p = Programme(db, FakeClock(datetime.now(UTC)))
+            sara = await p.coach()
+            return await p.participant("Amina", "ar", sara), await p.participant("Hiba", "en", sara)
+        finally:
+            await db.dispose()
+
+    amina, hiba = asyncio.run(her_names())
+    code, out, err = run(
+        database_url, "shift", "import", str(Path(__file__).parent.parent / "data" / "shifts_excel_be.csv")
+    )
+    if datetime.now(UTC) > datetime(2027, 1, 12, tzinfo=UTC):  # the file's dates have passed: refused, by name
+        assert code == 1 and "line 2, column start: in the past" in err
+        return
+    assert code == 0, err
+    assert "2 shifts imported" in out
+    code, out, _ = run(database_url, "shift", "list", "--json")
+    listed = json.loads(out)["shifts"]
+    assert [(s["participant_id"], s["start"]) for s in listed] == [
+        (amina, "2027-01-12T13:00:00+00:00"),
+        (hiba, "2027-01-19T08:30:00+00:00"),
+    ]
+    assert listed[0]["address"] == "Sint-Pietersnieuwstraat 5; 9000 Gent"
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(data.decode("utf-8-sig").replace("Amina", "Amélie").encode("latin-1"))
+    code, _, err = run(database_url, "shift", "import", str(latin1))
+    assert code == 1 and "save it as CSV UTF-8" in err and "Traceback" not in err
