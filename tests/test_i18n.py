@@ -111,3 +111,23 @@ def test_the_language_list_names_each_language_in_its_own_script() -> None:
     labels = {c.value: c.label for c in FLOWS.choice_lists["languages"]}
     for code in CATALOGS.available():
         assert labels[code.lower()] == i18n.AUTONYMS[code]
+
+
+@pytest.mark.parametrize(
+    ("code", "locale", "name"),
+    [
+        ("ar", "en", "Arabic"),
+        ("ar", "fr", "arabe"),
+        ("fa_AF", "en", "Dari"),
+        ("prs", "en", "Dari"),  # a language she speaks: CLDR has no "prs", it is our Dari
+        ("prs", "nl", "Dari"),
+        ("fa", "en", "Persian"),
+        ("ti", "en", "Tigrinya"),
+        ("so", "nl", "Somalisch"),
+        ("ps", "en", "Pashto"),
+        ("xx", "en", "xx"),  # unknown to Babel: the code
+        ("ar", "not-a-locale", "ar"),
+    ],
+)
+def test_language_name_is_babels_with_dari_one_way(code: str, locale: str, name: str) -> None:
+    assert i18n.language_name(code, locale) == name

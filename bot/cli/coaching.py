@@ -11,6 +11,7 @@ import typer
 from bot.cli.common import JsonOption, emit_json, fail, ngettext, run_with_db, run_with_engine, settings_or_fail, when
 from bot.coaching import matching, shifts, shifts_csv
 from bot.conversation.service import ConversationService
+from bot.core import i18n
 from bot.core.clock import SystemClock
 from bot.db.engine import Database
 from bot.people.caseload import coach_of, require_participant_of
@@ -70,7 +71,8 @@ def match_suggest(
     coach: int | None = typer.Option(None, "--coach", help="The coach asking; default the participant's coach."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Buddies with a free place, best first (shared languages, region, time, interests, free places)."""
+    """Buddies with a free place, best first (shared languages, region, time, interests, free places), each
+    with what she has in common with the participant."""
     settings = settings_or_fail(as_json)
 
     async def work(db: Database) -> list[dict[str, Any]]:
@@ -78,7 +80,18 @@ def match_suggest(
             coach_id = await _acting_coach(session, coach, participant)
             found = await matching.suggestions(session, coach_id, participant)
             return [
-                {"buddy_id": s.buddy.id, "name": s.buddy.display_name, "score": s.score, "free_places": s.remaining}
+                {
+                    "buddy_id": s.buddy.id,
+                    "name": s.buddy.display_name,
+                    "score": s.score,
+                    "free_places": s.remaining,
+                    "reasons": {
+                        "languages": s.shared_languages,
+                        "same_area": s.same_area,
+                        "availability": s.shared_availability,
+                        "interests": s.shared_interests,
+                    },
+                }
                 for s in found
             ]
 
@@ -88,6 +101,26 @@ def match_suggest(
     else:
         for s in found:
             typer.echo(f"{s['buddy_id']}  {s['name'] or ''}  score {s['score']}  free places {s['free_places']}")
+            typer.echo(f"    {reasons(s['reasons'])}")
+
+
+ANOTHER_LANGUAGE = "another language"  # the spoken-languages choice ``other``
+
+
+def reasons(why: dict[str, Any]) -> str:
+    """What a buddy has in common with the participant, in one line of English: "languages: Arabic, French;
+    same area: Gent; both free: mornings; interests: cooking", or "nothing in common"."""
+    parts = []
+    if why["languages"]:
+        named = (ANOTHER_LANGUAGE if code == "other" else i18n.language_name(code, "en") for code in why["languages"])
+        parts.append("languages: " + ", ".join(named))
+    if why["same_area"]:
+        parts.append(f"same area: {why['same_area']}")
+    if why["availability"]:
+        parts.append("both free: " + ", ".join(why["availability"]))
+    if why["interests"]:
+        parts.append("interests: " + ", ".join(why["interests"]))
+    return "; ".join(parts) or "nothing in common"
 
 
 @match_cli.command("end")

@@ -10,7 +10,7 @@ reminders in ``buddy_nudges.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -67,10 +67,16 @@ async def remaining_capacity(session: AsyncSession, buddy_id: int) -> int:
 
 @dataclass(frozen=True)
 class Suggestion:
+    """A buddy with a free place, and why: what she has in common with the participant (the parts of the
+    score), for the coach to judge."""
+
     buddy: Person
     score: int
     remaining: int
-    shared_languages: list[str]
+    shared_languages: list[str]  # codes, sorted
+    same_area: str | None = None  # the buddy's region (as she wrote it), when it is the organisation's
+    shared_availability: list[str] = field(default_factory=list)  # in the participant's order
+    shared_interests: list[str] = field(default_factory=list)  # in the participant's order
 
 
 async def suggestions(session: AsyncSession, coach_id: int, participant_id: int, limit: int = 5) -> list[Suggestion]:
@@ -100,12 +106,13 @@ async def suggestions(session: AsyncSession, coach_id: int, participant_id: int,
         if remaining <= 0:
             continue
         languages = sorted(set(listed(mine, "languages")) & set(listed(profile, "languages")))
-        score = 3 * len(languages)
+        same_area = None
         if region and offer.region and region.strip().casefold() == offer.region.strip().casefold():
-            score += 2
-        score += len(set(listed(mine, "availability")) & set(listed(profile, "availability")))
-        score += len(set(listed(mine, "interests")) & set(listed(profile, "interests")))
-        found.append(Suggestion(buddy, score, remaining, languages))
+            same_area = offer.region.strip()
+        availability = shared(mine, profile, "availability")
+        interests = shared(mine, profile, "interests")
+        score = 3 * len(languages) + (2 if same_area else 0) + len(availability) + len(interests)
+        found.append(Suggestion(buddy, score, remaining, languages, same_area, availability, interests))
     found.sort(key=lambda s: (-s.score, -s.remaining, s.buddy.id))
     return found[:limit]
 
@@ -113,6 +120,12 @@ async def suggestions(session: AsyncSession, coach_id: int, participant_id: int,
 def listed(profile: Profile | None, name: str) -> list[str]:
     """A list field of her profile (``languages``, ``interests``, ``availability``), empty without one."""
     return [str(v) for v in (getattr(profile, name, None) or []) if v is not None]
+
+
+def shared(mine: Profile | None, theirs: Profile | None, name: str) -> list[str]:
+    """The values of a list field both profiles hold, once each, in the order of ``mine``."""
+    other = set(listed(theirs, name))
+    return [value for value in dict.fromkeys(listed(mine, name)) if value in other]
 
 
 async def propose(

@@ -23,7 +23,7 @@ from babel.support import NullTranslations
 
 from bot.coaching.report import MIN_CELL, N_, SUPPRESSED, Cell, Report, Table, language_code
 from bot.core import csv_safe
-from bot.core.i18n import Language
+from bot.core.i18n import Language, language_name
 
 # The languages the report is written in: those of the foundation and the organisations' coordinators.
 REPORT_LANGUAGES = ("nl", "fr", "en")
@@ -166,14 +166,8 @@ class _Words:
     def language(self, code: str) -> str:
         if code == "other":
             return self.text("Another language")  # the spoken-languages choice
-        code = language_code(code)
-        # CLDR names ``fa_AF`` "Dari" itself; other codes by their language's name.
-        name = self.dates.languages.get(code)
-        if name is None:
-            try:
-                name = Locale.parse(code).get_display_name(self.dates) or code
-            except (ValueError, TypeError):
-                name = code
+        # One code per language (``prs`` is ``fa_AF``, Dari), named by Babel in the report's language.
+        name = language_name(language_code(code), str(self.dates))
         return name[:1].upper() + name[1:]
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 from babel.lists import format_list
 from babel.messages.catalog import Catalog
@@ -141,6 +141,23 @@ def isolate_problems(text: str) -> list[str]:
 
 def babel_locale(locale: str) -> Locale:
     return Locale.parse(locale)
+
+
+def language_name(code: str, locale: str) -> str:
+    """The name of the language ``code`` in ``locale``, as CLDR (Babel) writes it within a sentence: ``ar`` is
+    "Arabic" in English and "arabe" in French, ``ti`` "Tigrinya", ``ps`` "Pashto". Dari is "Dari" whether it
+    is ``fa_AF`` (her chat language) or ``prs`` (a language she speaks, which CLDR does not name; decision
+    0029), while ``fa`` stays Persian. A code Babel does not know, or an unknown ``locale``, gives the code."""
+    try:
+        names = babel_locale(locale)
+        wanted = code.strip().replace("-", "_")
+        for candidate in dict.fromkeys((wanted, LANGUAGE_ALIASES.get(wanted, wanted))):
+            name = names.languages.get(candidate)
+            if name:
+                return str(name)
+        return str(Locale.parse(wanted).get_display_name(names) or code)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
 
 
 def number(value: float, locale: str) -> str:

@@ -1,4 +1,5 @@
-"""What the command line asks about the outbox: ``trampoline outbox status`` and ``trampoline outbox show ID``."""
+"""What the command line asks about the outbox: ``trampoline outbox status``, ``trampoline outbox list`` and
+``trampoline outbox show ID``. Never the message text, a phone number or a chat id."""
 
 from __future__ import annotations
 
@@ -33,6 +34,38 @@ async def outbox_status(db: Database, now: datetime) -> dict[str, Any]:
         "oldest_pending_due_at": oldest.isoformat() if oldest else None,
         "due_now": int(due_now or 0),
     }
+
+
+async def outbox_listed(db: Database, status: OutboxStatus | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest ``limit`` rows (in ``status``, if given), newest first, for ``trampoline outbox list``: what
+    each is and when, without the text or where it goes (no recipient, no channel identity)."""
+    query = select(
+        OutboxMessage.id,
+        OutboxMessage.status,
+        OutboxMessage.kind,
+        OutboxMessage.person_id,
+        OutboxMessage.attempts,
+        OutboxMessage.created_at,
+        OutboxMessage.due_at,
+        OutboxMessage.sent_at,
+    )
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    async with db.reading() as session:
+        rows = (await session.execute(query.order_by(OutboxMessage.id.desc()).limit(limit))).all()
+    return [
+        {
+            "id": row.id,
+            "status": row.status.value,
+            "kind": row.kind,
+            "person_id": row.person_id,
+            "attempts": row.attempts,
+            "created_at": row.created_at.isoformat(),
+            "due_at": row.due_at.isoformat(),
+            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        }
+        for row in rows
+    ]
 
 
 async def outbox_entry(db: Database, row_id: int) -> dict[str, Any] | None:

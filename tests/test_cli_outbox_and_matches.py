@@ -11,9 +11,17 @@ from bot.core.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import Organisation, Profile
 from tests.support.cli import Trampoline
+from tests.support.harness import TEST_KEY
 from tests.support.programme import Programme
 
 RAW_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _trampoline(database_url: str) -> Trampoline:
+    """The command line with the notes' key: a proposal writes its question, sealed, to the outbox."""
+    trampoline = Trampoline(database_url)
+    trampoline.env["TRAMPOLINE_ENCRYPTION_KEYS"] = TEST_KEY
+    return trampoline
 
 
 def _people(database_url: str) -> tuple[int, int, int, int]:
@@ -27,8 +35,9 @@ def _people(database_url: str) -> tuple[int, int, int, int]:
             amina = await p.participant("Amina", "ar", sara, languages=["ar", "fr"])
             lotte = await p.buddy("Lotte", "nl", languages=["ar", "nl"], region="Gent")
             els = await p.buddy("Els", "nl", languages=["nl"], region="Antwerpen")
+            org_id = await p.bot.organisation()  # before the transaction: SQLite writes one at a time
             async with db.transaction() as session:
-                org = await session.get(Organisation, await p.bot.organisation())
+                org = await session.get(Organisation, org_id)
                 assert org is not None
                 org.region = "Gent"
                 for person, availability, interests in (
@@ -47,7 +56,7 @@ def _people(database_url: str) -> tuple[int, int, int, int]:
 
 
 def test_match_suggest_says_why(database_url: str) -> None:
-    trampoline = Trampoline(database_url)
+    trampoline = _trampoline(database_url)
     _, amina, lotte, els = _people(database_url)
     out = trampoline("match", "suggest", "--participant", str(amina)).stdout
     lines = out.splitlines()
@@ -69,7 +78,7 @@ def test_match_suggest_says_why(database_url: str) -> None:
 
 
 def test_match_propose_and_outbox_speak_in_human_times(database_url: str) -> None:
-    trampoline = Trampoline(database_url)
+    trampoline = _trampoline(database_url)
     _, amina, lotte, _ = _people(database_url)
     out = trampoline("match", "propose", "--participant", str(amina), "--buddy", str(lotte)).stdout
     assert "answers are due by" in out and not RAW_TIMESTAMP.search(out), out
@@ -86,7 +95,7 @@ def test_match_propose_and_outbox_speak_in_human_times(database_url: str) -> Non
 
 
 def test_outbox_list_is_newest_first_and_limited(database_url: str) -> None:
-    trampoline = Trampoline(database_url)
+    trampoline = _trampoline(database_url)
     _, amina, lotte, _ = _people(database_url)
     trampoline("match", "propose", "--participant", str(amina), "--buddy", str(lotte))
     rows = trampoline.json("outbox", "list")["messages"]
