@@ -18,7 +18,7 @@ from bot.channels import whatsapp as whatsapp_links
 from bot.channels.simulator import SimulatorChannel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import TemplateError, WhatsAppChannel, load_templates
-from bot.coaching import buddy_actions, shifts
+from bot.coaching import buddy_actions, milestones, shifts
 from bot.coaching import chat as coaching_chat
 from bot.coaching.chart import ChartFonts
 from bot.conversation import actions as engine_actions
@@ -67,6 +67,7 @@ def features() -> Features:
     privacy_actions.register(actions)  # privacy.export, privacy.forget
     buddy_actions.register(actions, nudges)  # match.*, buddy.*, the match reminders
     shifts.register(actions, nudges)  # shift.*, the shift reminders
+    milestones.register(actions)  # trajectory.*: her year
     coaching_chat.register(actions, nudges, chart_fonts())  # coaching.*, the coach's weekly summary
     return Features(actions, nudges)
 

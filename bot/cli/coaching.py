@@ -1,25 +1,22 @@
-"""``trampoline match ...``, ``trampoline shift add`` and ``trampoline shifts import``: thin commands over
-bot/coaching/matching.py and shifts.py. With ``--coach`` every id is checked against HER caseload."""
+"""``trampoline match ...``: thin commands over bot/coaching/matching.py (the shifts are in bot/cli/shifts.py).
+With ``--coach`` every id is checked against HER caseload."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
 
-from bot.cli.common import JsonOption, emit_json, fail, ngettext, run_with_db, run_with_engine, settings_or_fail, when
-from bot.coaching import matching, shifts, shifts_csv
+from bot.cli.common import JsonOption, emit_json, run_with_db, run_with_engine, settings_or_fail, when
+from bot.coaching import matching
 from bot.conversation.service import ConversationService
 from bot.core import i18n
 from bot.core.clock import SystemClock
 from bot.db.engine import Database
-from bot.people.caseload import coach_of, require_participant_of
+from bot.people.caseload import coach_of
 from bot.people.directory import DomainError
 
 match_cli = typer.Typer(help="Buddy matches (double opt-in).", no_args_is_help=True)
-shift_cli = typer.Typer(help="Volunteer shifts.", no_args_is_help=True)
-shifts_cli = typer.Typer(help="Volunteer shifts, many at once.", no_args_is_help=True)
 
 
 async def _acting_coach(session: Any, coach: int | None, participant: int) -> int:
@@ -142,60 +139,3 @@ def match_end(
         emit_json(result)
     else:
         typer.echo(f"match {result['id']} ended")
-
-
-@shift_cli.command("add")
-def shift_add(
-    participant: int = typer.Option(..., "--participant", help="The participant's id."),
-    place: str = typer.Option(..., "--place", help="The name of the placement."),
-    address: str = typer.Option(..., "--address", help="Its address."),
-    start: str = typer.Option(..., "--start", help="ISO date and time; without an offset, her time zone."),
-    end: str = typer.Option(..., "--end", help="ISO date and time; without an offset, her time zone."),
-    contact: str | None = typer.Option(None, "--contact", help="Her contact person there."),
-    coach: int | None = typer.Option(None, "--coach", help="The coach adding it; default the participant's coach."),
-    as_json: bool = JsonOption,
-) -> None:
-    """Add a volunteer shift; she is reminded the evening before and two hours before."""
-    settings = settings_or_fail(as_json)
-
-    async def work(db: Database) -> dict[str, Any]:
-        async with db.transaction() as session:
-            coach_id = await _acting_coach(session, coach, participant)
-            person = await require_participant_of(session, coach_id, participant)
-            try:
-                starts, ends = shifts.parse_moment(start, person.timezone), shifts.parse_moment(end, person.timezone)
-            except ValueError:
-                raise DomainError("--start and --end must be ISO dates and times, like 2026-12-01T09:00") from None
-            entry = shifts.ShiftInput(participant, place, address, starts, ends, contact)
-            row = await shifts.add_shift(session, coach_id, entry, SystemClock().now())
-            return {"id": row.id, "participant_id": participant, "start": row.starts_at.isoformat()}
-
-    result = run_with_db(settings, as_json, work)
-    if as_json:
-        emit_json(result)
-    else:
-        typer.echo(f"shift {result['id']} added")
-
-
-@shifts_cli.command("import")
-def shifts_import(
-    file: Path = typer.Argument(..., help="CSV with the header participant_id,place,address,start,end,contact."),
-    coach: int | None = typer.Option(None, "--coach", help="Only participants of this coach's caseload."),
-    as_json: bool = JsonOption,
-) -> None:
-    """Import shifts from a CSV file: every row, or none (the first bad row is named)."""
-    settings = settings_or_fail(as_json)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {exc}", as_json)
-
-    async def work(db: Database) -> list[int]:
-        async with db.transaction() as session:
-            return await shifts_csv.import_csv(session, text, SystemClock().now(), coach_id=coach)
-
-    ids = run_with_db(settings, as_json, work)
-    if as_json:
-        emit_json({"imported": len(ids), "ids": ids})
-    else:
-        typer.echo(ngettext("{count} shift imported", "{count} shifts imported", len(ids)))

@@ -14,9 +14,11 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.coaching import milestones
 from bot.core import csv_rows
 from bot.core.clock import Clock
 from bot.core.i18n import SUPPORTED_LOCALES, normalise_locale
+from bot.core.timing import local
 from bot.db.models import Organisation, Person, Profile, Role
 from bot.people.directory import CreatedInvite, DomainError, InviteTerms, create_invite
 
@@ -214,6 +216,10 @@ async def import_participants(
                 updated_at=now,
             )
         )
+        person = await session.get(Person, invite.person_id)
+        assert person is not None
+        # She counts in the programme from the day she is imported: her year starts then.
+        await milestones.start_trajectory(session, person, local(now, person.timezone).date(), now, coach_id)
         created.append({"line": line, "name": row.name, **invite.as_json()})
     await session.flush()
     return created

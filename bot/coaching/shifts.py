@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.coaching import milestones
 from bot.coaching.caseload import PARTICIPANT_CHOICES, participant_choices
 from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.conversation.port import Engine
@@ -347,6 +348,8 @@ async def shift_attendance(context: ActionContext) -> dict[str, Any]:
     if shift is None or shift.status not in UPCOMING:
         return {}
     shift.status = ShiftStatus.ATTENDED if variables.get("went") else ShiftStatus.NO_SHOW
+    if shift.status is ShiftStatus.ATTENDED:
+        await milestones.shift_attended(context.session, context.person, shift, context.now)
     how = variables.get("how")
     if how in ("good", "okay", "hard"):
         shift.feedback = str(how)

@@ -4,6 +4,7 @@ saving changes are handled by the time zone database, not by adding hours."""
 
 from __future__ import annotations
 
+import calendar
 import re
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
@@ -136,3 +137,10 @@ def read_moment(value: str) -> datetime:
         except ValueError:
             raise refused from None
     raise refused
+
+
+def plus_months(day: date, months: int) -> date:
+    """The same day ``months`` later (or the month's last day: 31 January plus one month is 28 February)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

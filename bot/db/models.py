@@ -12,13 +12,14 @@ who writes a migration; its classes hold columns, not logic.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -109,6 +110,21 @@ class ShiftStatus(enum.StrEnum):
     NO_SHOW = "no_show"
 
 
+class TrajectoryStatus(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    LEFT = "left"  # left early, with ``Trajectory.left_reason``
+
+
+class MilestoneSource(enum.StrEnum):
+    """Who recorded a milestone."""
+
+    HER = "her"
+    COACH = "coach"
+    IMPORT = "import"
+    BOT = "bot"  # from what the bot recorded itself (her first attended shift)
+
+
 class Organisation(Base):
     __tablename__ = "organisations"
 
@@ -120,6 +136,8 @@ class Organisation(Base):
     created_at: Mapped[datetime]
     # Double opt-in order for buddy matches: False asks the participant first, True the buddy.
     buddy_asked_first: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How long a participant's trajectory is planned to last, from her start (issue 21: one year).
+    trajectory_months: Mapped[int] = mapped_column(SmallInteger, default=12, server_default="12")
 
     people: Mapped[list[Person]] = relationship(back_populates="organisation")
 
@@ -420,6 +438,48 @@ class VolunteerShift(Base):
     feedback: Mapped[str | None] = mapped_column(String(16))  # how it went: good, okay, hard
     # Her optional note after the shift, encrypted (bot/core/crypto.py).
     note_ciphertext: Mapped[str | None] = mapped_column(Text)
+
+
+class Trajectory(Base):
+    """Her year in the programme: when it began (onboarding, import or set by her coach), when it is planned to
+    end, and how it ended. One per participant."""
+
+    __tablename__ = "trajectories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    started_on: Mapped[date] = mapped_column(Date)
+    planned_end_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[TrajectoryStatus] = mapped_column(str_enum(TrajectoryStatus, "status"))
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    left_reason: Mapped[str | None] = mapped_column(String(32))  # a code of bot/coaching/milestones.py
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Milestone(Base):
+    """One step on her path from volunteering to work (``code``: bot/coaching/milestones.py), on a day, with
+    who recorded it; hours only for volunteer hours, a level for a language course, a contract kind for a paid
+    job. Her or her coach's short note is encrypted."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (
+        Index("ix_milestones_participant_on", "participant_id", "achieved_on"),
+        CheckConstraint("minutes IS NULL OR minutes > 0", name="minutes_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    achieved_on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int | None] = mapped_column(Integer)  # volunteer hours she or her coach reports
+    level: Mapped[str | None] = mapped_column(String(8))  # a language course's level (A1 ... C2)
+    contract: Mapped[str | None] = mapped_column(String(32))  # a paid job's contract kind
+    source: Mapped[MilestoneSource] = mapped_column(str_enum(MilestoneSource, "source"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    note_ciphertext: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Alert(Base):

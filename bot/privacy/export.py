@@ -24,10 +24,12 @@ from bot.db.models import (
     ConsentRecord,
     Conversation,
     Invite,
+    Milestone,
     Organisation,
     OutboxMessage,
     Person,
     Profile,
+    Trajectory,
     VolunteerShift,
 )
 from bot.people.caseload import coaches_of
@@ -61,6 +63,7 @@ async def export_person(session: AsyncSession, person_id: int, cipher: Cipher, n
         **await _who_she_is(session, person),
         **await _what_she_did(session, person_id, cipher),
         **await _arranged_and_sent(session, person_id),
+        **await _her_year(session, person_id, cipher),
     }
 
 
@@ -202,6 +205,38 @@ async def _arranged_and_sent(session: AsyncSession, person_id: int) -> dict[str,
         "messages_to_her": [
             {"kind": m.kind, "status": m.status.value, "text": m.payload.get("text"), "at": _time(m.created_at)}
             for m in messages
+        ],
+    }
+
+
+async def _her_year(session: AsyncSession, person_id: int, cipher: Cipher) -> dict[str, Any]:
+    """Her trajectory and the milestones on her path (notes decrypted)."""
+    trajectory = await session.scalar(select(Trajectory).where(Trajectory.participant_id == person_id))
+    milestones = await session.scalars(
+        select(Milestone).where(Milestone.participant_id == person_id).order_by(Milestone.achieved_on, Milestone.id)
+    )
+    return {
+        "trajectory": {
+            "started_on": trajectory.started_on.isoformat(),
+            "planned_end_on": trajectory.planned_end_on.isoformat(),
+            "status": trajectory.status.value,
+            "ended_on": trajectory.ended_on.isoformat() if trajectory.ended_on else None,
+            "left_reason": trajectory.left_reason,
+        }
+        if trajectory is not None
+        else None,
+        "milestones": [
+            {
+                "milestone": m.code,
+                "on": m.achieved_on.isoformat(),
+                "hours": m.minutes / 60 if m.minutes is not None else None,
+                "level": m.level,
+                "contract": m.contract,
+                "recorded_by": m.source.value,
+                "note": _decrypt(cipher, m.note_ciphertext),
+                "recorded_at": _time(m.created_at),
+            }
+            for m in milestones
         ],
     }
 

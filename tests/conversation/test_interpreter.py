@@ -176,7 +176,7 @@ def test_onboarding_skips_child_questions_without_children(interpreter: Interpre
     talk.text("1")
     assert talk.saves["profile.quiet_hours"] == "21:00-08:00"
     assert talk.step is None
-    assert talk.actions == ["consent.grant", "onboarding.complete"]
+    assert talk.actions == ["consent.grant", "onboarding.complete", "trajectory.start"]
 
 
 def test_onboarding_asks_about_childcare_when_she_has_children(interpreter: Interpreter) -> None:
@@ -276,7 +276,7 @@ def test_onboarding_typed_in_her_language(interpreter: Interpreter, locale: str)
     assert talk.saves["profile.availability"] == ["weekend"]
     assert (talk.saves["profile.checkin_weekday"], talk.saves["profile.checkin_time"]) == (6, "19:00")
     assert talk.saves["profile.quiet_hours"] == "22:00-07:00"
-    assert talk.actions == ["consent.grant", "onboarding.complete"]
+    assert talk.actions == ["consent.grant", "onboarding.complete", "trajectory.start"]
 
 
 def test_an_action_that_waits_feeds_its_results_to_a_question(interpreter: Interpreter) -> None:

@@ -76,3 +76,43 @@ def _downgrade_to_base(connection: Connection) -> None:
     with connection.begin():
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
+
+
+async def test_the_women_already_here_get_a_year_from_the_day_they_were_added(empty_database_url: str) -> None:
+    """Migration 0024: every participant already in the database gets a trajectory, with her coach."""
+    from sqlalchemy import text
+
+    db = Database(empty_database_url)
+    try:
+        await upgrade(db, "0023")
+        async with db.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO organisations (id, name, default_locale, timezone, created_at, buddy_asked_first)"
+                    " VALUES (1, 'Foyer', 'nl', 'Europe/Brussels', '2026-03-31 10:00:00', false)"
+                )
+            )
+            for person_id, role in ((1, "coach"), (2, "participant"), (3, "buddy")):
+                await connection.execute(
+                    text(
+                        "INSERT INTO people (id, organisation_id, role, locale, timezone, status, quiet_start,"
+                        " quiet_end, created_at, updated_at) VALUES (:id, 1, :role, 'ar', 'Europe/Brussels',"
+                        " 'active', '22:00:00', '07:00:00', '2026-03-31 10:00:00', '2026-03-31 10:00:00')"
+                    ),
+                    {"id": person_id, "role": role},
+                )
+            await connection.execute(
+                text(
+                    "INSERT INTO caseload (coach_id, participant_id, assigned_at) VALUES (1, 2, '2026-03-31 10:00:00')"
+                )
+            )
+        await upgrade(db)
+        async with db.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text("SELECT participant_id, coach_id, started_on, planned_end_on, status FROM trajectories")
+                )
+            ).all()
+    finally:
+        await db.dispose()
+    assert [(r[0], r[1], str(r[2]), str(r[3]), r[4]) for r in rows] == [(2, 1, "2026-03-31", "2027-03-31", "active")]
