@@ -482,6 +482,26 @@ class Milestone(Base):
     created_at: Mapped[datetime]
 
 
+class YearAnswer(Base):
+    """Her own view of her year (issue 21 §7, lesson 8): the feedback in the last month of her trajectory
+    (``kind`` feedback: what helped, what was hard, would she recommend it, her own words) and, three months
+    after the end, how she is now (``kind`` after). Codes from fixed lists; her words encrypted."""
+
+    __tablename__ = "year_answers"
+    __table_args__ = (UniqueConstraint("participant_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # feedback, after
+    helped: Mapped[list[Any]] = mapped_column(default=list)
+    hard: Mapped[list[Any]] = mapped_column(default=list)
+    recommend: Mapped[str | None] = mapped_column(String(8))  # yes, maybe, no
+    now_doing: Mapped[str | None] = mapped_column(String(16))  # work, training, volunteering, none
+    words_ciphertext: Mapped[str | None] = mapped_column(Text)  # her text, or a voice note's reference
+    words_kind: Mapped[str | None] = mapped_column(String(16))  # text, voice, audio
+    created_at: Mapped[datetime]
+
+
 class Alert(Base):
     """Something a coach must see: she asked to be contacted, needs help, can't come to a shift."""
 

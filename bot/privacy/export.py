@@ -31,6 +31,7 @@ from bot.db.models import (
     Profile,
     Trajectory,
     VolunteerShift,
+    YearAnswer,
 )
 from bot.people.caseload import coaches_of
 
@@ -210,12 +211,27 @@ async def _arranged_and_sent(session: AsyncSession, person_id: int) -> dict[str,
 
 
 async def _her_year(session: AsyncSession, person_id: int, cipher: Cipher) -> dict[str, Any]:
-    """Her trajectory and the milestones on her path (notes decrypted)."""
+    """Her trajectory, the milestones on her path (notes decrypted) and her answers about her year."""
     trajectory = await session.scalar(select(Trajectory).where(Trajectory.participant_id == person_id))
     milestones = await session.scalars(
         select(Milestone).where(Milestone.participant_id == person_id).order_by(Milestone.achieved_on, Milestone.id)
     )
+    answers = await session.scalars(
+        select(YearAnswer).where(YearAnswer.participant_id == person_id).order_by(YearAnswer.id)
+    )
     return {
+        "year_answers": [
+            {
+                "kind": a.kind,
+                "helped": a.helped,
+                "hard": a.hard,
+                "recommend": a.recommend,
+                "now_doing": a.now_doing,
+                "words": _decrypt(cipher, a.words_ciphertext),
+                "at": _time(a.created_at),
+            }
+            for a in answers
+        ],
         "trajectory": {
             "started_on": trajectory.started_on.isoformat(),
             "planned_end_on": trajectory.planned_end_on.isoformat(),

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.coaching.summary_nudge import plan_coach_summaries
+from bot.coaching.year_feedback import plan_year_questions
 from bot.core.clock import Clock
 from bot.db.engine import Database
 from bot.privacy.retention import RetentionPolicy
@@ -63,6 +64,9 @@ class Ticks:
         summaries = await plan_coach_summaries(self.db, self.clock.now())
         if summaries:
             log.info("planned %d coach summaries", summaries)
+        questions = await plan_year_questions(self.db, self.clock.now())
+        if questions:
+            log.info("planned %d questions about her year", questions)
 
     async def _due(self) -> None:
         started = await self.runner.run_due(self.clock.now())
