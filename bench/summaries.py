@@ -3,9 +3,9 @@
     python -m bench.summaries [--coaches 1000] [--participants 25] [--weeks 52]
 
 - ``summaries_s``: seconds to gather and write (text and chart) the weekly summaries of all ``--coaches``
-  coaches with ``--participants`` women each and ``--weeks`` weeks of check-ins per woman, on PostgreSQL
-  (``TRAMPOLINE_BENCH_POSTGRES_URL``, default the local server), in a database this benchmark creates and
-  drops. Target: at most 10 s for 1,000 x 25 x 52.
+  coaches with ``--participants`` women each and ``--weeks`` weeks of check-ins and 10 milestones per woman,
+  on PostgreSQL (``TRAMPOLINE_BENCH_POSTGRES_URL``, default the local server), in a database this benchmark
+  creates and drops. Target: at most 10 s for 1,000 x 25 x 52.
 - ``report_s``: seconds for the programme report (JSON) over the same data. Target: at most 5 s.
 
 The last line is ``RESULT {json}``.
@@ -28,6 +28,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from bot.app import chart_fonts, load_conversations
+from bot.coaching.milestones import MILESTONES
 from bot.coaching.report import build_report
 from bot.coaching.report_render import render
 from bot.coaching.summary import collect
@@ -42,6 +43,9 @@ BENCH_SEALER = _Cipher([_Fernet.generate_key().decode()])  # the outbox is seale
 
 POSTGRES = os.environ.get("TRAMPOLINE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 NOW = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # a Friday, 15:00 in Brussels: week 2026-W48
+MILESTONE_CODES = tuple(MILESTONES)
+MILESTONES_EACH = 10
+CODES = ", ".join(f"'{code}'" for code in MILESTONE_CODES)
 
 
 async def _admin(statement: str) -> None:
@@ -95,6 +99,20 @@ async def _fill(db: Database, coaches: int, per_coach: int, weeks: int) -> None:
             CROSS JOIN generate_series(0, {weeks - 1}) AS w
             CROSS JOIN LATERAL (SELECT TIMESTAMPTZ '{NOW.isoformat()}' - w * INTERVAL '7 days' AS day) AS d
             WHERE p.role = 'participant' AND p.status = 'active' AND (p.id + w) % 7 <> 0""",
+        """INSERT INTO trajectories (participant_id, coach_id, started_on, planned_end_on, status, created_at,
+                updated_at)
+            SELECT p.id, c.coach_id, CAST(p.created_at AS date), CAST(p.created_at + INTERVAL '1 year' AS date),
+                'active', p.created_at, p.created_at
+            FROM people AS p JOIN caseload AS c ON c.participant_id = p.id WHERE p.role = 'participant'""",
+        # Ten milestones a woman (issue 21), one every five weeks back from now, the codes in turn.
+        f"""INSERT INTO milestones (participant_id, code, achieved_on, minutes, source, created_at)
+            SELECT m.id, m.code, m.day, CASE WHEN m.code = 'volunteer_hours' THEN 180 END, 'coach', m.day
+            FROM (
+                SELECT p.id, (ARRAY[{CODES}])[1 + (p.id + k) % {len(MILESTONE_CODES)}] AS code,
+                    CAST(TIMESTAMPTZ '{NOW.isoformat()}' - k * INTERVAL '35 days' AS date) AS day
+                FROM people AS p CROSS JOIN generate_series(0, {MILESTONES_EACH - 1}) AS k
+                WHERE p.role = 'participant'
+            ) AS m""",
         f"""INSERT INTO alerts (participant_id, coach_id, kind, created_at)
             SELECT c.participant_id, c.coach_id, (ARRAY['contact_request','need_help','cant_come'])[1 + c.id % 3],
                 TIMESTAMPTZ '{NOW.isoformat()}' - INTERVAL '1 day'
@@ -142,6 +160,7 @@ async def bench(coaches: int, per_coach: int, weeks: int) -> dict[str, Any]:
             "report_s": round(report_s, 2),
             "coaches": len(summaries),
             "participants": sum(len(s.participants) for s in summaries),
+            "milestones": coaches * per_coach * MILESTONES_EACH,
             "summary_chars_avg": sum(len(t) for t, _ in written) // max(len(written), 1),
             "chart_bytes_avg": sum(len(p) for _, p in written) // max(len(written), 1),
             "report_chars": len(rendered),
