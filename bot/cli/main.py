@@ -25,6 +25,7 @@ from bot.cli import (
     shifts,
     texts,
     whatsapp,
+    year,
 )
 
 # ``-h`` is help, like ``--help``, on every group and command (click passes it down to each command).
@@ -75,6 +76,9 @@ cli.add_typer(whatsapp.whatsapp_cli, name="whatsapp", context_settings=HELP)
 cli.add_typer(coaching.match_cli, name="match", context_settings=HELP)
 cli.add_typer(shifts.shift_cli, name="shift", context_settings=HELP)
 cli.add_typer(shifts.shift_cli, name="shifts", context_settings=HELP, hidden=True)  # its old name
+cli.add_typer(year.steps_cli, name="steps", context_settings=HELP)
+cli.add_typer(year.steps_cli, name="step", context_settings=HELP, hidden=True)  # `step add` reads well
+cli.add_typer(year.trajectory_cli, name="trajectory", context_settings=HELP)
 
 
 def main() -> None:

@@ -25,7 +25,10 @@ from bot.people.directory import DomainError
 IMPORT_HELP = "A CSV file (UTF-8, comma or semicolon) with the header below."
 # The header in the epilog, on a line of its own: in the argument's help, rich cut it at "schooli…".
 IMPORT_EPILOG = (
-    "The header:\n\n" + ",".join(importing.HEADER) + "\n\n`trampoline people template` writes a file to fill in."
+    "The header:\n\n"
+    + ",".join(importing.HEADER)
+    + "\n\nAn optional last column, started: the day she began, like 01/09/2026 (empty or left out: today). "
+    + "`trampoline people template` writes a file to fill in."
 )
 
 

@@ -3,11 +3,13 @@ one coach's caseload, each with an invite. They count in the programme from the 
 
 Every row is checked before anything is written (``bot/core/csv_rows.py``, one ``ParticipantRow`` per row);
 the first bad row stops the import with its line and column, and nothing is imported (the whole import is one
-transaction).
+transaction). ``started``, an optional last column, is the day a woman began (months ago, before the bot):
+her year counts from then (today when empty or left out).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
@@ -18,7 +20,7 @@ from bot.coaching import milestones
 from bot.core import csv_rows
 from bot.core.clock import Clock
 from bot.core.i18n import SUPPORTED_LOCALES, normalise_locale
-from bot.core.timing import local
+from bot.core.timing import WRITTEN_DAY_EXAMPLE, local, read_day
 from bot.db.models import Organisation, Person, Profile, Role
 from bot.people.directory import CreatedInvite, DomainError, InviteTerms, create_invite
 
@@ -54,6 +56,12 @@ class ParticipantRow(BaseModel):
     single_parent: bool | None = Field(description=YES_NO + "; not yes when children is no")
     schooling: str | None = Field(description=_choices(SCHOOLING))
     ever_paid_job: bool | None = Field(description=YES_NO)
+    # Optional (a file may leave the column out); not one of the intake's answers, so not in ``model_dump``.
+    started: date | None = Field(
+        default=None,
+        exclude=True,
+        description=f"empty (today) or the day she began, like {WRITTEN_DAY_EXAMPLE}, not in the future",
+    )
 
     @field_validator("name", mode="before")
     @classmethod
@@ -93,6 +101,11 @@ class ParticipantRow(BaseModel):
             return False
         raise ValueError(f"{value!r} is not yes or no")
 
+    @field_validator("started", mode="before")
+    @classmethod
+    def _started(cls, value: str) -> date | None:
+        return read_day(value) if value else None
+
     @field_validator("single_parent")
     @classmethod
     def _with_children(cls, value: bool | None, info: ValidationInfo) -> bool | None:
@@ -101,7 +114,7 @@ class ParticipantRow(BaseModel):
         return value
 
 
-HEADER = csv_rows.header(ParticipantRow)
+HEADER = csv_rows.required(ParticipantRow)  # every file has these; ``started`` may follow
 # Two rows for ``trampoline people template``: a file to fill in, with the labels a coach would write.
 EXAMPLES = (
     ("Amina", "ar", "25-40", "yes", "no", "Primary school", "no"),
@@ -145,6 +158,18 @@ def _refuse_twice(rows: list[tuple[int, ParticipantRow]], existing: dict[str, in
         raise DomainError(str(csv_rows.RowError(line, "name", problem, ONCE)))
 
 
+def _refuse_future(rows: list[tuple[int, ParticipantRow]], today: date) -> None:
+    """``DomainError`` for the first ``started`` after today (in the organisation's time zone) or before 2000."""
+    for line, row in rows:
+        if row.started is None:
+            continue
+        problem = "in the future" if row.started > today else "before 2000" if row.started < milestones.EARLIEST else ""
+        if problem:
+            raise DomainError(
+                str(csv_rows.RowError(line, "started", problem, csv_rows.allowed(ParticipantRow, "started")))
+            )
+
+
 async def _participants_by_name(session: AsyncSession, organisation_id: int) -> dict[str, int]:
     found = await session.execute(
         select(Person.display_name, Person.id)
@@ -182,7 +207,8 @@ async def import_participants(
     name twice in the file, or a name a participant of the organisation already has, is refused unless
     ``allow_duplicates`` (the file has no phone or birth year to tell two women apart)."""
     rows = parse(content)
-    if await session.get(Organisation, organisation_id) is None:
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
         raise DomainError(f"no organisation with id {organisation_id}")
     coach = await session.get(Person, coach_id)
     if coach is None or coach.role is not Role.COACH or coach.organisation_id != organisation_id:
@@ -191,6 +217,7 @@ async def import_participants(
         _refuse_twice(rows, await _participants_by_name(session, organisation_id))
     created: list[dict[str, Any]] = []
     now = clock.now()
+    _refuse_future(rows, local(now, organisation.timezone).date())
     for line, row in rows:
         invite: CreatedInvite = await create_invite(
             session,
@@ -218,8 +245,9 @@ async def import_participants(
         )
         person = await session.get(Person, invite.person_id)
         assert person is not None
-        # She counts in the programme from the day she is imported: her year starts then.
-        await milestones.start_trajectory(session, person, local(now, person.timezone).date(), now, coach_id)
+        # She counts in the programme from the day she is imported, or from the day the file says she began.
+        began = row.started or local(now, person.timezone).date()
+        await milestones.start_trajectory(session, person, began, now, coach_id)
         created.append({"line": line, "name": row.name, **invite.as_json()})
     await session.flush()
     return created

@@ -10,6 +10,10 @@ where N is the line of the file (the header is line 1; a row with a quoted line 
 starts) and C is the column's name. A validator of the model says only what is wrong (``raise
 ValueError("'30_40' is not an age group")``); the column and what it allows come from the model.
 
+A field with a default is an optional column: it comes after every required one, and a file may leave it
+out (the row gets the default) or have it, by its name, in the model's order. The header's errors name the
+required columns, which every file has.
+
 Every value is stripped of surrounding spaces before it is validated; a row with nothing in it is skipped.
 A cell that a spreadsheet could run as a formula is kept as it is and said (``csv_safe.flag``).
 
@@ -76,8 +80,18 @@ class RowError(ValueError):
 
 
 def header(model: type[BaseModel]) -> tuple[str, ...]:
-    """The columns of ``model``'s file, in order."""
+    """The columns of ``model``'s file, in order, the optional ones last."""
     return tuple(model.model_fields)
+
+
+def required(model: type[BaseModel]) -> tuple[str, ...]:
+    """The columns every file of ``model`` has: those before its optional columns (fields with a default)."""
+    columns = header(model)
+    first = [field.is_required() for field in model.model_fields.values()]
+    count = first.index(False) if False in first else len(columns)
+    if any(first[count:]):
+        raise TypeError(f"{model.__name__}: a required column after an optional one")
+    return columns[:count]
 
 
 def allowed(model: type[BaseModel], column: str) -> str:
@@ -95,12 +109,12 @@ def read(
 ) -> list[tuple[int, Row]]:
     """Every row of ``text`` as ``(line, model)``; ``RowError`` for the first thing wrong, and then no row.
     ``what`` names the import in the formula warnings; ``rows_called`` is what a row is (participants)."""
-    columns = header(model)
+    needed = required(model)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter(text))
     first = next(reader, None)
     if first is None:
-        raise RowError(1, columns[0], "the file is empty", "a first line with the header " + ",".join(columns))
-    _check_header([cell.strip().lower() for cell in first], columns)
+        raise RowError(1, needed[0], "the file is empty", "a first line with the header " + ",".join(needed))
+    columns = _check_header([cell.strip().lower() for cell in first], needed, header(model)[len(needed) :])
     rows: list[tuple[int, Row]] = []
     line = reader.line_num + 1
     for values in reader:
@@ -117,15 +131,20 @@ def read(
     return rows
 
 
-def _check_header(found: list[str], columns: tuple[str, ...]) -> None:
+def _check_header(found: list[str], columns: tuple[str, ...], optional: tuple[str, ...]) -> tuple[str, ...]:
+    """The file's columns: ``columns`` exactly, then any of the ``optional`` ones, by name and in order."""
     expected = "exactly the header " + ",".join(columns)
-    for index in range(max(len(found), len(columns))):
+    for index in range(len(columns)):
         got = found[index] if index < len(found) else None
-        want = columns[index] if index < len(columns) else None
-        if want is None:
-            raise RowError(1, str(index + 1), "a column past the last", expected)
+        want = columns[index]
         if got != want:
             raise RowError(1, want, "missing" if got is None else f"{got[:40]!r} is not the header's {want}", expected)
+    rest = list(optional)
+    for index in range(len(columns), len(found)):
+        if found[index] not in rest:
+            raise RowError(1, str(index + 1), "a column past the last", expected)
+        del rest[: rest.index(found[index]) + 1]
+    return tuple(found)
 
 
 def _row(
