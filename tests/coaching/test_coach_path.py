@@ -175,3 +175,16 @@ async def test_participant_shows_the_timeline_of_her_year(db: Database, clock: F
     assert _tr(p, locale, "First shift") in said and _tr(p, locale, "Language course done") in said and "A2" in said
     assert said.index(_tr(p, locale, "First shift")) < said.index(_tr(p, locale, "Language course done"))
     assert _tr(p, locale, "⏱️ Shifts attended: {shifts}. Volunteer hours in all: {hours}").split("{shifts}")[0] in said
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_the_coachs_menu_and_help_lead_to_step(db: Database, clock: FakeClock, locale: str) -> None:
+    p, sara, _ = await _programme(db, clock, locale)
+    phone = p.phone(sara)
+    helped = texts(await phone.send("help"))
+    word = _tr(p, locale, "step|milestone", "command").split("|")[0]
+    assert f"{word.upper()} – " in helped or f"{word} – " in helped
+    await phone.send("menu")
+    asked = await phone.press("🌟")
+    assert _tr(p, locale, "Whose step do you want to record?", "to:coach") in texts(asked)
+    assert [b.label for b in asked[-1].buttons if "Amina" in b.label]
