@@ -22,7 +22,7 @@ from bot.db.models import CheckIn, Milestone, MilestoneSource, Person
 from tests.support.harness import WIRED, texts
 from tests.support.programme import Programme
 
-LOCALES = ["nl", "ar"]
+LOCALES = ["nl", "ar", "en"]
 
 
 async def _programme(db: Database, clock: FakeClock, locale: str) -> tuple[Programme, int, int]:
