@@ -18,7 +18,7 @@ from bot.channels import whatsapp as whatsapp_links
 from bot.channels.simulator import SimulatorChannel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import TemplateError, WhatsAppChannel, load_templates
-from bot.coaching import buddy_actions, milestones, shifts, year_feedback
+from bot.coaching import buddy_actions, milestones, path, shifts, year_feedback
 from bot.coaching import chat as coaching_chat
 from bot.coaching.chart import ChartFonts
 from bot.conversation import actions as engine_actions
@@ -69,6 +69,7 @@ def features() -> Features:
     shifts.register(actions, nudges)  # shift.*, the shift reminders
     milestones.register(actions)  # trajectory.*: her year
     year_feedback.register(actions, nudges)  # year.*: her feedback at the end, and three months later
+    path.register(actions)  # step.*: the coach records a step on her path
     coaching_chat.register(actions, nudges, chart_fonts())  # coaching.*, the coach's weekly summary
     return Features(actions, nudges)
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.coaching.path import Year, year_lines, year_of
 from bot.coaching.summary import MOOD_EMOJI, NO_OBSTACLE, NO_STEP
 from bot.coaching.texts import CoachTexts
 from bot.conversation.actions import ActionContext
@@ -42,6 +43,7 @@ class Woman:
     checkins: list[CheckIn] = field(default_factory=list)
     shifts: list[VolunteerShift] = field(default_factory=list)
     buddy: tuple[str, MatchStatus] | None = None
+    year: Year | None = None  # the timeline of her year (decision 0036)
 
 
 async def mine(session: AsyncSession, coach_id: int) -> list[Woman]:
@@ -99,6 +101,7 @@ async def one_of_mine(session: AsyncSession, coach_id: int, participant_id: int,
     ).first()
     if match is not None:
         woman.buddy = (match[0] or "", match[1])
+    woman.year = await year_of(session, person.id)
     record_access(session, coach_id, "coach.read_participant", person.id, now, command="participant")
     return woman
 
@@ -120,6 +123,8 @@ def describe(texts: CoachTexts, woman: Woman, locale: str, timezone: str) -> str
     lines = [texts.say("participant_title", locale, name=woman.name)]
     if woman.paused_until is not None and woman.status is PersonStatus.PAUSED:
         lines.append(texts.say("participant_paused", locale, timezone, until=woman.paused_until))
+    if woman.year is not None:
+        lines += year_lines(texts, woman.year, locale)
     if not woman.checkins:
         lines.append(texts.say("participant_no_checkins", locale))
     for checkin in woman.checkins:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from bot.coaching.path import PathWeek, collect_path, weeks_by_coach
 from bot.core.timing import iso_week, week_label
 from bot.db.models import (
     Alert,
@@ -48,6 +49,7 @@ ATTENTION_ORDER = (
     "very_low_mood",
     "silent",
     "low_mood",
+    "no_path",  # no step and no shift for 8 weeks (decision 0036)
     "buddy_stuck",
 )
 ALERT_KINDS = frozenset({"contact_request", "stuck", "need_help", "cant_come"})
@@ -86,6 +88,8 @@ class ParticipantWeek:
     current: tuple[list[str], list[str], list[str]] | None = None
     alerts: set[str] = field(default_factory=set)
     buddy_stuck: bool = False
+    # The milestones new in the summary's week and whether her path has been quiet for 8 weeks (decision 0036).
+    path: PathWeek = field(default_factory=PathWeek)
 
     def this_week(self, week: str) -> tuple[int | None, list[str], list[str], list[str]] | None:
         if self.current is None or not self.checkins or self.checkins[0][0] != week:
@@ -122,6 +126,8 @@ class CoachSummary:
                 found["very_low_mood"].append((p, {}))  # one line for her: the more urgent reason
             elif len(moods) == 2 and all(m is not None and m <= LOW_MOOD for m in moods):
                 found["low_mood"].append((p, {}))
+            if p.path.quiet and p.status is PersonStatus.ACTIVE:
+                found["no_path"].append((p, {}))
             if p.buddy_stuck:
                 found["buddy_stuck"].append((p, {}))
         return [(kind, p, extra) for kind in ATTENTION_ORDER for p, extra in found[kind]]
@@ -181,6 +187,8 @@ async def _collect_chunk(
     await _add_this_week(connection, caseload, people, weeks_of)
     await _add_alerts(session, caseload, people, starts, now)
     await _add_stuck_buddies(session, caseload, people, now)
+    for pair, path in (await collect_path(connection, caseload, list(people), weeks_by_coach(starts, now))).items():
+        people[pair].path = path
 
     by_coach: dict[int, list[ParticipantWeek]] = defaultdict(list)
     for (coach_id, _), entry in people.items():

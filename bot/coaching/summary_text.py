@@ -23,6 +23,7 @@ from babel.dates import format_interval, format_skeleton
 from babel.numbers import format_percent
 
 from bot.coaching.chart import ChartFonts, ChartLabels, can_shape, steps_scale, weekly_chart
+from bot.coaching.path import milestones_line
 from bot.coaching.summary import (
     MOOD_EMOJI,
     NO_OBSTACLE,
@@ -184,6 +185,8 @@ def _participant_lines(texts: CoachTexts, summary: CoachSummary, tally: _Tally, 
             continue
         if current is None:
             lines.append(say("line_no_checkin", locale, name=name))
+            if p.path.new:
+                lines.append(milestones_line(texts, locale, p.path.new))
             _mark_notes(texts, locale, tally.notes, name, p.current[2] if p.current else [])  # at a choice question
             continue
         tally.done += 1
@@ -198,6 +201,8 @@ def _participant_lines(texts: CoachTexts, summary: CoachSummary, tally: _Tally, 
             say("line_checked_in", locale, name=name, mood=_mood(texts, locale, p, mood), steps=len(taken),
                 obstacles=extra)
         )  # fmt: skip
+        if p.path.new:
+            lines.append(milestones_line(texts, locale, p.path.new))
         _mark_notes(texts, locale, tally.notes, name, note_kinds)
     return lines
 
