@@ -13,6 +13,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,11 +67,18 @@ class Path:
     training: list[date] = field(default_factory=list)
     paid: list[date] = field(default_factory=list)
     own: list[date] = field(default_factory=list)
+    # What she reached, worked out once (the total and her organisation's group both count her).
+    _seen: dict[Any, dict[str, bool]] = field(default_factory=dict, repr=False)
 
     def first_volunteering(self) -> date | None:
         return min(self.volunteered, default=None)
 
     def by(self, mark: date) -> dict[str, bool]:
+        if mark not in self._seen:
+            self._seen[mark] = self._by(mark)
+        return self._seen[mark]
+
+    def _by(self, mark: date) -> dict[str, bool]:
         return {
             "volunteered": any(d <= mark for d in self.volunteered),
             "in_training": any(d <= mark for d in self.training),
@@ -79,6 +87,11 @@ class Path:
         }
 
     def transitions(self) -> dict[str, bool]:
+        if "transitions" not in self._seen:
+            self._seen["transitions"] = self._transitions()
+        return self._seen["transitions"]
+
+    def _transitions(self) -> dict[str, bool]:
         v = self.first_volunteering()
         after_v = [t for t in self.training if v is not None and t > v]
         first_training = min(self.training, default=None)
