@@ -57,7 +57,10 @@ def suppress(table: Table) -> Table:
         # A share of a base tells the women outside it too: 21 of 22 tells the 1 who did not.
         for cell in table.cells:
             small_rest = 0 < table.base - cell.count < MIN_CELL
-            cell.suppressed = 0 < table.base < MIN_CELL or ((cell.suppressed or small_rest) and not cell.measure)
+            if cell.measure:  # a median of fewer than 5 women (or of none) says too much, or nothing
+                cell.suppressed = table.base < MIN_CELL
+            else:
+                cell.suppressed = 0 < table.base < MIN_CELL or cell.suppressed or small_rest
         return table
     if table.total is None:
         return table

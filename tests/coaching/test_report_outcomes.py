@@ -14,7 +14,7 @@ from typing import Any
 from bot.app import load_conversations
 from bot.coaching import milestones
 from bot.coaching.milestones import Step
-from bot.coaching.report import build_report
+from bot.coaching.report import Cell, Table, build_report, suppress
 from bot.coaching.report_render import render
 from bot.core.clock import FakeClock
 from bot.core.timing import plus_months
@@ -40,6 +40,19 @@ LEFT = {
     ("Kapaza", A, "none"): (1, date(2026, 6, 1), "moved"),
     ("Kapaza", A, "v"): (2, date(2026, 5, 1), "no_contact"),
 }
+
+
+def test_a_share_is_hidden_when_it_or_the_rest_of_its_base_is_under_five() -> None:
+    cells = [Cell("a", 21), Cell("b", 13), Cell("c", 3), Cell("d", 0), Cell("e", 22)]
+    table = suppress(Table("t", "t", cells, base=22))
+    assert [c.shown() for c in table.cells] == [None, 13, None, 0, 22]  # 21 of 22 tells the 1 who did not
+
+
+def test_a_median_is_hidden_only_with_a_base_under_five() -> None:
+    shown = suppress(Table("h", "h", [Cell("median_hours", 3, measure=True)], base=5))
+    hidden = [suppress(Table("h", "h", [Cell("median_hours", 30, measure=True)], base=n)) for n in (0, 4)]
+    assert shown.cells[0].shown() == 3 and shown.percent(shown.cells[0]) is None
+    assert [t.cells[0].shown() for t in hidden] == [None, None]
 
 
 def _lang(code: str) -> Any:
