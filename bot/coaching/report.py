@@ -25,6 +25,14 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.coaching.outcomes import outcome_groups
+from bot.coaching.report_cells import MIN_CELL as MIN_CELL
+from bot.coaching.report_cells import N_ as N_
+from bot.coaching.report_cells import SUPPRESSED as SUPPRESSED
+from bot.coaching.report_cells import Cell as Cell
+from bot.coaching.report_cells import OutcomeGroup, Scope
+from bot.coaching.report_cells import Table as Table
+from bot.coaching.report_cells import suppress as suppress
 from bot.core.i18n import LANGUAGE_ALIASES
 from bot.core.timing import iso_week
 from bot.db.models import (
@@ -41,14 +49,6 @@ from bot.db.models import (
 )
 from bot.people.directory import DEMO_ORGANISATION, DomainError
 
-
-def N_(message: str) -> str:  # the name gettext's extractors know
-    """Marks an English text for the catalogs; the renderer translates it."""
-    return message
-
-
-MIN_CELL = 5
-SUPPRESSED = "<5"
 RETENTION_MONTHS = (3, 6, 12)
 RETENTION_TITLES = {
     3: N_("Still active after 3 months (of those who joined 3 or more months ago)"),
@@ -72,55 +72,6 @@ OBSTACLES = (
 
 
 @dataclass
-class Cell:
-    label: str  # a stable key: a code, a value, an organisation's name (the renderer names it)
-    count: int
-    suppressed: bool = False
-    times: int | None = None  # how many steps (or shifts) these women took, said beside the label
-
-    def shown(self) -> int | None:
-        return None if self.suppressed else self.count
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    cells: list[Cell]
-    total: int | None = None  # cells add up to this (and it is shown): complementary suppression applies
-    unit: str = N_("women")
-    notes: list[str] = field(default_factory=list)
-
-    def percent(self, cell: Cell) -> float | None:
-        if cell.suppressed or not self.total:
-            return None
-        return round(100 * cell.count / self.total, 1)
-
-
-def suppress(table: Table) -> Table:
-    """Hide small cells, and the cells that would reveal them."""
-    for cell in table.cells:
-        cell.suppressed = 0 < cell.count < MIN_CELL
-    if table.total is None:
-        return table
-    if 0 < table.total < MIN_CELL:
-        for cell in table.cells:
-            cell.suppressed = True
-        return table
-    while True:
-        hidden = [c for c in table.cells if c.suppressed]
-        if not hidden:
-            break
-        if len(hidden) >= 2 and sum(c.count for c in hidden) >= MIN_CELL:
-            break
-        candidates = sorted((c for c in table.cells if not c.suppressed and c.count > 0), key=lambda c: c.count)
-        if not candidates:
-            break
-        candidates[0].suppressed = True
-    return table
-
-
-@dataclass
 class Report:
     period_from: date | None
     period_to: date
@@ -129,6 +80,7 @@ class Report:
     first_day: date | None = None  # the day the first woman counted joined (an open start begins there)
     erased: int = 0  # women erased at their request or after the retention period
     organisation_locale: str | None = None  # the default language of the organisation asked for
+    outcomes: list[OutcomeGroup] = field(default_factory=list)  # in total, then per organisation
 
 
 # -- gathering the figures ---
@@ -149,23 +101,6 @@ def _add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + month // 12, month % 12 + 1
     day = min(moment.day, 28)
     return moment.replace(year=year, month=month, day=day)
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """Whom and when the report counts: participants who joined before ``end`` (of one organisation, or
-    all), and activity from ``start`` (or ever) until ``end``."""
-
-    end: datetime
-    start: datetime | None
-    organisation_id: int | None
-    demo_id: int | None = None  # the demo organisation, left out when all organisations are counted
-
-    def participants_only(self, query: Any, person_column: Any) -> Any:
-        return _participants_only(query, person_column, self.end, self.organisation_id, self.demo_id)
-
-    def from_start(self, query: Any, moment: Any) -> Any:
-        return query.where(moment >= self.start) if self.start is not None else query
 
 
 async def build_report(
@@ -192,7 +127,7 @@ async def build_report(
     if organisation_id is None:
         demo_id = await session.scalar(select(Organisation.id).where(Organisation.name == DEMO_ORGANISATION))
     start = datetime.combine(period_from, time(), UTC) if period_from else None
-    scope = _Scope(end, start, organisation_id, demo_id)
+    scope = Scope(end, start, organisation_id, demo_id)
     rows = await _women(session, scope)
     tables = [
         *await _intake_tables(session, rows),
@@ -202,6 +137,8 @@ async def build_report(
         *await _retention_tables(session, scope, rows),
     ]
     erased = await _erased(session, organisation_id, to_day, demo_id)
+    names = {row[0]: row[1] for row in await session.execute(select(Organisation.id, Organisation.name))}
+    outcomes = await outcome_groups(session, scope, to_day, names)
     first_day = min((r.created_at for r in rows), default=None)
     return Report(
         period_from,
@@ -211,10 +148,11 @@ async def build_report(
         first_day=first_day.date() if first_day is not None else None,
         erased=erased,
         organisation_locale=organisation_locale,
+        outcomes=outcomes,
     )
 
 
-async def _women(session: AsyncSession, scope: _Scope) -> list[Any]:
+async def _women(session: AsyncSession, scope: Scope) -> list[Any]:
     """One row per woman counted, with her intake answers; a woman without a profile row has every intake
     field unknown (null)."""
     query = (
@@ -294,7 +232,7 @@ async def _intake_tables(session: AsyncSession, profiles: list[Any]) -> list[Tab
     ]
 
 
-async def _checkin_tables(session: AsyncSession, scope: _Scope) -> list[Table]:
+async def _checkin_tables(session: AsyncSession, scope: Scope) -> list[Table]:
     """Check-in figures, counted in the database: one row per (element, woman)."""
     week_from = iso_week(scope.start, "UTC") if scope.start else None
     week_to = iso_week(scope.end - timedelta(seconds=1), "UTC")
@@ -315,7 +253,7 @@ async def _checkin_tables(session: AsyncSession, scope: _Scope) -> list[Table]:
     ]
 
 
-async def _shift_table(session: AsyncSession, scope: _Scope) -> Table:
+async def _shift_table(session: AsyncSession, scope: Scope) -> Table:
     query = scope.participants_only(
         select(
             func.count(VolunteerShift.id),
@@ -332,7 +270,7 @@ async def _shift_table(session: AsyncSession, scope: _Scope) -> Table:
     )
 
 
-async def _match_table(session: AsyncSession, scope: _Scope) -> Table:
+async def _match_table(session: AsyncSession, scope: Scope) -> Table:
     query = scope.participants_only(
         select(BuddyMatch.status, func.count(func.distinct(BuddyMatch.participant_id))).where(
             BuddyMatch.participant_accepted_at.is_not(None),
@@ -350,7 +288,7 @@ async def _match_table(session: AsyncSession, scope: _Scope) -> Table:
     )
 
 
-async def _retention_tables(session: AsyncSession, scope: _Scope, rows: list[Any]) -> list[Table]:
+async def _retention_tables(session: AsyncSession, scope: Scope, rows: list[Any]) -> list[Table]:
     """Of the women who joined at least 3, 6, 12 months before the end: who still checked in since."""
     last_checkin = {
         row[0]: row[1]
@@ -382,7 +320,7 @@ def _by_count(item: tuple[str, int]) -> tuple[int, str]:
 
 
 async def _elements(
-    session: AsyncSession, scope: _Scope, week_from: str | None, week_to: str
+    session: AsyncSession, scope: Scope, week_from: str | None, week_to: str
 ) -> dict[tuple[str, str], tuple[int, int]]:
     """For each known step dimension and obstacle: (women who named it, times it was named), keyed by
     ("steps" or "obstacles", value). One pass over the check-ins: each list is matched as JSON text
@@ -414,17 +352,6 @@ async def _elements(
     )
     row = (await session.execute(statement, values)).one()
     return {key: (int(row[2 * i] or 0), int(row[2 * i + 1] or 0)) for i, key in enumerate(wanted)}
-
-
-def _participants_only(
-    query: Any, person_column: Any, end: datetime, organisation_id: int | None, demo_id: int | None
-) -> Any:
-    query = query.join(Person, Person.id == person_column).where(
-        Person.role == Role.PARTICIPANT, Person.created_at < end
-    )
-    if demo_id is not None:
-        query = query.where(Person.organisation_id != demo_id)
-    return query.where(Person.organisation_id == organisation_id) if organisation_id is not None else query
 
 
 async def _erased(session: AsyncSession, organisation_id: int | None, to_day: date, demo_id: int | None) -> int:

@@ -21,7 +21,9 @@ from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations
 
-from bot.coaching.report import MIN_CELL, N_, SUPPRESSED, Cell, Report, Table, language_code
+from bot.coaching.outcomes import TITLES as OUTCOME_TITLES
+from bot.coaching.report import Report, language_code
+from bot.coaching.report_cells import MIN_CELL, N_, SUPPRESSED, Cell, OutcomeGroup, Table
 from bot.core import csv_safe
 from bot.core.i18n import Language, language_name
 
@@ -62,7 +64,22 @@ LABELS = {
     "made": N_("Matches made"),
     "still active": N_("Still active"),
     "no longer active": N_("No longer active"),
+    # The outcomes (bot/coaching/outcomes.py); the reasons for leaving early share the obstacles' "health",
+    # "childcare" and "other" (Something else).
+    "volunteered": N_("Did volunteer work"),
+    "in_training": N_("In a course or training"),
+    "paid_job": N_("Has a paid job"),
+    "own_activity": N_("Has an own activity"),
+    "median_hours": N_("Median volunteer hours"),
+    "volunteering_then_training": N_("Volunteer work, then a course or training"),
+    "training_then_paid_job": N_("A course or training, then a paid job"),
+    "volunteering_training_paid_job": N_("Volunteer work, then a course or training, then a paid job"),
+    "volunteering_straight_to_paid_job": N_("Volunteer work, then a paid job with no course or training before it"),
+    "found_work": N_("Found work"),
+    "moved": N_("Moved"),
+    "no_contact": N_("No contact any more"),
 }
+BASE = N_("Women counted")
 RULE = N_(
     "Cells of fewer than {minimum} women, and the cells that would reveal them, are shown as {mark}. No names, no ids."
 )
@@ -147,6 +164,13 @@ class _Words:
         assert table.total is not None
         return self.number(table.total) if table.total >= MIN_CELL else SUPPRESSED
 
+    def base(self, table: Table) -> str:
+        assert table.base is not None
+        return self.number(table.base) if table.base == 0 or table.base >= MIN_CELL else SUPPRESSED
+
+    def group(self, group: OutcomeGroup) -> str:
+        return group.organisation if group.organisation is not None else self.text(OUTCOME_TITLES["all"])
+
     def label(self, table: Table, cell: Cell) -> str:
         if table.key in LANGUAGE_TABLES:
             name = self.language(cell.label)
@@ -176,10 +200,9 @@ def shown_times(table: Table, cell: Cell) -> int | None:
     return None if cell.suppressed else cell.times
 
 
-def as_json(report: Report, words: _Words | None = None) -> dict[str, Any]:
-    words = words or _Words(Language("en", NullTranslations()))
+def _json_tables(report: Report, words: _Words, of: list[Table]) -> list[dict[str, Any]]:
     tables = []
-    for t in report.tables:
+    for t in of:
         rows = []
         for c in t.cells:
             row: dict[str, Any] = {"label": c.label, "count": c.shown(), "percent": t.percent(c)}
@@ -188,9 +211,15 @@ def as_json(report: Report, words: _Words | None = None) -> dict[str, Any]:
                 row["shifts" if t.key == "shifts" else "steps"] = times
             rows.append(row)
         notes = [words.erased(report.erased)] if report.erased and t.key == "participants" else []
-        tables.append(
-            {"key": t.key, "title": words.text(t.title), "unit": t.unit, "total": t.total, "notes": notes, "rows": rows}
-        )
+        table: dict[str, Any] = {"key": t.key, "title": words.text(t.title), "unit": t.unit, "total": t.total}
+        if t.base is not None:
+            table["base"] = t.base if t.base == 0 or t.base >= MIN_CELL else None
+        tables.append({**table, "notes": notes, "rows": rows})
+    return tables
+
+
+def as_json(report: Report, words: _Words | None = None) -> dict[str, Any]:
+    words = words or _Words(Language("en", NullTranslations()))
     return {
         "language": words.code,
         "period": {
@@ -200,7 +229,15 @@ def as_json(report: Report, words: _Words | None = None) -> dict[str, Any]:
         },
         "suppression": f"cells under {MIN_CELL} and the cells that would reveal them are shown as null",
         "erased": report.erased,
-        "tables": tables,
+        "tables": _json_tables(report, words, report.tables),
+        "outcomes": [
+            {
+                "organisation": g.organisation,
+                "title": words.group(g),
+                "tables": _json_tables(report, words, g.tables),
+            }
+            for g in report.outcomes
+        ],
     }
 
 
@@ -208,8 +245,8 @@ def as_csv(report: Report, words: _Words) -> str:
     out = io.StringIO()
     writer = csv_safe.writer(out)  # no cell runs as a formula in a spreadsheet
     writer.writerow(["table", "row", "count", "percent"])  # column names stay the same in every language
-    for t in report.tables:
-        title = words.text(t.title)
+    for group, t in _all_tables(report):
+        title = words.text(t.title) if group is None else f"{words.group(group)}: {words.text(t.title)}"
         for c in t.cells:
             percent = t.percent(c)
             writer.writerow(
@@ -217,7 +254,14 @@ def as_csv(report: Report, words: _Words) -> str:
             )
         if t.total is not None:
             writer.writerow([title, words.text(N_("Total")), t.total if t.total >= MIN_CELL else SUPPRESSED, ""])
+        if t.base is not None:
+            writer.writerow([title, words.text(BASE), t.base if words.base(t) != SUPPRESSED else SUPPRESSED, ""])
     return "\ufeff" + out.getvalue()  # a BOM, so spreadsheets read the file as UTF-8
+
+
+def _all_tables(report: Report) -> list[tuple[OutcomeGroup | None, Table]]:
+    """The report's tables, then the outcome tables with their group."""
+    return [(None, t) for t in report.tables] + [(g, t) for g in report.outcomes for t in g.tables]
 
 
 def _rows(report: Report, t: Table, words: _Words) -> list[tuple[str, str, str, float | None]]:
@@ -235,12 +279,20 @@ def _rows(report: Report, t: Table, words: _Words) -> list[tuple[str, str, str, 
     ]
     if t.total is not None:
         rows.append((words.text(N_("Total")), words.total(t), "", None))
+    if t.base is not None:
+        rows.append((words.text(BASE), words.base(t), "", None))
     return rows
 
 
 def as_text(report: Report, words: _Words) -> str:
     lines = [words.title(), words.period(report), words.rule()]
-    for t in report.tables:
+    heading = None
+    for group, t in _all_tables(report):
+        if group is not None and group is not heading:
+            if heading is None:
+                lines += ["", words.text(OUTCOME_TITLES["section"])]
+            heading = group
+            lines += ["", f"== {words.group(group)} =="]
         lines += ["", words.text(t.title)]
         if report.erased and t.key == "participants":
             lines.append(words.erased(report.erased))
@@ -260,12 +312,24 @@ def as_text(report: Report, words: _Words) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _section_id(report: Report, group: OutcomeGroup | None, t: Table) -> str:
+    if group is None:
+        return f"table-{html.escape(t.key)}"
+    return f"outcomes-{report.outcomes.index(group)}-{html.escape(t.key)}"
+
+
 def as_html(report: Report, words: _Words) -> str:
     sections = []
-    for t in report.tables:
+    heading = None
+    for group, t in _all_tables(report):
+        if group is not None and group is not heading:
+            if heading is None:
+                sections.append(f'<h1 id="outcomes">{html.escape(words.text(OUTCOME_TITLES["section"]))}</h1>')
+            heading = group
+            sections.append(f"<h2 class=group>{html.escape(words.group(group))}</h2>")
         rows = []
         for i, (label, count, percent, share) in enumerate(_rows(report, t, words)):
-            total = t.total is not None and i == len(t.cells)
+            total = i >= len(t.cells)
             bar = (
                 f'<svg class=bar width="{max(1, round(BAR_WIDTH * share))}" height="10" aria-hidden="true">'
                 '<rect width="100%" height="10" fill="#6a9fd4"/></svg>'
@@ -278,10 +342,10 @@ def as_html(report: Report, words: _Words) -> str:
             )
         notes = [words.erased(report.erased)] if report.erased and t.key == "participants" else []
         sections.append(
-            f'<section id="table-{html.escape(t.key)}"><h2>{html.escape(words.text(t.title))}</h2>'
+            f'<section id="{_section_id(report, group, t)}"><h2>{html.escape(words.text(t.title))}</h2>'
             + "".join(f"<p>{html.escape(note)}</p>" for note in notes)
             + f"<table><thead><tr><th></th><th class=n>{html.escape(words.text(t.unit))}</th>"
-            f"<th class=n>{'%' if t.total is not None else ''}</th>"
+            f"<th class=n>{'%' if t.total is not None or t.base is not None else ''}</th>"
             f"<th></th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
         )
     return (
