@@ -272,9 +272,7 @@ async def plan_celebrations(db: Database, now: datetime, within: timedelta = tim
         return planned
 
 
-async def _on_celebration(
-    service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime
-) -> str:
+async def _on_celebration(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
     kind = str(nudge.data.get("celebration", ""))
     if kind not in CELEBRATIONS:
         return f"unknown celebration {kind[:40]!r}"
