@@ -181,7 +181,7 @@ def steps_text(service: Engine, person: Person, done: Done) -> str:
     is nothing yet."""
     texts = texts_for(service)
     locale = person.locale
-    if not done.shifts and not done.minutes and not done.steps:
+    if not done.shifts and done.minutes < 60 and not done.steps:  # nothing to list yet (hours are whole)
         return texts.say("her_steps_beginning", locale)
     lines = [
         texts.say("her_steps_title_since", locale, day=done.began)
@@ -272,6 +272,12 @@ async def plan_celebrations(db: Database, now: datetime, within: timedelta = tim
         return planned
 
 
+async def celebration(context: ActionContext) -> dict[str, Any]:
+    """The ``her_celebration`` flow's celebration (``var.celebration``), one of ``CELEBRATIONS`` or none."""
+    kind = str(context.state.get("vars", {}).get("celebration") or "")
+    return {"celebration": kind if kind in CELEBRATIONS else ""}
+
+
 async def _on_celebration(service: Engine, session: AsyncSession, person: Person, nudge: Nudge, now: datetime) -> str:
     kind = str(nudge.data.get("celebration", ""))
     if kind not in CELEBRATIONS:
@@ -310,5 +316,6 @@ def register(actions: ActionRegistry, nudges: NudgeKinds) -> None:
     actions.add("her_steps.show", steps_show, frozenset({"her_steps"}))
     actions.add("her_steps.extra_this_week", extra_this_week, frozenset({"extra_question"}))
     actions.add("her_steps.record", steps_record, frozenset({"steps_recorded"}))
+    actions.add("her_steps.celebration", celebration, frozenset({"celebration"}))
     nudges.add(MONTH_KIND, _on_month)
     nudges.add(CELEBRATION_KIND, _on_celebration)

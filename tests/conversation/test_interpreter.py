@@ -89,7 +89,12 @@ def test_checkin_in_english_by_numbers_labels_and_buttons(interpreter: Interpret
     assert talk.outcome.state["answers"]["note"] == "given"  # the state keeps no free text
     talk.press("no")
     assert talk.step is None
-    assert talk.actions == ["her_steps.extra_this_week", "her_steps.record", "checkin.complete", "coaching.forward_note"]
+    assert talk.actions == [
+        "her_steps.extra_this_week",
+        "her_steps.record",
+        "checkin.complete",
+        "coaching.forward_note",
+    ]
     assert talk.saves["record.wants_contact"] is False
     closing = talk.outcome.messages[-1].text
     assert not isinstance(closing, str) and "{steps_labels}" in closing.plural
@@ -260,7 +265,10 @@ def test_checkin_typed_in_her_language(interpreter: Interpreter, locale: str) ->
     talk.text(yes)
     assert talk.saves["record.wants_contact"] is True
     assert talk.step is None and talk.actions == [
-        "her_steps.extra_this_week", "her_steps.record", "checkin.complete", "coaching.forward_note"
+        "her_steps.extra_this_week",
+        "her_steps.record",
+        "checkin.complete",
+        "coaching.forward_note",
     ]
 
 
