@@ -12,8 +12,9 @@ from sqlalchemy import select
 from bot.coaching import her_steps, milestones, shifts
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import Milestone, MilestoneSource, Person, ShiftStatus, VolunteerShift
+from bot.db.models import Milestone, MilestoneSource, Nudge, Person, ShiftStatus, VolunteerShift
 from bot.messaging.channel import OutboundMessage
+from bot.runtime.ticks import Ticks
 from tests.support.programme import Programme
 
 LOCALES = ["en", "ar"]
@@ -202,3 +203,16 @@ async def test_her_first_shift_ten_hours_and_first_paid_job_are_celebrated_once_
     async with db.reading() as session:
         codes = await session.scalars(select(Milestone.code).where(Milestone.participant_id == amina))
         assert sorted(codes) == ["first_shift", "paid_job"]
+
+
+async def test_the_planning_tick_plans_her_monthly_question_at_her_checkin_time_on_a_weekday(
+    db: Database, clock: FakeClock
+) -> None:
+    p = Programme(db, clock)
+    amina = await p.participant("Amina", "en", await p.coach())
+    await Ticks(db, p.runner, clock, on_due=lambda: None).plan()
+    async with db.reading() as session:
+        planned = list(await session.scalars(select(Nudge).where(Nudge.kind == her_steps.MONTH_KIND)))
+    assert [(n.person_id, n.key, n.due_at.replace(tzinfo=UTC)) for n in planned] == [
+        (amina, f"her_steps_month:{amina}:2026-12", FIRST_MONTHLY)  # not Monday, her check-in day
+    ]
