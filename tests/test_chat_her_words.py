@@ -30,8 +30,8 @@ def test_her_forget_word_as_a_note_in_trampoline_chat(tmp_path: Path, locale: st
     # Onboarding as in tests/test_chat.py, choosing her language by its name; then the check-in, where after
     # her note she is asked whether she also wanted to delete her data: "1" is "No".
     onboarding = [AUTONYMS[locale], *ONBOARDING[1:]]
-    mood, steps, obstacles, _, contact = CHECKIN
-    lines = [*onboarding, checkin_word(locale), mood, steps, obstacles, note, "1", contact]
+    mood, steps, which, obstacles, _, contact = CHECKIN
+    lines = [*onboarding, checkin_word(locale), mood, steps, which, obstacles, note, "1", contact]
     done = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--locale", locale],
         input="\n".join(line.replace("{name}", "Amina") for line in lines) + "\n",

@@ -73,6 +73,8 @@ VALUES: dict[str, Any] = {
     "obstacles": ["🚌 Vervoer", "👶 Kinderopvang"],
     "query": "Amina",
     "summary": BLOCK,
+    "her_steps": "🌟 Your steps:\n🤝 3 volunteer shifts\n📚 Began language class",
+    "hours": 12,
     "data_summary": BLOCK,
     "details": BLOCK,
     "caseload": BLOCK,

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.coaching import milestones
+from bot.coaching import her_steps, milestones
 from bot.coaching.caseload import PARTICIPANT_CHOICES, participant_choices
 from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.conversation.port import Engine
@@ -350,6 +350,7 @@ async def shift_attendance(context: ActionContext) -> dict[str, Any]:
     shift.status = ShiftStatus.ATTENDED if variables.get("went") else ShiftStatus.NO_SHOW
     if shift.status is ShiftStatus.ATTENDED:
         await milestones.shift_attended(context.session, context.person, shift, context.now)
+        await her_steps.celebrate_due(context.session, context.person, context.now)
     how = variables.get("how")
     if how in ("good", "okay", "hard"):
         shift.feedback = str(how)

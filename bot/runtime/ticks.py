@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.coaching.her_steps import plan_celebrations, plan_months
 from bot.coaching.summary_nudge import plan_coach_summaries
 from bot.coaching.year_feedback import plan_year_questions
 from bot.core.clock import Clock
@@ -67,6 +68,12 @@ class Ticks:
         questions = await plan_year_questions(self.db, self.clock.now())
         if questions:
             log.info("planned %d questions about her year", questions)
+        months = await plan_months(self.db, self.clock.now())
+        if months:
+            log.info("planned %d monthly questions about her steps", months)
+        celebrations = await plan_celebrations(self.db, self.clock.now())
+        if celebrations:
+            log.info("planned %d celebrations", celebrations)
 
     async def _due(self) -> None:
         started = await self.runner.run_due(self.clock.now())

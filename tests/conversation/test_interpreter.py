@@ -53,6 +53,14 @@ class Talk:
     def text(self, text: str) -> Outcome:
         return self.reply(text=text)
 
+    def proceed(self, **results: Any) -> Outcome:
+        """After an action that waits: go on with what it returned."""
+        assert self.outcome.step is not None and self.outcome.continue_after_actions
+        state = {**self.outcome.state, "vars": {**self.outcome.state.get("vars", {}), **results}}
+        self.outcome = self.interpreter.proceed(self.outcome.flow, self.outcome.step, state, CONTEXT)
+        self._collect(self.outcome)
+        return self.outcome
+
     def press(self, value: str) -> Outcome:
         assert self.outcome.step is not None
         return self.reply(choice=button_id(self.outcome.step, value))
@@ -71,6 +79,9 @@ def test_checkin_in_english_by_numbers_labels_and_buttons(interpreter: Interpret
     assert (talk.step, talk.saves["record.mood"]) == ("steps", 4)
     talk.text("volunteer work, a job step")
     assert talk.saves["record.steps"] == ["volunteer", "job"]
+    talk.proceed(extra_question="no")  # a job step: which one (her steps, issue 21)
+    assert talk.step == "which_step"
+    talk.text("my CV is ready")
     talk.reply(choices=(button_id("obstacles", "childcare"), button_id("obstacles", "language")))
     assert talk.saves["record.obstacles"] == ["childcare", "language"]
     talk.reply(media_kind="voice", media_ref="file-1")
@@ -78,7 +89,12 @@ def test_checkin_in_english_by_numbers_labels_and_buttons(interpreter: Interpret
     assert talk.outcome.state["answers"]["note"] == "given"  # the state keeps no free text
     talk.press("no")
     assert talk.step is None
-    assert talk.actions == ["checkin.complete", "coaching.forward_note"]
+    assert talk.actions == [
+        "her_steps.extra_this_week",
+        "her_steps.record",
+        "checkin.complete",
+        "coaching.forward_note",
+    ]
     assert talk.saves["record.wants_contact"] is False
     closing = talk.outcome.messages[-1].text
     assert not isinstance(closing, str) and "{steps_labels}" in closing.plural
@@ -239,6 +255,8 @@ def test_checkin_typed_in_her_language(interpreter: Interpreter, locale: str) ->
     assert talk.saves["record.mood"] == 4
     talk.text(f"{tr.gettext('Volunteer work')}، {tr.gettext('A job step')}" if locale == "ar" else "٢ ٣")
     assert talk.saves["record.steps"] == ["volunteer", "job"]
+    talk.proceed(extra_question="no")
+    talk.text(tr.gettext("Job interview"))
     talk.text(tr.gettext("Childcare"))
     assert talk.saves["record.obstacles"] == ["childcare"]
     talk.text(tr.gettext("Skip"))
@@ -246,7 +264,12 @@ def test_checkin_typed_in_her_language(interpreter: Interpreter, locale: str) ->
     yes = tr.pgettext("words", "yes|ok|okay|sure|y").split("|")[-1]
     talk.text(yes)
     assert talk.saves["record.wants_contact"] is True
-    assert talk.step is None and talk.actions == ["checkin.complete", "coaching.forward_note"]
+    assert talk.step is None and talk.actions == [
+        "her_steps.extra_this_week",
+        "her_steps.record",
+        "checkin.complete",
+        "coaching.forward_note",
+    ]
 
 
 @pytest.mark.parametrize("locale", LOCALES)

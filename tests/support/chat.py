@@ -37,7 +37,7 @@ ONBOARDING = [
 ]
 
 
-CHECKIN = ["4", "2 3", "1", "{note}", "2"]
+CHECKIN = ["4", "2 3", "5", "1", "{note}", "2"]  # a job step: "My CV is ready" (her steps)
 
 
 def piped_chat(workdir: Path, *args: str, lines: list[str]) -> subprocess.CompletedProcess[str]:

@@ -42,8 +42,9 @@ from tests.support.harness import TEST_KEY, Bot
 from tests.support.service import GOOD_TOKEN, free_port, wait_until_healthy
 
 NOTE = "I found a course for my daughter"
-# The weekly check-in as she types it: mood "Good", steps 2 and 3, obstacle 2, a note, no call.
-CHECKIN = ["check-in", "4", "2, 3", "2", NOTE, "no"]
+# The weekly check-in as she types it: mood "Good", steps 2 and 3, which job step (5: her CV), obstacle 2,
+# a note, no call.
+CHECKIN = ["check-in", "4", "2, 3", "5", "2", NOTE, "no"]
 DRILL_LIMIT_S = 60.0
 
 
