@@ -163,6 +163,8 @@ async def test_answers_by_button_press_and_by_typed_text(tg: TelegramBot) -> Non
     assert "What did you do this week?" in user.last["text"]
 
     await tg.deliver(user.text("2, 3"))  # typed numbers answer the multiple choice too
+    assert "Which step was it?" in user.last["text"]  # a job step: which one (issue 21)
+    await tg.deliver(user.text("5"))
     assert "Was something difficult" in user.last["text"]
     async with tg.db.reading() as session:
         checkin = await session.scalar(select(CheckIn).where(CheckIn.person_id == person_id))
