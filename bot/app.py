@@ -18,7 +18,7 @@ from bot.channels import whatsapp as whatsapp_links
 from bot.channels.simulator import SimulatorChannel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import TemplateError, WhatsAppChannel, load_templates
-from bot.coaching import buddy_actions, milestones, shifts
+from bot.coaching import buddy_actions, certificate, milestones, shifts
 from bot.coaching import chat as coaching_chat
 from bot.coaching.chart import ChartFonts
 from bot.conversation import actions as engine_actions
@@ -68,6 +68,7 @@ def features() -> Features:
     buddy_actions.register(actions, nudges)  # match.*, buddy.*, the match reminders
     shifts.register(actions, nudges)  # shift.*, the shift reminders
     milestones.register(actions)  # trajectory.*: her year
+    certificate.register(actions)  # certificate.send: her certificate of volunteer work
     coaching_chat.register(actions, nudges, chart_fonts())  # coaching.*, the coach's weekly summary
     return Features(actions, nudges)
 
