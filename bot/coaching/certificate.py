@@ -157,7 +157,7 @@ def certificate_pdf(facts: Facts, texts: CoachTexts, staff: str | None = None, s
 
 
 def _column(facts: Facts, texts: CoachTexts, locale: str, skills: str | None) -> str:
-    def say(key: str, **values: object) -> str:
+    def say(key: str, **values: str) -> str:
         return html.escape(texts.say(key, locale, **values))
 
     organisation = ", ".join(filter(None, (facts.organisation, facts.region)))

@@ -1,6 +1,7 @@
 """``certificate`` sends her PDF as the file after the text, on each platform, as ``mydata`` sends its JSON:
 Telegram (sendDocument with the PDF's bytes), WhatsApp (uploaded as application/pdf, then the document message),
-the web simulator and ``trampoline chat`` through the same ``document_file``. The bytes travel base64 in the sealed outbox payload."""
+the web simulator and ``trampoline chat`` through the same ``document_file``. The bytes travel base64 in the
+sealed outbox payload."""
 
 from __future__ import annotations
 
