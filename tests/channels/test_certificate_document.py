@@ -5,14 +5,19 @@ sealed outbox payload."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
+
+from bot.app import App
 from bot.core.channel import Channel
 from bot.db.engine import Database
-from bot.db.models import ShiftStatus, VolunteerShift
+from bot.db.models import Person, Role, ShiftStatus, VolunteerShift
 from bot.messaging.channel import OutboundMessage
 from tests.emulators.whatsapp import WhatsAppUser
 from tests.support.harness import activate
+from tests.support.simulator import client, running_simulator  # noqa: F401  (the fixture)
 from tests.support.telegram import TelegramBot, onboarded_on_telegram
 from tests.support.whatsapp import WhatsAppBot
 
@@ -63,3 +68,22 @@ async def test_on_whatsapp_the_pdf_is_uploaded_then_sent_as_a_document(wa: Whats
     assert document.type == "document" and document.body["filename"] == "certificate.pdf"
     upload = wa.graph.uploads[document.body["id"]]
     assert upload.data.startswith(b"%PDF") and upload.mime_type == "application/pdf"
+
+
+async def test_the_simulator_phone_links_her_pdf_for_that_phone_only(running: App) -> None:
+    async with client(running) as web, client(running) as stranger:
+        phone = (await web.post("/simulator/phones", json={"role": "participant", "locale": "ar"})).json()["phone"]
+        await running.dispatcher.dispatch_due()
+        async with running.db.reading() as session:
+            her = await session.scalar(select(func.max(Person.id)).where(Person.role == Role.PARTICIPANT))
+        assert her is not None
+        await attended(running.db, her)
+        assert (await web.post(f"/simulator/phones/{phone}/text", json={"text": "certificate"})).status_code == 200
+        await running.dispatcher.dispatch_due()
+        shown = str((await web.get(f"/simulator/phones/{phone}/messages")).json()["html"])
+        links = re.findall(r'<a class="document" href="([^"]+)" download="certificate.pdf"', shown)
+        assert len(links) == 1, shown
+        answer = await web.get(links[0])
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+        assert answer.content.startswith(b"%PDF")
+        assert (await stranger.get(links[0])).status_code == 404
