@@ -4,8 +4,8 @@ reported, the total, her coach and the date; Arabic shaped right to left, Tigrin
 
 from __future__ import annotations
 
-import re
 import os
+import re
 import shutil
 import subprocess
 import unicodedata
