@@ -18,7 +18,7 @@ from bot.channels import whatsapp as whatsapp_links
 from bot.channels.simulator import SimulatorChannel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import TemplateError, WhatsAppChannel, load_templates
-from bot.coaching import buddy_actions, her_steps, milestones, path, shifts, year_feedback
+from bot.coaching import buddy_actions, certificate, her_steps, milestones, path, shifts, year_feedback
 from bot.coaching import chat as coaching_chat
 from bot.coaching.chart import ChartFonts
 from bot.conversation import actions as engine_actions
@@ -71,6 +71,7 @@ def features() -> Features:
     year_feedback.register(actions, nudges)  # year.*: her feedback at the end, and three months later
     path.register(actions)  # step.*: the coach records a step on her path
     her_steps.register(actions, nudges)  # her_steps.*: her steps, the monthly question, her celebrations
+    certificate.register(actions)  # certificate.send: her certificate of volunteer work
     coaching_chat.register(actions, nudges, chart_fonts())  # coaching.*, the coach's weekly summary
     return Features(actions, nudges)
 

@@ -32,15 +32,15 @@ class Terminal:
             shown.append(f"  ({self.say(MULTIPLE_HINT, message.locale)})")
         if message.image_ref:
             shown.append(f"🖼 {message.image_ref}")
-        if message.document_name is not None and message.document_text is not None:
-            path = self.write(message.document_name, message.document_text)
-            shown.append(f"📎 {message.document_name}: {path}")
+        file = message.document_file()
+        if file is not None:
+            shown.append(f"📎 {file[0]}: {self.write(file[0], file[1])}")
         if message.media_kind is not None and message.media_ref is not None:
             shown.append(f"{NOTE_MARKS.get(message.media_kind, '📎')} {message.media_kind}")
         return shown
 
-    def write(self, name: str, text: str) -> Path:
-        """``text`` as the file ``name`` in this chat's own folder, readable by this user only; a name already
+    def write(self, name: str, data: bytes) -> Path:
+        """``data`` as the file ``name`` in this chat's own folder, readable by this user only; a name already
         written gets a number."""
         if self.folder is None:
             self.folder = Path(tempfile.mkdtemp(prefix="trampoline-chat-"))  # mode 0700
@@ -50,6 +50,6 @@ class Terminal:
             number += 1
             path = self.folder / f"{stem}-{number}{suffix}"
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
         return path.resolve()

@@ -14,6 +14,7 @@ import typer
 
 from bot import __version__
 from bot.cli import (
+    certificate,
     coaching,
     database,
     keys,
@@ -62,6 +63,7 @@ def _top(
 cli.command("run")(service.run)
 cli.command("config")(service.show_config)
 cli.command("chat")(service.chat)
+certificate.register(cli)
 privacy.register(cli, keys.keys_cli)  # export, forget, retention, keys rotate
 reports.register(cli, organisations.people_cli)  # summary, report, people import
 cli.add_typer(organisations.org_cli, name="org", context_settings=HELP)

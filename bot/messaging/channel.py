@@ -7,6 +7,7 @@ platform calls within the platform's limits, sends it, and maps the platform's a
 
 from __future__ import annotations
 
+import base64
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.core.channel import Channel
+
+BASE64 = "base64"  # the third item of a payload's ``document``: its second is the file's bytes in base64
 
 
 class EventKind(enum.StrEnum):
@@ -81,9 +84,11 @@ class OutboundMessage:
     right_to_left: bool = False
     image_ref: str | None = None
     confirm_label: str | None = None  # the button that confirms a multiple choice ("Done", in her language)
-    # A file sent after the text (her data export): its name and its text content, UTF-8.
+    # A file sent after the text: its name and either its text content, UTF-8 (her data export), or its bytes
+    # (her certificate, a PDF; base64 in the sealed payload).
     document_name: str | None = None
     document_text: str | None = None
+    document_bytes: bytes | None = None
     # A voice note, audio or photo passed on as it came (a note for her coach): the platform's file reference,
     # and the channel that reference belongs to (None in payloads written before it was kept: unknown).
     media_kind: str | None = None
@@ -106,14 +111,27 @@ class OutboundMessage:
             payload["confirm"] = self.confirm_label
         if self.document_name is not None and self.document_text is not None:
             payload["document"] = [self.document_name, self.document_text]
+        elif self.document_name is not None and self.document_bytes is not None:
+            payload["document"] = [self.document_name, base64.b64encode(self.document_bytes).decode("ascii"), BASE64]
         if self.media_kind is not None and self.media_ref is not None:
             payload["media"] = [self.media_kind, self.media_ref]
             if self.media_channel is not None:
                 payload["media"].append(self.media_channel)
         return payload
 
+    def document_file(self) -> tuple[str, bytes] | None:
+        """The file sent after the text, its name and its bytes (a text document in UTF-8), if there is one."""
+        if self.document_name is None:
+            return None
+        if self.document_bytes is not None:
+            return self.document_name, self.document_bytes
+        if self.document_text is not None:
+            return self.document_name, self.document_text.encode("utf-8")
+        return None
+
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> OutboundMessage:
+        document = payload.get("document")
         return cls(
             text=payload["text"],
             locale=payload["locale"],
@@ -123,8 +141,9 @@ class OutboundMessage:
             right_to_left=bool(payload.get("rtl", False)),
             image_ref=payload.get("image"),
             confirm_label=payload.get("confirm"),
-            document_name=payload["document"][0] if payload.get("document") else None,
-            document_text=payload["document"][1] if payload.get("document") else None,
+            document_name=document[0] if document else None,
+            document_text=document[1] if document and len(document) == 2 else None,
+            document_bytes=base64.b64decode(document[1]) if document and document[2:] == [BASE64] else None,
             media_kind=payload["media"][0] if payload.get("media") else None,
             media_ref=payload["media"][1] if payload.get("media") else None,
             media_channel=payload["media"][2] if len(payload.get("media") or ()) > 2 else None,

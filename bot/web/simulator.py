@@ -227,9 +227,9 @@ class Simulator:
         shown: list[Attachment] = []
         if message.image_ref:
             shown.append(self._image(phone, message.image_ref))
-        if message.document_name is not None and message.document_text is not None:
-            document = File(message.document_text.encode("utf-8"), _mime(message.document_name), message.document_name)
-            shown.append(phone.keep("document", document))
+        file = message.document_file()
+        if file is not None:
+            shown.append(phone.keep("document", File(file[1], _mime(file[0]), file[0])))
         if message.media_kind is not None and message.media_ref is not None:
             passed_on = self.app.simulator.files.get(message.media_ref)
             if passed_on is None:  # a note that came on another platform: its file stays there

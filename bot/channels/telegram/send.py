@@ -53,12 +53,11 @@ class Sender:
         return SendResult(SendOutcome.SENT, provider_message_id=f"{external_id}:{last_id}")
 
     async def _document(self, external_id: str, message: OutboundMessage, _: SendContext | None) -> Message | None:
-        """Her data export: a file made in memory, never written to disk."""
-        if message.document_name is None or message.document_text is None:
+        """Her data export or her certificate: a file made in memory, never written to disk."""
+        file = message.document_file()
+        if file is None:
             return None
-        return await self.bot.send_document(
-            chat_id=external_id, document=message.document_text.encode("utf-8"), filename=message.document_name
-        )
+        return await self.bot.send_document(chat_id=external_id, document=file[1], filename=file[0])
 
     async def _note(self, external_id: str, message: OutboundMessage, context: SendContext | None) -> Message | None:
         """A note passed on to her coach: the file id Telegram gave us, sent again by the same bot, or the

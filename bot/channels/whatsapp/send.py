@@ -104,8 +104,10 @@ class Sender:
             data = await asyncio.to_thread(image.read_bytes)
             message = dataclasses.replace(message, image_ref=await self._upload(data, "image/png", image.name))
         document: str | None = None
-        if message.document_name is not None and message.document_text is not None:
-            document = await self._upload(message.document_text.encode("utf-8"), "text/plain", message.document_name)
+        file = message.document_file()
+        if file is not None:  # her certificate is a PDF; the export a text file
+            mime = "application/pdf" if file[0].endswith(".pdf") else "text/plain"
+            document = await self._upload(file[1], mime, file[0])
         return message, document
 
     async def _upload(self, data: bytes, mime_type: str, filename: str) -> str:
