@@ -46,6 +46,7 @@ from bot.db.models import (
     Role,
     ShiftStatus,
     VolunteerShift,
+    YearAnswer,
 )
 from bot.people.directory import DEMO_ORGANISATION, DomainError
 
@@ -135,6 +136,7 @@ async def build_report(
         await _shift_table(session, scope),
         await _match_table(session, scope),
         *await _retention_tables(session, scope, rows),
+        *await _her_view_tables(session, scope),
     ]
     erased = await _erased(session, organisation_id, to_day, demo_id)
     names = {row[0]: row[1] for row in await session.execute(select(Organisation.id, Organisation.name))}
@@ -313,6 +315,40 @@ async def _retention_tables(session: AsyncSession, scope: Scope, rows: list[Any]
             )
         )
     return tables
+
+
+HELPED = ("her_coach", "buddy", "volunteering", "peers", "language_course")
+NOW_DOING = ("work", "training", "volunteering", "none")
+RECOMMEND = ("yes", "maybe", "no")
+
+
+async def _her_view_tables(session: AsyncSession, scope: Scope) -> list[Table]:
+    """Her own view of her year (issue 21 §7, ``year_answers``), anonymous: how many named each thing that
+    helped or was hard (shares of the women who answered), whether they would tell a friend to join, and
+    what they do three months after the end. Answers given in the report's period (or ever) until its end."""
+    query = scope.participants_only(
+        select(YearAnswer.kind, YearAnswer.helped, YearAnswer.hard, YearAnswer.recommend, YearAnswer.now_doing),
+        YearAnswer.participant_id,
+    ).where(YearAnswer.created_at < scope.end)
+    answers = (await session.execute(scope.from_start(query, YearAnswer.created_at))).all()
+    feedback = [a for a in answers if a.kind == "feedback"]
+    after = [a for a in answers if a.kind == "after"]
+
+    def named(values: tuple[str, ...], column: str) -> list[Cell]:
+        prefix = "helped_" if column == "helped" else ""
+        return [Cell(prefix + v, sum(1 for a in feedback if v in (getattr(a, column) or []))) for v in values]
+
+    said = [a.recommend for a in feedback if a.recommend in RECOMMEND]
+    return [
+        Table("year_helped", N_("What helped most, in her own view (of the women who answered at the end)"),
+              named(HELPED, "helped"), base=len(feedback)),
+        Table("year_hard", N_("What was difficult, in her own view (of the women who answered at the end)"),
+              named(tuple(o for o in OBSTACLES if o != "none"), "hard"), base=len(feedback)),
+        Table("year_recommend", N_("Would tell a friend to join the programme"),
+              [Cell(f"recommend_{v}", said.count(v)) for v in RECOMMEND], total=len(said)),
+        Table("year_after", N_("Three months after the end, in her own words"),
+              [Cell(f"now_{v}", sum(1 for a in after if a.now_doing == v)) for v in NOW_DOING], total=len(after)),
+    ]  # fmt: skip
 
 
 def _by_count(item: tuple[str, int]) -> tuple[int, str]:

@@ -78,6 +78,19 @@ LABELS = {
     "found_work": N_("Found work"),
     "moved": N_("Moved"),
     "no_contact": N_("No contact any more"),
+    # Her view of her year (conversations/year_feedback.yaml and year_after.yaml), with the labels she saw.
+    "helped_her_coach": N_("Her coach"),
+    "helped_buddy": N_("Her buddy"),
+    "helped_volunteering": "Volunteer work",
+    "helped_peers": "The other women",
+    "helped_language_course": "Language course",
+    "recommend_yes": "Yes",
+    "recommend_maybe": "Maybe",
+    "recommend_no": "No",
+    "now_work": N_("Working"),
+    "now_training": "In a course or training",
+    "now_volunteering": N_("Doing volunteer work"),
+    "now_none": "None of these",
 }
 BASE = N_("Women counted")
 RULE = N_(
