@@ -54,6 +54,9 @@ def org_add(
     region: str | None = typer.Option(None, help="Where it works, e.g. Antwerpen."),
     locale: str | None = typer.Option(None, help="Default language of its people (nl, fr, en, ar, ...)."),
     timezone: str | None = typer.Option(None, help="IANA time zone; default TRAMPOLINE_TIMEZONE."),
+    trajectory_months: int = typer.Option(
+        12, "--trajectory-months", help="How long a participant's trajectory is planned to last, in months."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Add an organisation."""
@@ -68,6 +71,7 @@ def org_add(
                 region=region,
                 locale=locale or settings.default_locale,
                 timezone=timezone or settings.timezone,
+                trajectory_months=trajectory_months,
             )
             return organisation.id
 
@@ -92,6 +96,7 @@ def org_list(as_json: bool = JsonOption) -> None:
                     "region": o.region,
                     "locale": o.default_locale,
                     "timezone": o.timezone,
+                    "trajectory_months": o.trajectory_months,
                     "created_at": o.created_at.isoformat(),
                 }
                 for o in await list_organisations(session)

@@ -85,8 +85,11 @@ async def add_organisation(
     region: str | None = None,
     locale: str,
     timezone: str,
+    trajectory_months: int = 12,
 ) -> Organisation:
     clean = " ".join(name.split())
+    if not 1 <= trajectory_months <= 60:
+        raise DomainError("a trajectory lasts 1 to 60 months (--trajectory-months)")
     if not clean:
         raise DomainError("the organisation needs a name")
     if len(clean) > 200:
@@ -99,6 +102,7 @@ async def add_organisation(
         region=(region or "").strip() or None,
         default_locale=_locale(locale),
         timezone=_timezone(timezone),
+        trajectory_months=trajectory_months,
         created_at=clock.now(),
     )
     session.add(organisation)

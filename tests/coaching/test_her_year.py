@@ -12,8 +12,8 @@ from bot.coaching import milestones, shifts
 from bot.coaching.milestones import Step
 from bot.core.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import Milestone, MilestoneSource, Person, Trajectory, TrajectoryStatus
-from bot.people.directory import DomainError
+from bot.db.models import Milestone, MilestoneSource, Person, Role, Trajectory, TrajectoryStatus
+from bot.people.directory import DomainError, add_organisation, create_invite
 from bot.privacy.erasure import Reason, erase_person
 from bot.privacy.export import export_person
 from tests.support.harness import Bot
@@ -163,3 +163,22 @@ async def test_her_trajectory_ends_completed_or_left_with_a_reason(db: Database,
         TrajectoryStatus.LEFT,
         "found_work",
     )
+
+
+async def test_an_organisation_plans_its_own_length_of_a_year(db: Database, clock: FakeClock) -> None:
+    p = Programme(db, clock)
+    async with db.transaction() as session:
+        with pytest.raises(DomainError, match="1 to 60 months"):
+            await add_organisation(session, clock, "Kort", locale="nl", timezone="Europe/Brussels", trajectory_months=0)
+    async with db.transaction() as session:
+        short = await add_organisation(
+            session, clock, "Half jaar", locale="nl", timezone="Europe/Brussels", trajectory_months=6
+        )
+        coach = await create_invite(session, clock, p.bot.invites, role=Role.COACH, organisation_id=short.id)
+        made = await create_invite(
+            session, clock, p.bot.invites, role=Role.PARTICIPANT, organisation_id=short.id, coach_id=coach.person_id
+        )
+        person = await session.get(Person, made.person_id)
+        assert person is not None
+        trajectory = await milestones.start_trajectory(session, person, date(2026, 8, 31), clock.now())
+    assert trajectory.planned_end_on == date(2027, 2, 28)
