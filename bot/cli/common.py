@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import io
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -21,7 +23,7 @@ from bot.app import App, build_app, conversation_service
 from bot.conversation.flows import FlowError
 from bot.conversation.review import review_shares
 from bot.conversation.service import ConversationService
-from bot.core import i18n
+from bot.core import csv_rows, csv_safe, i18n
 from bot.core.keys import load_cipher
 from bot.core.settings import Settings, SettingsError, load_settings
 from bot.db.engine import Database
@@ -59,6 +61,31 @@ def when(iso: str | None, timezone: str) -> str:
     """A stored moment (as its JSON output writes it) as a person in Belgium reads it, day first and on a
     24-hour clock (British English, as the report's English), in ``timezone``; ``-`` for none."""
     return i18n.moment(datetime.fromisoformat(iso), "en_GB", timezone) if iso else "-"
+
+
+def read_import(file: Path, as_json: bool = False) -> str:
+    """The text of a spreadsheet to import (``bot/core/csv_rows.py``: UTF-8 with or without a BOM), or one
+    line saying why it cannot be read (a UTF-16 or Latin-1 file says how to save it)."""
+    try:
+        return csv_rows.decode(file.read_bytes())
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}", as_json)
+    except csv_rows.EncodingError as exc:
+        fail(str(exc), as_json)
+
+
+def write_template(rows: Sequence[Sequence[str]], out: Path | None) -> None:
+    """A file to fill in: printed, or written to ``out`` as UTF-8 with a BOM so that Excel opens it as UTF-8."""
+    buffer = io.StringIO()
+    csv_safe.writer(buffer).writerows(rows)
+    if out is None:
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    try:
+        out.write_bytes(buffer.getvalue().encode("utf-8-sig"))
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
+    typer.echo(f"template written to {out}", err=True)
 
 
 def fail(message: str, as_json: bool = False, code: int = 1) -> NoReturn:

@@ -5,7 +5,6 @@ bot/coaching/summary.py and summary_text.py, report.py and report_render.py, and
 from __future__ import annotations
 
 import enum
-import io
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,19 @@ from typing import Any
 import typer
 
 from bot.app import invite_terms, load_conversations
-from bot.cli.common import JsonOption, emit_json, fail, ngettext, run_with_db, settings_or_fail
+from bot.cli.common import (
+    JsonOption,
+    emit_json,
+    fail,
+    ngettext,
+    read_import,
+    run_with_db,
+    settings_or_fail,
+    write_template,
+)
 from bot.coaching import importing, report, report_render, summary, summary_text
 from bot.coaching.texts import CoachTexts
 from bot.conversation.flows import FlowError
-from bot.core import csv_rows, csv_safe
 from bot.core.clock import SystemClock
 from bot.db.engine import Database
 from bot.people.directory import DomainError
@@ -140,12 +147,7 @@ def people_import(
 ) -> None:
     """Import participants as pending, each with an invite. A bad row imports nothing and is named."""
     settings = settings_or_fail(as_json)
-    try:
-        content = csv_rows.decode(file.read_bytes())
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror}", as_json)
-    except csv_rows.EncodingError as exc:
-        fail(str(exc), as_json)
+    content = read_import(file, as_json)
 
     async def work(db: Database) -> list[dict[str, Any]]:
         async with db.transaction() as session:
@@ -174,16 +176,7 @@ def people_template(
 ) -> None:
     """A CSV file to fill in for `trampoline people import`: the header and two examples (UTF-8 with a BOM, so
     Excel opens it as UTF-8)."""
-    buffer = io.StringIO()
-    csv_safe.writer(buffer).writerows([importing.HEADER, *importing.EXAMPLES])
-    if out is None:
-        typer.echo(buffer.getvalue(), nl=False)
-        return
-    try:
-        out.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror}")
-    typer.echo(f"template written to {out}", err=True)
+    write_template([importing.HEADER, *importing.EXAMPLES], out)
 
 
 def register(cli: typer.Typer, people_cli: typer.Typer) -> None:

@@ -5,7 +5,6 @@ Times are shown in HER time zone, day first on a 24-hour clock."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,14 @@ from bot.cli.common import (
     fail,
     ngettext,
     print_table,
+    read_import,
     run_with_db,
     run_with_engine,
     settings_or_fail,
+    write_template,
 )
 from bot.coaching import shifts, shifts_csv
 from bot.conversation.service import ConversationService
-from bot.core import csv_rows, csv_safe
 from bot.core.clock import SystemClock
 from bot.core.timing import WRITTEN_EXAMPLE, read_day
 from bot.db.engine import Database
@@ -108,12 +108,7 @@ def shift_import(
 ) -> None:
     """Import shifts from a CSV file: every row, or none (the first bad row is named)."""
     settings = settings_or_fail(as_json)
-    try:
-        text = csv_rows.decode(file.read_bytes())
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror}", as_json)
-    except csv_rows.EncodingError as exc:
-        fail(str(exc), as_json)
+    text = read_import(file, as_json)
 
     async def work(db: Database) -> list[int]:
         async with db.transaction() as session:
@@ -132,16 +127,7 @@ def shift_template(
 ) -> None:
     """A CSV file to fill in for `trampoline shift import`: the header and two examples a month ahead (UTF-8
     with a BOM, so Excel opens it as UTF-8). Put her name or her id in the first column."""
-    buffer = io.StringIO()
-    csv_safe.writer(buffer).writerows([shifts_csv.HEADER, *shifts_csv.examples(SystemClock().now().date())])
-    if out is None:
-        typer.echo(buffer.getvalue(), nl=False)
-        return
-    try:
-        out.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror}")
-    typer.echo(f"template written to {out}", err=True)
+    write_template([shifts_csv.HEADER, *shifts_csv.examples(SystemClock().now().date())], out)
 
 
 def _day(option: str, value: str | None, as_json: bool) -> date | None:

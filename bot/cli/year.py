@@ -6,7 +6,6 @@ shows notes only with ``--with-notes``, and that reading is written to the acces
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,19 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.common import JsonOption, emit_json, fail, ngettext, print_table, run_with_db, settings_or_fail
+from bot.cli.common import (
+    JsonOption,
+    emit_json,
+    fail,
+    ngettext,
+    print_table,
+    read_import,
+    run_with_db,
+    settings_or_fail,
+    write_template,
+)
 from bot.coaching import milestones, steps_csv
 from bot.coaching.milestones import MILESTONES, Step
-from bot.core import csv_rows, csv_safe
 from bot.core.clock import SystemClock
 from bot.core.crypto import Cipher
 from bot.core.keys import load_cipher
@@ -96,12 +104,7 @@ def steps_import(
 ) -> None:
     """Import milestones from a CSV file: every row, or none (the first bad row is named)."""
     settings = settings_or_fail(as_json)
-    try:
-        text = csv_rows.decode(file.read_bytes())
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror}", as_json)
-    except csv_rows.EncodingError as exc:
-        fail(str(exc), as_json)
+    text = read_import(file, as_json)
     cipher, _ = _cipher(settings)
 
     async def work(db: Database) -> list[steps_csv.Imported]:
@@ -121,16 +124,7 @@ def steps_template(
 ) -> None:
     """A CSV file to fill in for `trampoline steps import`: the header and two examples (UTF-8 with a BOM, so
     Excel opens it as UTF-8). Put her name or her id in the first column."""
-    buffer = io.StringIO()
-    csv_safe.writer(buffer).writerows([steps_csv.HEADER, *steps_csv.examples(SystemClock().now().date())])
-    if out is None:
-        typer.echo(buffer.getvalue(), nl=False)
-        return
-    try:
-        out.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror}")
-    typer.echo(f"template written to {out}", err=True)
+    write_template([steps_csv.HEADER, *steps_csv.examples(SystemClock().now().date())], out)
 
 
 @steps_cli.command("add")

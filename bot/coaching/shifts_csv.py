@@ -10,18 +10,15 @@ instead of her id, and the first column headed ``participant``, ``participant_id
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching.shifts import LIMITS, ShiftInput, add_shift, parse_moment
 from bot.core import csv_rows
 from bot.core.timing import read_moment
-from bot.db.models import Person, Role
-from bot.people.caseload import caseload_ids, require_participant_of
+from bot.people.caseload import participant_written
 from bot.people.directory import DomainError
 
 
@@ -117,40 +114,13 @@ async def _shift_of(session: AsyncSession, line: int, row: ShiftRow, now: dateti
     def wrong(column: str, problem: str) -> csv_rows.RowError:
         return csv_rows.RowError(line, column, problem, csv_rows.allowed(ShiftRow, column))
 
-    if not row.participant_id.isdigit():
-        person = await _called(session, row.participant_id, coach_id, wrong)
-    else:
-        found = await session.get(Person, int(row.participant_id))
-        if found is None or found.role is not Role.PARTICIPANT:
-            raise wrong("participant_id", f"{row.participant_id} is not a participant")
-        person = found
-        if coach_id is not None:
-            try:
-                await require_participant_of(session, coach_id, person.id)
-            except DomainError as exc:
-                raise wrong("participant_id", str(exc)) from None
+    try:
+        person = await participant_written(session, row.participant_id, coach_id)
+    except DomainError as exc:
+        raise wrong("participant_id", str(exc)) from None
     starts, ends = parse_moment(row.start, person.timezone), parse_moment(row.end, person.timezone)
     if ends <= starts:
         raise wrong("end", "not after start")
     if starts <= now:
         raise wrong("start", "in the past")
     return ShiftInput(person.id, row.place, row.address, starts, ends, row.contact)
-
-
-async def _called(
-    session: AsyncSession, name: str, coach_id: int | None, wrong: Callable[[str, str], csv_rows.RowError]
-) -> Person:
-    """The one participant with this display name (any case), of the coach's caseload when one is given."""
-    query = select(Person).where(
-        Person.role == Role.PARTICIPANT, func.lower(Person.display_name) == name.strip().lower()
-    )
-    if coach_id is not None:
-        query = query.where(Person.id.in_(caseload_ids(coach_id)))
-    found = list((await session.scalars(query.order_by(Person.id))).all())
-    if not found:
-        whose = "participant of this coach's caseload" if coach_id is not None else "participant"
-        raise wrong("participant_id", f"no {whose} is called {name[:40]!r}")
-    if len(found) > 1:
-        ids = ", ".join(str(person.id) for person in found[:-1])
-        raise wrong("participant_id", f"{name[:40]!r} is {ids} or {found[-1].id}; write her id")
-    return found[0]

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching import milestones
@@ -25,8 +24,8 @@ from bot.coaching.milestones import Step
 from bot.core import csv_rows
 from bot.core.crypto import Cipher
 from bot.core.timing import WRITTEN_DAY_EXAMPLE, local, read_day
-from bot.db.models import MilestoneSource, Person, Role
-from bot.people.caseload import caseload_ids, require_participant_of
+from bot.db.models import MilestoneSource, Person
+from bot.people.caseload import participant_written
 from bot.people.directory import DomainError
 
 Wrong = Callable[[str, str], csv_rows.RowError]
@@ -182,26 +181,7 @@ async def _checked(
 
 async def _participant(session: AsyncSession, written: str, coach_id: int | None, wrong: Wrong) -> Person:
     """Her, by id or by her one display name (any case), of the coach's caseload when one is given."""
-    if written.isdigit():
-        found = await session.get(Person, int(written))
-        if found is None or found.role is not Role.PARTICIPANT:
-            raise wrong("person_id", f"{written} is not a participant")
-        if coach_id is not None:
-            try:
-                await require_participant_of(session, coach_id, found.id)
-            except DomainError as exc:
-                raise wrong("person_id", str(exc)) from None
-        return found
-    query = select(Person).where(
-        Person.role == Role.PARTICIPANT, func.lower(Person.display_name) == written.strip().lower()
-    )
-    if coach_id is not None:
-        query = query.where(Person.id.in_(caseload_ids(coach_id)))
-    named = list((await session.scalars(query.order_by(Person.id))).all())
-    if not named:
-        whose = "participant of this coach's caseload" if coach_id is not None else "participant"
-        raise wrong("person_id", f"no {whose} is called {written[:40]!r}")
-    if len(named) > 1:
-        ids = ", ".join(str(person.id) for person in named[:-1])
-        raise wrong("person_id", f"{written[:40]!r} is {ids} or {named[-1].id}; write her id")
-    return named[0]
+    try:
+        return await participant_written(session, written, coach_id)
+    except DomainError as exc:
+        raise wrong("person_id", str(exc)) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, Subquery, select
+from sqlalchemy import ScalarSelect, Select, Subquery, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -68,6 +68,32 @@ async def require_participant_of(session: AsyncSession, coach_id: int, participa
     if person is None:
         raise DomainError(f"participant {participant_id} is not in the caseload of coach {coach_id}")
     return person
+
+
+async def participant_written(session: AsyncSession, written: str, coach_id: int | None = None) -> Person:
+    """The participant a spreadsheet names: by her id, or by her one display name (any case); of the coach's
+    caseload when one is given. A ``DomainError`` says why not in a file's words (an import names the line and
+    column around it)."""
+    if written.isdigit():
+        found = await session.get(Person, int(written))
+        if found is None or found.role is not Role.PARTICIPANT:
+            raise DomainError(f"{written} is not a participant")
+        if coach_id is not None:
+            await require_participant_of(session, coach_id, found.id)
+        return found
+    query = select(Person).where(
+        Person.role == Role.PARTICIPANT, func.lower(Person.display_name) == written.strip().lower()
+    )
+    if coach_id is not None:
+        query = query.where(Person.id.in_(caseload_ids(coach_id)))
+    named = list((await session.scalars(query.order_by(Person.id))).all())
+    if not named:
+        whose = "participant of this coach's caseload" if coach_id is not None else "participant"
+        raise DomainError(f"no {whose} is called {written[:40]!r}")
+    if len(named) > 1:
+        ids = ", ".join(str(person.id) for person in named[:-1])
+        raise DomainError(f"{written[:40]!r} is {ids} or {named[-1].id}; write her id")
+    return named[0]
 
 
 # -- her coach ---
