@@ -109,7 +109,10 @@ async def plan_months(db: Database, now: datetime) -> int:
         return planned
 
 
-async def _followup_this_week(session: AsyncSession, person: Person, now: datetime) -> bool:
+YEAR_FEEDBACK_KIND = "year_feedback"  # bot/coaching/year_feedback.py: her feedback at the end is an extra too
+
+
+async def followup_this_week(session: AsyncSession, person: Person, now: datetime) -> bool:
     """She answered "a job step" in a check-in of this week (so she got the follow-up question)."""
     steps = await session.scalars(
         select(CheckIn.steps).where(CheckIn.person_id == person.id, CheckIn.week == iso_week(now, person.timezone))
@@ -117,13 +120,14 @@ async def _followup_this_week(session: AsyncSession, person: Person, now: dateti
     return any(JOB_STEP in (found or []) for found in steps)
 
 
-async def _month_asked_this_week(session: AsyncSession, person: Person, now: datetime) -> bool:
-    """The monthly question came to her this week (her Monday, her time zone)."""
+async def month_asked_this_week(session: AsyncSession, person: Person, now: datetime, kind: str = MONTH_KIND) -> bool:
+    """The monthly question (or another extra question: ``kind``, the end-of-year feedback's) came to her
+    this week (her Monday, her time zone)."""
     monday = at_local(week_start(now, person.timezone), time(0, 0), person.timezone)
     found = await session.scalar(
         select(Nudge.id).where(
             Nudge.person_id == person.id,
-            Nudge.kind == MONTH_KIND,
+            Nudge.kind == kind,
             Nudge.status == NudgeStatus.DONE,
             Nudge.done_at >= monday,
         )
@@ -136,7 +140,9 @@ async def _on_month(service: Engine, session: AsyncSession, person: Person, nudg
         return "not a participant"
     if now > nudge.due_at + MONTH_LATE_GRACE:
         return "no longer useful: next month's comes"
-    if await _followup_this_week(session, person, now):
+    if await followup_this_week(session, person, now) or await month_asked_this_week(
+        session, person, now, YEAR_FEEDBACK_KIND
+    ):
         moves = int(nudge.data.get("moves", 0))
         if moves >= MONTH_MOVES:
             return "she got the check-in's question about her steps this week; next month's comes"
@@ -212,7 +218,7 @@ async def steps_show(context: ActionContext) -> dict[str, Any]:
 async def extra_this_week(context: ActionContext) -> dict[str, Any]:
     """In the check-in: ``extra_question`` is ``yes`` when the monthly question already came this week (then
     the follow-up is left out: one extra question a week at most)."""
-    asked = await _month_asked_this_week(context.session, context.person, context.now)
+    asked = await month_asked_this_week(context.session, context.person, context.now)
     return {"extra_question": "yes" if asked else "no"}
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.coaching import milestones
+from bot.coaching import her_steps, milestones
 from bot.conversation.actions import ActionContext, ActionRegistry
 from bot.conversation.port import Engine
 from bot.conversation.profile import MAX_NOTE_LENGTH, clean_text
@@ -39,6 +39,7 @@ FEEDBACK_BEFORE_END = timedelta(days=30)  # "in the last month of her trajectory
 AFTER_MONTHS = 3
 ASK_AT = time(18, 0)  # when she has no check-in time: early evening, her time
 STALE_AFTER = timedelta(days=14)
+MAX_MOVES = 3  # a week later each time, then asked anyway (the last month has four weeks)
 HELPED = frozenset({"her_coach", "buddy", "volunteering", "peers", "language_course"})
 HARD = frozenset(
     {"language", "childcare", "time", "transport", "health", "housing", "papers", "money", "confidence", "other"}
@@ -108,6 +109,15 @@ async def _on_feedback(service: Engine, session: AsyncSession, person: Person, n
         return "no longer useful: her trajectory moved or ended"
     if await _answered(session, person.id, "feedback"):
         return "she answered already"
+    if await her_steps.followup_this_week(session, person, now) or await her_steps.month_asked_this_week(
+        session, person, now
+    ):  # never more than one extra question a week: a week later
+        moved = int(nudge.data.get("moves", 0)) + 1
+        if moved <= MAX_MOVES:
+            key = f"{nudge.key.split(':moved')[0]}:moved{moved}"
+            data = {"end": nudge.data.get("end"), "moves": moved}
+            await schedule_nudge(session, person.id, FEEDBACK_FLOW, key, now + timedelta(weeks=1), now, **data)
+            return "moved a week on: she had another extra question this week"
     return await service.start_scheduled(
         session, person, FEEDBACK_FLOW, key=f"nudge:{nudge.key}", now=now, stale_after=now + STALE_AFTER
     )

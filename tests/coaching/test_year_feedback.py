@@ -124,3 +124,29 @@ async def test_a_moved_start_asks_at_the_new_time_and_the_old_question_does_noth
 
 def test_without_a_checkin_time_she_is_asked_early_in_the_evening() -> None:
     assert time(17, 0) < ASK_AT < time(20, 0)
+
+
+async def test_never_two_extra_questions_in_one_week(db: Database, clock: FakeClock) -> None:
+    """Her monthly question about her steps came this week: the feedback waits a week (issue 21: never more
+    than one extra question a week)."""
+    from datetime import timedelta
+
+    from bot.coaching.her_steps import MONTH_KIND
+    from bot.db.models import NudgeStatus
+
+    p = Programme(db, clock)
+    amina, person = await woman(p, "ar", date(2026, 1, 10))
+    await plan_year_questions(db, clock.now())
+    due = at_local(date(2026, 12, 11), time(17, 30), person.timezone)  # a Friday
+    async with db.transaction() as session:
+        session.add(
+            Nudge(key=f"{MONTH_KIND}:{amina}:test", person_id=amina, kind=MONTH_KIND, due_at=due - timedelta(days=3),
+                  status=NudgeStatus.DONE, done_at=due - timedelta(days=3), data={}, created_at=due)
+        )  # fmt: skip
+    clock.set(due)
+    await p.tick()
+    assert p.new(amina) == []
+    assert ("year_feedback", (due + timedelta(weeks=1)).isoformat()) in await nudges(db, amina)
+    clock.set(due + timedelta(weeks=1))
+    await p.tick()
+    assert len(p.new(amina)) == 2  # the feedback, a week later
