@@ -124,17 +124,7 @@ EXAMPLES = (
 
 def _one_of(value: str, allowed: dict[str, tuple[str, ...]], what: str) -> str | None:
     """The code of ``value``, given as a code or as one of its labels, in any case and spacing."""
-    if not value:
-        return None
-    key = _squeeze(value)
-    for code, labels in allowed.items():
-        if key in {_squeeze(code), *(_squeeze(label) for label in labels)}:
-            return code
-    raise ValueError(f"{value!r} is not {what}")
-
-
-def _squeeze(text: str) -> str:
-    return "".join(text.split()).casefold()
+    return csv_rows.one_of(value, allowed, what) if value else None
 
 
 def _same_name(name: str | None) -> str | None:

@@ -16,8 +16,6 @@ Nothing here reads settings, the environment or a file: the cipher, the clock's 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.actions import ActionContext, ActionRegistry
+from bot.core import csv_rows
 from bot.core.crypto import Cipher
 from bot.core.timing import local, plus_months
 from bot.db.models import (
@@ -90,19 +89,8 @@ NOTE_LENGTH = 300
 EARLIEST = date(2000, 1, 1)
 
 
-def _squeeze(text: str) -> str:
-    """Lower case, no accents, ``_`` and ``-`` as spaces, single spaces: how a written value is compared."""
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[_\-]+", " ", plain).split())
-
-
 def _one_of(value: str, known: dict[str, tuple[str, ...]], what: str) -> str:
-    key = _squeeze(value)
-    for code, labels in known.items():
-        if key in {_squeeze(code), *(_squeeze(label) for label in labels)}:
-            return code
-    raise ValueError(f"{value[:40]!r} is not {what}")
+    return csv_rows.one_of(value, known, what)
 
 
 def milestone_code(value: str) -> str:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
+from collections.abc import Mapping
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -77,6 +79,22 @@ class RowError(ValueError):
         super().__init__(f"line {line}, column {column}: {problem}, allowed: {allowed}")
         self.line = line
         self.column = column
+
+
+def squeeze(text: str) -> str:
+    """How a written value is compared with a code or a label: no case, no accents, no spaces, dashes or
+    underscores ("Paid job", "paid_job" and "PAID-JOB" are one; "EMPLOI REMUNERE" is "emploi rémunéré")."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in plain if not unicodedata.combining(c) and not c.isspace() and c not in "-_")
+
+
+def one_of(value: str, allowed: Mapping[str, tuple[str, ...]], what: str) -> str:
+    """The code of ``value``, written as its code or as one of its labels (``squeeze``); else a ValueError."""
+    key = squeeze(value)
+    for code, labels in allowed.items():
+        if key in {squeeze(code), *(squeeze(label) for label in labels)}:
+            return code
+    raise ValueError(f"{value[:40]!r} is not {what}")
 
 
 def header(model: type[BaseModel]) -> tuple[str, ...]:
